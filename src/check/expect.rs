@@ -1,0 +1,176 @@
+//! Evaluates a step's `expect` block against a response: status, duration, headers,
+//! body-is-JSON, schema and JSONPath predicates, in that order.
+
+use std::path::Path;
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use super::outcome::{CheckResult, Outcome};
+use super::predicate::{self, Unmet};
+use super::schema::{Schemas, violations};
+use super::{Response, schema_key};
+use crate::diagnostic::Place;
+use crate::i18n::Text;
+use crate::suite::{Expect, Predicate};
+use crate::text;
+use crate::vars::Vars;
+
+/// What the checks need besides the response.
+pub struct CheckContext<'a> {
+    /// The case file, for places.
+    pub file: &'a Path,
+    pub vars: &'a Vars,
+    pub schemas: &'a Schemas,
+}
+
+/// Every check of the block, each with its outcome. The body is parsed once, and only when
+/// a check needs it.
+pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<CheckResult> {
+    let mut results = Vec::new();
+    let place = |loc: &serde_saphyr::Location| Place::of(ctx.file, loc);
+
+    if let Some(status) = &expect.status {
+        let want = status.value.describe();
+        let got = response.status.to_string();
+        let ok = status.value.accepts(response.status);
+        results.push(
+            CheckResult::new(
+                "status",
+                pass_if(ok),
+                text!("รหัสสถานะ HTTP: คาดว่า {} ได้ {}", "HTTP status: expected {}, got {}", want, got),
+            )
+            .expected(want, got)
+            .at(place(&status.referenced)),
+        );
+    }
+    if let Some(duration) = &expect.duration_ms {
+        let got = response.elapsed_ms;
+        results.push(
+            CheckResult::new(
+                "duration_ms",
+                pass_if(got <= duration.max),
+                text!(
+                    "เวลาตอบ: คาดว่าไม่เกิน {} ms ได้ {} ms",
+                    "response time: expected at most {} ms, got {} ms",
+                    duration.max,
+                    got
+                ),
+            )
+            .expected(format!("<= {} ms", duration.max), format!("{got} ms")),
+        );
+    }
+    for (name, predicate) in expect.headers.iter() {
+        let value = response.header(&name.value).map(Value::String);
+        let label = format!("header {}", name.value);
+        let nodes: Vec<&Value> = value.iter().collect();
+        results.push(judge(label, predicate, &nodes, ctx.vars).at(place(&name.referenced)));
+    }
+
+    let needs_json = expect.json.is_some() || expect.schema.is_some() || !expect.body.is_empty();
+    let json = needs_json.then(|| response.json());
+    if let (Some(want), Some(parsed)) = (expect.json, &json) {
+        let is_json = parsed.is_ok();
+        let detail = parsed.as_ref().err().cloned().unwrap_or_default();
+        let (expected, actual) = match (want, is_json) {
+            (true, false) => ("JSON", format!("not JSON ({detail})")),
+            (false, true) => ("not JSON", "JSON".to_string()),
+            _ => ("", String::new()),
+        };
+        results.push(
+            CheckResult::new(
+                "json",
+                pass_if(want == is_json),
+                text!("body เป็น JSON: คาดว่า {} ได้ {}", "body is JSON: expected {}, got {}", want, is_json),
+            )
+            .expected(expected, actual),
+        );
+    }
+    let body = match &json {
+        Some(Ok(value)) => Some(value),
+        Some(Err(e)) if expect.schema.is_some() || !expect.body.is_empty() => {
+            // Could not evaluate the body checks at all: an error, not a failure.
+            results.push(CheckResult::new(
+                "body",
+                Outcome::Error,
+                text!(
+                    "ตรวจ body ไม่ได้เพราะไม่ใช่ JSON: {}",
+                    "cannot check the body: it is not JSON: {}",
+                    e
+                ),
+            ));
+            None
+        }
+        _ => None,
+    };
+    let Some(body) = body else {
+        return results;
+    };
+
+    if let Some(schema) = &expect.schema {
+        let key = schema_key(&schema.value, ctx.file, &schema.referenced);
+        let check = format!("schema {key}");
+        let result = match ctx.schemas.get(&key) {
+            Some(validator) => {
+                let found = violations(validator, body, 5);
+                let list = found.join("; ");
+                CheckResult::new(
+                    check,
+                    pass_if(found.is_empty()),
+                    text!(
+                        "body ไม่ตรงตาม JSON Schema: {}",
+                        "the body does not match the JSON Schema: {}",
+                        list
+                    ),
+                )
+                .expected("valid", list)
+            }
+            None => CheckResult::new(
+                check,
+                Outcome::Error,
+                text!("ไม่พบ schema {}", "schema {} is not loaded", key),
+            ),
+        };
+        results.push(result.at(place(&schema.referenced)));
+    }
+    for (path, predicate) in expect.body.iter() {
+        let label = format!("body {}", path.value);
+        let result = match JsonPath::parse(&path.value) {
+            Ok(p) => judge(label, predicate, &p.query(body).all(), ctx.vars),
+            Err(e) => CheckResult::new(
+                label,
+                Outcome::Error,
+                text!("JSONPath ไม่ถูกต้อง: {}", "invalid JSONPath: {}", e),
+            ),
+        };
+        results.push(result.at(place(&path.referenced)));
+    }
+    results
+}
+
+fn pass_if(ok: bool) -> Outcome {
+    if ok { Outcome::Pass } else { Outcome::Fail }
+}
+
+/// One predicate block on one node list → one check result (the first unmet predicate decides
+/// the message; all unmet ones are listed in `expected`/`actual`).
+fn judge(label: String, predicate: &Predicate, nodes: &[&Value], vars: &Vars) -> CheckResult {
+    match predicate::evaluate(predicate, nodes, vars) {
+        Ok(unmet) if unmet.is_empty() => {
+            CheckResult::new(label, Outcome::Pass, Text::new("ผ่าน", "ok"))
+        }
+        Ok(unmet) => {
+            let join = |f: fn(&Unmet) -> &str| {
+                unmet.iter().map(f).collect::<Vec<_>>().join("; ")
+            };
+            let message = Text::new(join(|u| &u.message.th), join(|u| &u.message.en));
+            CheckResult::new(label, Outcome::Fail, message)
+                .expected(join(|u| &u.expected), unmet[0].actual.clone())
+        }
+        Err(e) => CheckResult::new(
+            label,
+            Outcome::Error,
+            text!("ค่าที่คาดหวังใช้ไม่ได้: {}", "the expected value cannot be built: {}", e),
+        ),
+    }
+}

@@ -1,0 +1,29 @@
+//! Checks: pure functions from a response (and the case's variables) to outcomes.
+
+mod capture;
+mod expect;
+mod outcome;
+mod predicate;
+mod response;
+mod schema;
+mod status;
+
+use std::path::Path;
+
+pub use capture::{Source, take as capture};
+pub use expect::{CheckContext, evaluate};
+pub use outcome::{CheckResult, Outcome};
+pub use predicate::{compact, json_equal};
+pub use response::Response;
+pub use schema::{Schemas, compile as compile_schema};
+
+use crate::diagnostic::Place;
+use crate::suite::SchemaRef;
+
+/// How a schema is known in a suite: its file name, or the place it is written inline.
+pub fn schema_key(schema: &SchemaRef, file: &Path, at: &serde_saphyr::Location) -> String {
+    match schema {
+        SchemaRef::File(name) => name.clone(),
+        SchemaRef::Inline(_) => format!("inline@{}", Place::of(file, at)),
+    }
+}

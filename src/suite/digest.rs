@@ -1,0 +1,31 @@
+//! The suite digest in gate.json: which exact suite decided the verdict.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+/// SHA-256 over the files of a suite, in path order, independent of the order they were read.
+#[derive(Default)]
+pub struct Digest {
+    files: BTreeMap<PathBuf, [u8; 32]>,
+}
+
+impl Digest {
+    pub fn add(&mut self, path: &Path, bytes: &[u8]) {
+        self.files.insert(path.to_path_buf(), Sha256::digest(bytes).into());
+    }
+
+    pub fn finish(self) -> String {
+        let mut all = Sha256::new();
+        // Only contents, in path order, count: a suite copied elsewhere keeps its digest.
+        for hash in self.files.values() {
+            all.update(hash);
+        }
+        hex(&all.finalize())
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

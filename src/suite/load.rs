@@ -1,0 +1,262 @@
+//! Reads a suite directory into the model, keeping places, and resolves fixture files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use thiserror::Error;
+
+use super::digest::Digest;
+use super::model::*;
+use crate::diagnostic::{Diagnostic, Place};
+
+/// The suite cannot be used; every problem found is listed, each with its place.
+#[derive(Debug, Error)]
+#[error("the suite has {} problem(s)", .0.len())]
+pub struct LoadError(pub Vec<Diagnostic>);
+
+/// Loads `dir/suite.yaml`, `dir/requirements.yaml` and every `dir/cases/*.yaml` (sorted by name),
+/// reading each `$file` fixture. All problems are collected, not just the first.
+pub fn load(dir: &Path) -> Result<Suite, LoadError> {
+    let mut problems = Vec::new();
+    let mut digest = Digest::default();
+    if !dir.is_dir() {
+        return Err(LoadError(vec![Diagnostic::nowhere(format!(
+            "`{}` is not a suite directory",
+            dir.display()
+        ))]));
+    }
+    let fixture_root = fixture_root(dir);
+
+    let meta = parse_file::<SuiteMeta>(&dir.join("suite.yaml"), &mut digest, &mut problems);
+    let requirements = parse_file::<RequirementsFile>(
+        &dir.join("requirements.yaml"),
+        &mut digest,
+        &mut problems,
+    );
+
+    let mut case_files = Vec::new();
+    for path in yaml_files(&dir.join("cases"), &mut problems) {
+        if let Some(doc) = parse_file::<CasesDocument>(&path, &mut digest, &mut problems) {
+            let mut file = CaseFile {
+                path,
+                cases: doc.cases,
+            };
+            resolve_fixtures(&mut file, &fixture_root, &mut digest, &mut problems);
+            case_files.push(file);
+        }
+    }
+    digest_schemas(&dir.join("schemas"), &mut digest, &mut problems);
+
+    match (meta, requirements) {
+        (Some(meta), Some(reqs)) if problems.is_empty() => Ok(Suite {
+            dir: dir.to_path_buf(),
+            fixture_root,
+            meta,
+            requirements: reqs.requirements,
+            case_files,
+            digest: digest.finish(),
+        }),
+        _ => Err(LoadError(problems)),
+    }
+}
+
+/// Fixtures may live anywhere in the project that holds the suite (`<project>/suites/<id>/`),
+/// so `fixtures/<id>/` is reachable; a suite elsewhere may only read below its own directory.
+fn fixture_root(dir: &Path) -> PathBuf {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    match dir.parent() {
+        Some(parent) if parent.file_name().is_some_and(|n| n == "suites") => parent
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.clone()),
+        _ => dir,
+    }
+}
+
+fn read_text(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<String> {
+    match fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                problems.push(Diagnostic::at(
+                    Place::new(path, line as u64, 1),
+                    "the file is not valid UTF-8",
+                ));
+                None
+            }
+        },
+        Err(e) => {
+            problems.push(Diagnostic::nowhere(format!(
+                "cannot read `{}`: {e}",
+                path.display()
+            )));
+            None
+        }
+    }
+}
+
+fn parse_file<T: DeserializeOwned>(
+    path: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let text = read_text(path, problems)?;
+    digest.add(path, text.as_bytes());
+    parse_yaml(path, &text).map_err(|d| problems.push(d)).ok()
+}
+
+/// Parses YAML strictly: unknown keys, wrong types, duplicate keys and bad syntax are errors
+/// with a place. Booleans are YAML 1.2 (`on`/`no` stay strings).
+pub fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let rendered = e.to_string();
+        let message = rendered.lines().next().unwrap_or("invalid YAML").to_string();
+        let message = strip_location(&message);
+        match e.location() {
+            Some(loc) => Diagnostic::at(Place::of(path, &loc), message),
+            None => Diagnostic::at(Place::new(path, 1, 1), message),
+        }
+    })
+}
+
+/// serde-saphyr prefixes "line L column C: " in its first line; our renderer prints the place.
+fn strip_location(message: &str) -> String {
+    let trimmed = message.trim_start_matches("error: ");
+    match trimmed.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => {
+            rest.to_string()
+        }
+        _ => trimmed.to_string(),
+    }
+}
+
+fn yaml_files(dir: &Path, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(Diagnostic::nowhere(format!(
+                "cannot read `{}`: {e}",
+                dir.display()
+            )));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn digest_schemas(dir: &Path, digest: &mut Digest, problems: &mut Vec<Diagnostic>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return; // a suite may use only inline schemas
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    files.sort();
+    for path in files.iter().filter(|p| p.is_file()) {
+        match fs::read(path) {
+            Ok(bytes) => digest.add(path, &bytes),
+            Err(e) => problems.push(Diagnostic::nowhere(format!(
+                "cannot read `{}`: {e}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Reads each request's `json: { $file: … }` and `body_file`, relative to the case file,
+/// refusing files outside the fixture root (DESIGN §8).
+fn resolve_fixtures(
+    file: &mut CaseFile,
+    root: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    for case in &mut file.cases {
+        for step in &mut case.value.steps {
+            let request = match (&mut step.value.request, &mut step.value.poll) {
+                (Some(r), _) => &mut r.value,
+                (None, Some(p)) => &mut p.value.request.value,
+                (None, None) => continue,
+            };
+            if let Some(json) = &mut request.json
+                && let Some(Value::String(rel)) = json.value.as_object().and_then(|o| {
+                    (o.len() == 1).then(|| o.get("$file")).flatten()
+                })
+            {
+                let place = Place::of(&file.path, &json.referenced);
+                let rel = rel.clone();
+                if let Some(bytes) = read_fixture(&base, &rel, root, &place, digest, problems) {
+                    match serde_json::from_slice::<Value>(&bytes) {
+                        Ok(value) => json.value = value,
+                        Err(e) => problems.push(Diagnostic::at(
+                            place,
+                            format!("fixture `{rel}` is not valid JSON: {e}"),
+                        )),
+                    }
+                }
+            }
+            if let Some(rel) = &request.body_file {
+                let place = Place::of(&file.path, &rel.referenced);
+                request.body_file_bytes =
+                    read_fixture(&base, &rel.value, root, &place, digest, problems).map(Arc::new);
+            }
+        }
+    }
+}
+
+fn read_fixture(
+    base: &Path,
+    rel: &str,
+    root: &Path,
+    place: &Place,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Vec<u8>> {
+    let path = base.join(rel);
+    let resolved = match path.canonicalize() {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(Diagnostic::at(
+                place.clone(),
+                format!("fixture `{rel}` cannot be read: {e}"),
+            ));
+            return None;
+        }
+    };
+    if !resolved.starts_with(root) {
+        problems.push(Diagnostic::at(
+            place.clone(),
+            format!(
+                "fixture `{rel}` resolves outside the project (`{}`)",
+                root.display()
+            ),
+        ));
+        return None;
+    }
+    match fs::read(&resolved) {
+        Ok(bytes) => {
+            digest.add(&path, &bytes);
+            Some(bytes)
+        }
+        Err(e) => {
+            problems.push(Diagnostic::at(
+                place.clone(),
+                format!("fixture `{rel}` cannot be read: {e}"),
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The suite: model, loading with places, and static validation.
+
+mod digest;
+mod load;
+mod model;
+mod ordered_map;
+mod validate;
+
+pub use load::{LoadError, load};
+pub use model::*;
+pub use ordered_map::OrderedMap;
+pub use validate::validate;

@@ -1,0 +1,301 @@
+//! The suite model: what `suite.yaml`, `requirements.yaml` and `cases/*.yaml` hold.
+//! Every node a message may point at keeps its place (`Spanned`). The format is documented
+//! in `docs/suite-format.md`.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use super::ordered_map::OrderedMap;
+
+/// A loaded suite: the directory's files, parsed.
+#[derive(Debug)]
+pub struct Suite {
+    pub dir: PathBuf,
+    /// Where fixture files may live: the project holding `suites/` (see `load::fixture_root`).
+    pub fixture_root: PathBuf,
+    pub meta: SuiteMeta,
+    pub requirements: Vec<Requirement>,
+    pub case_files: Vec<CaseFile>,
+    /// Hex SHA-256 over every file of the suite and the fixtures it reads.
+    pub digest: String,
+}
+
+impl Suite {
+    pub fn cases(&self) -> impl Iterator<Item = (&CaseFile, &Spanned<Case>)> {
+        self.case_files
+            .iter()
+            .flat_map(|f| f.cases.iter().map(move |c| (f, c)))
+    }
+
+    pub fn requirement(&self, id: &str) -> Option<&Requirement> {
+        self.requirements.iter().find(|r| r.id.value == id)
+    }
+}
+
+/// `suite.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteMeta {
+    pub id: String,
+    pub service_code: String,
+    pub name_th: String,
+    pub name_en: Option<String>,
+    pub agency_th: String,
+    pub agency_en: Option<String>,
+    pub proposal_version: String,
+    #[serde(default)]
+    pub defaults: Defaults,
+    #[serde(default)]
+    pub variables: OrderedMap<Spanned<String>, Variable>,
+}
+
+/// Applied to every request of the suite.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    #[serde(default)]
+    pub headers: OrderedMap<String, String>,
+    pub timeout_ms: Option<u64>,
+}
+
+/// A suite variable: a default, an environment variable that overrides it, and whether it is
+/// a secret. `--var name=value` overrides both.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub default: Option<String>,
+    pub env: Option<String>,
+    #[serde(default)]
+    pub secret: bool,
+    pub description: Option<String>,
+}
+
+/// `requirements.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsFile {
+    pub requirements: Vec<Requirement>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub id: Spanned<String>,
+    pub level: Level,
+    pub text_th: String,
+    pub text_en: Option<String>,
+    /// Why no case tests this clause; a `must` clause not tested still fails the gate.
+    pub not_tested_reason: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Must,
+    Should,
+}
+
+/// One `cases/*.yaml` file.
+#[derive(Debug)]
+pub struct CaseFile {
+    pub path: PathBuf,
+    pub cases: Vec<Spanned<Case>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesDocument {
+    pub cases: Vec<Spanned<Case>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: Spanned<String>,
+    pub title_th: String,
+    pub title_en: Option<String>,
+    pub requirements: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Evaluated once when the case starts, e.g. `citizen: "{{ citizen_id() }}"`.
+    #[serde(default)]
+    pub vars: OrderedMap<Spanned<String>, Spanned<String>>,
+    pub steps: Vec<Spanned<Step>>,
+}
+
+/// A step: exactly one kind (`request` or `poll`), what to expect, and what to capture.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: Option<String>,
+    pub request: Option<Spanned<RequestSpec>>,
+    pub poll: Option<Spanned<PollSpec>>,
+    #[serde(default)]
+    pub expect: Expect,
+    #[serde(default)]
+    pub capture: OrderedMap<Spanned<String>, Spanned<Capture>>,
+}
+
+/// The kind of a step, once validated.
+pub enum StepKind<'a> {
+    Request(&'a Spanned<RequestSpec>),
+    Poll(&'a Spanned<PollSpec>),
+}
+
+impl Step {
+    /// `None` when the step names no kind or more than one (a validation error).
+    pub fn kind(&self) -> Option<StepKind<'_>> {
+        match (&self.request, &self.poll) {
+            (Some(r), None) => Some(StepKind::Request(r)),
+            (None, Some(p)) => Some(StepKind::Poll(p)),
+            _ => None,
+        }
+    }
+
+    /// The request the step sends (for a poll, the one it repeats).
+    pub fn request_spec(&self) -> Option<&Spanned<RequestSpec>> {
+        match self.kind()? {
+            StepKind::Request(r) => Some(r),
+            StepKind::Poll(p) => Some(&p.value.request),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    pub method: Spanned<String>,
+    /// Appended to `--target`.
+    pub path: Option<Spanned<String>>,
+    /// An absolute URL instead of `path`.
+    pub url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub query: OrderedMap<String, String>,
+    /// `null` removes a suite default header.
+    #[serde(default)]
+    pub headers: OrderedMap<String, Option<String>>,
+    /// Inline JSON, or `{ $file: path }` relative to the case file.
+    #[serde(default, deserialize_with = "present")]
+    pub json: Option<Spanned<Value>>,
+    /// A raw text body (templated).
+    pub body: Option<String>,
+    /// A raw body read from a file, sent byte for byte (not templated).
+    pub body_file: Option<Spanned<String>>,
+    pub content_type: Option<String>,
+    /// Pads the body with trailing spaces to this many bytes (JSON stays valid): TP-4.6.
+    pub pad_to_bytes: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    /// The bytes of `body_file`, read at load time.
+    #[serde(skip)]
+    pub body_file_bytes: Option<std::sync::Arc<Vec<u8>>>,
+}
+
+/// Repeat a request until its checks pass or `within_ms` passes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollSpec {
+    pub request: Spanned<RequestSpec>,
+    #[serde(default = "default_interval")]
+    pub interval_ms: u64,
+    pub within_ms: u64,
+}
+
+fn default_interval() -> u64 {
+    500
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: Option<Spanned<StatusSpec>>,
+    #[serde(default)]
+    pub headers: OrderedMap<Spanned<String>, Predicate>,
+    /// `true`: the body must be JSON.
+    pub json: Option<bool>,
+    pub schema: Option<Spanned<SchemaRef>>,
+    #[serde(default)]
+    pub body: OrderedMap<Spanned<String>, Predicate>,
+    pub duration_ms: Option<DurationSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    Code(u16),
+    List(Vec<u16>),
+    /// `2xx`, `4xx`, …
+    Class(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SchemaRef {
+    /// A file under the suite's `schemas/`, relative to the suite directory.
+    File(String),
+    Inline(Value),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationSpec {
+    pub max: u64,
+}
+
+/// What a JSONPath (or header) must satisfy; every predicate given must hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predicate {
+    #[serde(default, deserialize_with = "present")]
+    pub equals: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub not_equals: Option<Value>,
+    pub matches: Option<Spanned<String>>,
+    pub exists: Option<bool>,
+    pub absent: Option<bool>,
+    #[serde(rename = "type")]
+    pub type_: Option<JsonType>,
+    pub one_of: Option<Vec<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub contains: Option<Value>,
+    pub length: Option<usize>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub thai_citizen_id: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+/// `name: $.path` or `name: { json: $.path | header: Name, secret: true }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Capture {
+    Path(String),
+    Full(CaptureFrom),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureFrom {
+    pub json: Option<String>,
+    pub header: Option<String>,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// Keeps an explicit `null` (`equals: null`) apart from an absent key.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}

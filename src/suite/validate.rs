@@ -1,0 +1,296 @@
+//! Static checks of a loaded suite, without touching the network. Every problem is listed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+use serde_saphyr::{Location, Spanned};
+
+use super::model::*;
+use crate::check::{Schemas, compile_schema, schema_key};
+use crate::diagnostic::{Diagnostic, Place};
+use crate::template::{Expr, Template, json_templates};
+
+/// Checks the suite and compiles its schemas. `extra_vars` are names given with `--var`.
+pub fn validate(suite: &Suite) -> Result<Schemas, Vec<Diagnostic>> {
+    let mut v = Validator {
+        suite,
+        problems: Vec::new(),
+        schemas: Schemas::default(),
+    };
+    v.requirements();
+    v.cases();
+    if v.problems.is_empty() {
+        Ok(v.schemas)
+    } else {
+        Err(v.problems)
+    }
+}
+
+struct Validator<'a> {
+    suite: &'a Suite,
+    problems: Vec<Diagnostic>,
+    schemas: Schemas,
+}
+
+impl Validator<'_> {
+    fn report(&mut self, file: &Path, at: &Location, message: impl Into<String>) {
+        self.problems.push(Diagnostic::at(Place::of(file, at), message));
+    }
+
+    fn requirements(&mut self) {
+        let file = self.suite.dir.join("requirements.yaml");
+        let mut seen = BTreeSet::new();
+        let covered: BTreeMap<&str, &str> = self
+            .suite
+            .cases()
+            .flat_map(|(_, c)| {
+                c.value
+                    .requirements
+                    .iter()
+                    .map(move |r| (r.value.as_str(), c.value.id.value.as_str()))
+            })
+            .collect();
+        for req in &self.suite.requirements {
+            let id = &req.id;
+            if !seen.insert(id.value.as_str()) {
+                self.report(&file, &id.referenced, format!("requirement `{}` is listed twice", id.value));
+            }
+            match (covered.get(id.value.as_str()), &req.not_tested_reason) {
+                (None, None) => self.report(
+                    &file,
+                    &id.referenced,
+                    format!(
+                        "no case covers requirement `{}` and it has no `not_tested_reason`",
+                        id.value
+                    ),
+                ),
+                (Some(case), Some(_)) => self.report(
+                    &file,
+                    &id.referenced,
+                    format!(
+                        "requirement `{}` has a `not_tested_reason` but case `{case}` covers it",
+                        id.value
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    fn cases(&mut self) {
+        let suite_vars: BTreeSet<String> = self
+            .suite
+            .meta
+            .variables
+            .iter()
+            .map(|(k, _)| k.value.clone())
+            .collect();
+        let mut ids: BTreeMap<String, Place> = BTreeMap::new();
+        for (file, case) in self.suite.cases() {
+            let path = &file.path;
+            let c = &case.value;
+            let here = Place::of(path, &c.id.referenced);
+            if let Some(first) = ids.get(&c.id.value) {
+                let message = format!("case id `{}` is already used at {first}", c.id.value);
+                self.problems.push(Diagnostic::at(here, message));
+            } else {
+                ids.insert(c.id.value.clone(), here);
+            }
+            if c.requirements.is_empty() {
+                self.report(path, &c.id.referenced, format!("case `{}` traces to no requirement", c.id.value));
+            }
+            for r in &c.requirements {
+                if self.suite.requirement(&r.value).is_none() {
+                    self.report(path, &r.referenced, format!("unknown requirement `{}`", r.value));
+                }
+            }
+            if c.steps.is_empty() {
+                self.report(path, &c.id.referenced, format!("case `{}` has no steps", c.id.value));
+            }
+            let mut known = suite_vars.clone();
+            for (name, value) in c.vars.iter() {
+                self.template(path, &value.referenced, &value.value, &known);
+                known.insert(name.value.clone());
+            }
+            for step in &c.steps {
+                self.step(path, step, &mut known);
+            }
+        }
+    }
+
+    fn step(&mut self, path: &Path, step: &Spanned<Step>, known: &mut BTreeSet<String>) {
+        let s = &step.value;
+        let Some(kind) = s.kind() else {
+            self.report(path, &step.referenced, "a step needs exactly one of `request` or `poll`");
+            return;
+        };
+        if let StepKind::Poll(poll) = kind {
+            let p = &poll.value;
+            if p.within_ms == 0 || p.interval_ms == 0 || p.interval_ms > p.within_ms {
+                self.report(path, &poll.referenced, "a poll needs 0 < interval_ms <= within_ms");
+            }
+        }
+        if let Some(request) = s.request_spec() {
+            self.request(path, request, known);
+        }
+        self.expect(path, &s.expect, known);
+        for (name, capture) in s.capture.iter() {
+            match capture.value.source() {
+                Some(crate::check::Source::Json(p)) => {
+                    if let Err(e) = JsonPath::parse(p) {
+                        self.report(path, &capture.referenced, format!("invalid JSONPath `{p}`: {e}"));
+                    }
+                }
+                Some(crate::check::Source::Header(_)) => {}
+                None => self.report(path, &capture.referenced, "a capture names exactly one of `json` or `header`"),
+            }
+            known.insert(name.value.clone());
+        }
+    }
+
+    fn request(&mut self, path: &Path, request: &Spanned<RequestSpec>, known: &BTreeSet<String>) {
+        let r = &request.value;
+        let at = &request.referenced;
+        if reqwest::Method::from_bytes(r.method.value.as_bytes()).is_err() {
+            self.report(path, &r.method.referenced, format!("`{}` is not an HTTP method", r.method.value));
+        }
+        match (&r.path, &r.url) {
+            (Some(p), None) => {
+                if !p.value.starts_with('/') {
+                    self.report(path, &p.referenced, "a `path` starts with `/` (use `url` for a full address)");
+                }
+                self.template(path, &p.referenced, &p.value, known);
+            }
+            (None, Some(u)) => self.template(path, &u.referenced, &u.value, known),
+            _ => self.report(path, at, "a request needs exactly one of `path` or `url`"),
+        }
+        let bodies = [r.json.is_some(), r.body.is_some(), r.body_file.is_some()];
+        if bodies.iter().filter(|b| **b).count() > 1 {
+            self.report(path, at, "a request has at most one of `json`, `body` or `body_file`");
+        }
+        for (name, value) in r.headers.iter() {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.report(path, at, format!("`{name}` is not a valid header name"));
+            }
+            if let Some(value) = value {
+                self.template(path, at, value, known);
+            }
+        }
+        for (_, value) in r.query.iter() {
+            self.template(path, at, value, known);
+        }
+        if let Some(body) = &r.body {
+            self.template(path, at, body, known);
+        }
+        if let Some(json) = &r.json {
+            match json_templates(&json.value) {
+                Ok(templates) => {
+                    for t in templates {
+                        self.undefined(path, &json.referenced, &t, known);
+                    }
+                }
+                Err(e) => self.report(path, &json.referenced, e.to_string()),
+            }
+        }
+        if r.pad_to_bytes.is_some_and(|n| n > 1 << 30) {
+            self.report(path, at, "`pad_to_bytes` is limited to 1 GiB");
+        }
+    }
+
+    fn expect(&mut self, path: &Path, expect: &Expect, known: &BTreeSet<String>) {
+        if let Some(status) = &expect.status
+            && let Some(problem) = status.value.problem()
+        {
+            self.report(path, &status.referenced, problem);
+        }
+        for (name, predicate) in expect.headers.iter() {
+            self.predicate(path, &name.referenced, predicate, known);
+        }
+        for (jsonpath, predicate) in expect.body.iter() {
+            if let Err(e) = JsonPath::parse(&jsonpath.value) {
+                self.report(path, &jsonpath.referenced, format!("invalid JSONPath `{}`: {e}", jsonpath.value));
+            }
+            self.predicate(path, &jsonpath.referenced, predicate, known);
+        }
+        if let Some(schema) = &expect.schema {
+            self.schema(path, schema);
+        }
+    }
+
+    fn predicate(&mut self, path: &Path, at: &Location, p: &Predicate, known: &BTreeSet<String>) {
+        if let Some(re) = &p.matches
+            && let Err(e) = regex::Regex::new(&re.value)
+        {
+            let first = e.to_string().lines().last().unwrap_or_default().to_string();
+            self.report(path, &re.referenced, format!("invalid regular expression: {first}"));
+        }
+        let expected = [&p.equals, &p.not_equals, &p.contains];
+        for value in expected.into_iter().flatten().chain(p.one_of.iter().flatten()) {
+            match json_templates(value) {
+                Ok(templates) => templates
+                    .iter()
+                    .for_each(|t| self.undefined(path, at, t, known)),
+                Err(e) => self.report(path, at, e.to_string()),
+            }
+        }
+    }
+
+    fn schema(&mut self, path: &Path, schema: &Spanned<SchemaRef>) {
+        let key = schema_key(&schema.value, path, &schema.referenced);
+        if self.schemas.get(&key).is_some() {
+            return;
+        }
+        let value = match &schema.value {
+            SchemaRef::Inline(value) => value.clone(),
+            SchemaRef::File(name) => {
+                let file = self.suite.dir.join(name);
+                let inside = file
+                    .canonicalize()
+                    .ok()
+                    .zip(self.suite.dir.canonicalize().ok())
+                    .is_some_and(|(f, d)| f.starts_with(d));
+                if !inside {
+                    self.report(path, &schema.referenced, format!("schema `{name}` is not a file inside the suite"));
+                    return;
+                }
+                let parsed = std::fs::read(&file)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.report(path, &schema.referenced, format!("schema `{name}` cannot be read: {e}"));
+                        return;
+                    }
+                }
+            }
+        };
+        match compile_schema(&value) {
+            Ok(validator) => self.schemas.insert(key, validator),
+            Err(e) => self.report(path, &schema.referenced, format!("schema `{key}` does not compile: {e}")),
+        }
+    }
+
+    fn template(&mut self, path: &Path, at: &Location, text: &str, known: &BTreeSet<String>) {
+        match Template::parse(text) {
+            Ok(t) => self.undefined(path, at, &t, known),
+            Err(e) => self.report(path, at, e.to_string()),
+        }
+    }
+
+    fn undefined(&mut self, path: &Path, at: &Location, t: &Template, known: &BTreeSet<String>) {
+        for expr in t.exprs() {
+            if let Expr::Var(name) = expr
+                && !known.contains(name)
+            {
+                self.report(
+                    path,
+                    at,
+                    format!("undefined variable `{name}` (not a suite variable, case var or earlier capture)"),
+                );
+            }
+        }
+    }
+}
