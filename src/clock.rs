@@ -21,7 +21,9 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
 /// The Bangkok calendar date `offset_days` from `at`, as `YYYY-MM-DD`.
 pub fn date_from(at: OffsetDateTime, offset_days: i64) -> String {
     let date: Date = at.to_offset(BANGKOK).date();
-    let shifted = date.checked_add(Duration::days(offset_days)).unwrap_or(date);
+    let shifted = date
+        .checked_add(Duration::days(offset_days))
+        .unwrap_or(date);
     shifted
         .format(format_description!("[year]-[month]-[day]"))
         .unwrap_or_default()

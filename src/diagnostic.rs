@@ -92,7 +92,9 @@ impl Diagnostic {
                 .take(place.column.saturating_sub(1) as usize)
                 .collect();
             let pad = " ".repeat(UnicodeWidthStr::width(prefix.as_str()));
-            out.push_str(&format!(" {gutter} |\n {number} | {text}\n {gutter} | {pad}^"));
+            out.push_str(&format!(
+                " {gutter} |\n {number} | {text}\n {gutter} | {pad}^"
+            ));
             if let Some(label) = &self.label {
                 out.push(' ');
                 out.push_str(label);
@@ -120,7 +122,8 @@ mod tests {
     fn caret_is_placed_by_display_width() {
         // "ชื่อ" is 4 chars but 3 columns wide (U+0E37 and U+0E48 are zero-width marks).
         let src = "title_th: ชื่อ bad\n";
-        let d = Diagnostic::at(Place::new(Path::new("a.yaml"), 1, 16), "bad value").with_label("here");
+        let d =
+            Diagnostic::at(Place::new(Path::new("a.yaml"), 1, 16), "bad value").with_label("here");
         let text = d.render(Some(src));
         let expected = format!(
             "error: bad value\n  --> a.yaml:1:16\n   |\n 1 | title_th: ชื่อ bad\n   | {}^ here\n",

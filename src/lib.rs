@@ -4,17 +4,17 @@
 //! (CLI, HTTP transport, file writing). See `docs/suite-format.md` for the suite format.
 
 pub mod check;
-//TMP pub mod cli;
 pub mod citizen_id;
+pub mod cli;
 pub mod clock;
 pub mod diagnostic;
-//TMP pub mod gate;
-//TMP pub mod http;
+pub mod gate;
+pub mod http;
 pub mod i18n;
 pub mod redact;
-//TMP pub mod report;
-//TMP pub mod results;
-//TMP pub mod runner;
+pub mod report;
+pub mod results;
+pub mod runner;
 pub mod suite;
 pub mod template;
 pub mod vars;

@@ -62,6 +62,18 @@ impl Redactor {
         mask_citizen_ids(&out)
     }
 
+    /// A check's words may quote what the target sent back.
+    pub fn check(&self, check: &mut crate::check::CheckResult) {
+        check.message.th = self.text(&check.message.th);
+        check.message.en = self.text(&check.message.en);
+        for field in [&mut check.expected, &mut check.actual]
+            .into_iter()
+            .flatten()
+        {
+            *field = self.text(field);
+        }
+    }
+
     /// A header value as it may be shown.
     pub fn header(&self, name: &str, value: &str) -> String {
         if is_sensitive_header(name) {
@@ -129,12 +141,21 @@ mod tests {
             mask_citizen_ids(r#"{"citizen_id":"1101401234566","x":"เลข1101401234566ค"}"#),
             r#"{"citizen_id":"1-1014-xxxxx-xx-6","x":"เลข1-1014-xxxxx-xx-6ค"}"#
         );
-        assert_eq!(mask_citizen_ids("id 1-1014-01234-56-6."), "id 1-1014-xxxxx-xx-6.");
+        assert_eq!(
+            mask_citizen_ids("id 1-1014-01234-56-6."),
+            "id 1-1014-xxxxx-xx-6."
+        );
     }
 
     #[test]
     fn leaves_other_numbers_alone() {
-        for s in ["12345678901234", "123456789012", "0812345678", "CSG-2569-000123", "a-1-2"] {
+        for s in [
+            "12345678901234",
+            "123456789012",
+            "0812345678",
+            "CSG-2569-000123",
+            "a-1-2",
+        ] {
             assert_eq!(mask_citizen_ids(s), s);
         }
     }

@@ -65,7 +65,9 @@ impl Template {
             }
             let after = &rest[start + 2..];
             let end = after.find("}}").ok_or_else(|| syntax("unclosed `{{`"))?;
-            parts.push(Part::Expr(parse_expr(after[..end].trim()).map_err(|m| syntax(&m))?));
+            parts.push(Part::Expr(
+                parse_expr(after[..end].trim()).map_err(|m| syntax(&m))?,
+            ));
             rest = &after[end + 2..];
         }
         if !rest.is_empty() {
@@ -237,22 +239,39 @@ mod tests {
     #[test]
     fn functions_produce_fresh_values() {
         let v = Vars::default();
-        let id = Template::parse("{{ citizen_id() }}").unwrap().render_string(&v).unwrap();
+        let id = Template::parse("{{ citizen_id() }}")
+            .unwrap()
+            .render_string(&v)
+            .unwrap();
         assert!(citizen_id::is_valid(&id), "{id}");
-        let a = Template::parse("{{uuid()}}").unwrap().render_string(&v).unwrap();
-        let b = Template::parse("{{uuid()}}").unwrap().render_string(&v).unwrap();
+        let a = Template::parse("{{uuid()}}")
+            .unwrap()
+            .render_string(&v)
+            .unwrap();
+        let b = Template::parse("{{uuid()}}")
+            .unwrap()
+            .render_string(&v)
+            .unwrap();
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
-        let now = Template::parse("{{ now() }}").unwrap().render_string(&v).unwrap();
+        let now = Template::parse("{{ now() }}")
+            .unwrap()
+            .render_string(&v)
+            .unwrap();
         assert!(now.ends_with("+07:00"), "{now}");
-        let day = Template::parse("{{ today(-30) }}").unwrap().render_string(&v).unwrap();
+        let day = Template::parse("{{ today(-30) }}")
+            .unwrap()
+            .render_string(&v)
+            .unwrap();
         assert_eq!(day, clock::date_from(clock::now(), -30));
     }
 
     #[test]
     fn errors_say_what_is_wrong() {
         assert_eq!(
-            Template::parse("{{ missing }}").unwrap().render_string(&vars()),
+            Template::parse("{{ missing }}")
+                .unwrap()
+                .render_string(&vars()),
             Err(TemplateError::Undefined("missing".into()))
         );
         let err = Template::parse("/a/{{ ref").unwrap_err();
@@ -260,7 +279,10 @@ mod tests {
         let err = Template::parse("{{ today(x) }}").unwrap_err();
         assert!(err.to_string().contains("whole number"), "{err}");
         let err = Template::parse("{{ rand() }}").unwrap_err();
-        assert!(err.to_string().contains("unknown function `rand()`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown function `rand()`"),
+            "{err}"
+        );
         let err = Template::parse("{{ a b }}").unwrap_err();
         assert!(err.to_string().contains("not a variable name"), "{err}");
     }

@@ -36,18 +36,36 @@ pub fn take(capture: &Capture, response: &Response, json: Option<&Value>) -> Res
     match capture.source() {
         Some(Source::Json(path)) => {
             let json = json.ok_or_else(|| {
-                text!("ดึงค่า {} ไม่ได้: body ไม่ใช่ JSON", "cannot capture {}: the body is not JSON", path)
+                text!(
+                    "ดึงค่า {} ไม่ได้: body ไม่ใช่ JSON",
+                    "cannot capture {}: the body is not JSON",
+                    path
+                )
             })?;
-            let parsed = JsonPath::parse(path)
-                .map_err(|e| text!("JSONPath {} ไม่ถูกต้อง: {}", "invalid JSONPath {}: {}", path, e))?;
+            let parsed = JsonPath::parse(path).map_err(|e| {
+                text!(
+                    "JSONPath {} ไม่ถูกต้อง: {}",
+                    "invalid JSONPath {}: {}",
+                    path,
+                    e
+                )
+            })?;
             match parsed.query(json).all().as_slice() {
                 [one] => Ok((*one).clone()),
-                [] => Err(text!("ไม่พบค่าที่ {} สำหรับเก็บไว้ใช้", "nothing at {} to capture", path)),
+                [] => Err(text!(
+                    "ไม่พบค่าที่ {} สำหรับเก็บไว้ใช้",
+                    "nothing at {} to capture",
+                    path
+                )),
                 many => Ok(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
             }
         }
         Some(Source::Header(name)) => response.header(name).map(Value::String).ok_or_else(|| {
-            text!("ไม่พบ header {} สำหรับเก็บไว้ใช้", "no header {} to capture", name)
+            text!(
+                "ไม่พบ header {} สำหรับเก็บไว้ใช้",
+                "no header {} to capture",
+                name
+            )
         }),
         None => Err(text!(
             "capture ต้องระบุ json หรือ header อย่างใดอย่างหนึ่ง",

@@ -38,7 +38,12 @@ pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec
             CheckResult::new(
                 "status",
                 pass_if(ok),
-                text!("รหัสสถานะ HTTP: คาดว่า {} ได้ {}", "HTTP status: expected {}, got {}", want, got),
+                text!(
+                    "รหัสสถานะ HTTP: คาดว่า {} ได้ {}",
+                    "HTTP status: expected {}, got {}",
+                    want,
+                    got
+                ),
             )
             .expected(want, got)
             .at(place(&status.referenced)),
@@ -81,7 +86,12 @@ pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec
             CheckResult::new(
                 "json",
                 pass_if(want == is_json),
-                text!("body เป็น JSON: คาดว่า {} ได้ {}", "body is JSON: expected {}, got {}", want, is_json),
+                text!(
+                    "body เป็น JSON: คาดว่า {} ได้ {}",
+                    "body is JSON: expected {}, got {}",
+                    want,
+                    is_json
+                ),
             )
             .expected(expected, actual),
         );
@@ -160,9 +170,7 @@ fn judge(label: String, predicate: &Predicate, nodes: &[&Value], vars: &Vars) ->
             CheckResult::new(label, Outcome::Pass, Text::new("ผ่าน", "ok"))
         }
         Ok(unmet) => {
-            let join = |f: fn(&Unmet) -> &str| {
-                unmet.iter().map(f).collect::<Vec<_>>().join("; ")
-            };
+            let join = |f: fn(&Unmet) -> &str| unmet.iter().map(f).collect::<Vec<_>>().join("; ");
             let message = Text::new(join(|u| &u.message.th), join(|u| &u.message.en));
             CheckResult::new(label, Outcome::Fail, message)
                 .expected(join(|u| &u.expected), unmet[0].actual.clone())
@@ -170,7 +178,11 @@ fn judge(label: String, predicate: &Predicate, nodes: &[&Value], vars: &Vars) ->
         Err(e) => CheckResult::new(
             label,
             Outcome::Error,
-            text!("ค่าที่คาดหวังใช้ไม่ได้: {}", "the expected value cannot be built: {}", e),
+            text!(
+                "ค่าที่คาดหวังใช้ไม่ได้: {}",
+                "the expected value cannot be built: {}",
+                e
+            ),
         ),
     }
 }

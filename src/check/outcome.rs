@@ -37,12 +37,14 @@ impl Outcome {
     /// The outcome of a whole made of parts: error outranks fail (the verdict on the part
     /// could not be reached), which outranks pass.
     pub fn combine(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
-        outcomes.into_iter().fold(Outcome::Pass, |acc, o| match (acc, o) {
-            (Outcome::Error, _) | (_, Outcome::Error) => Outcome::Error,
-            (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
-            (Outcome::Interrupted, _) | (_, Outcome::Interrupted) => Outcome::Interrupted,
-            _ => Outcome::Pass,
-        })
+        outcomes
+            .into_iter()
+            .fold(Outcome::Pass, |acc, o| match (acc, o) {
+                (Outcome::Error, _) | (_, Outcome::Error) => Outcome::Error,
+                (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+                (Outcome::Interrupted, _) | (_, Outcome::Interrupted) => Outcome::Interrupted,
+                _ => Outcome::Pass,
+            })
     }
 }
 

@@ -195,7 +195,10 @@ impl ValueCheck {
         match self {
             ValueCheck::Equals(want) => (!json_equal(value, want)).then(|| {
                 let w = compact(want);
-                unmet(w.clone(), text!("คาดว่าเท่ากับ {} แต่ได้ {}", "expected {}, got {}", w, actual))
+                unmet(
+                    w.clone(),
+                    text!("คาดว่าเท่ากับ {} แต่ได้ {}", "expected {}, got {}", w, actual),
+                )
             }),
             ValueCheck::NotEquals(want) => json_equal(value, want).then(|| {
                 let w = compact(want);
@@ -241,7 +244,12 @@ impl ValueCheck {
                 let w = compact(&Value::Array(list.clone()));
                 unmet(
                     format!("one of {w}"),
-                    text!("คาดว่าเป็นค่าหนึ่งใน {} แต่ได้ {}", "expected one of {}, got {}", w, actual),
+                    text!(
+                        "คาดว่าเป็นค่าหนึ่งใน {} แต่ได้ {}",
+                        "expected one of {}, got {}",
+                        w,
+                        actual
+                    ),
                 )
             }),
             ValueCheck::Contains(want) => {
@@ -270,20 +278,35 @@ impl ValueCheck {
                     let got = len.map_or_else(|| type_name(value).to_string(), |l| l.to_string());
                     unmet(
                         format!("length {n}"),
-                        text!("คาดว่าความยาว {} แต่ได้ {}", "expected length {}, got {}", n, got),
+                        text!(
+                            "คาดว่าความยาว {} แต่ได้ {}",
+                            "expected length {}, got {}",
+                            n,
+                            got
+                        ),
                     )
                 })
             }
             ValueCheck::Min(min) => (!value.as_f64().is_some_and(|v| v >= *min)).then(|| {
                 unmet(
                     format!(">= {min}"),
-                    text!("คาดว่าไม่น้อยกว่า {} แต่ได้ {}", "expected at least {}, got {}", min, actual),
+                    text!(
+                        "คาดว่าไม่น้อยกว่า {} แต่ได้ {}",
+                        "expected at least {}, got {}",
+                        min,
+                        actual
+                    ),
                 )
             }),
             ValueCheck::Max(max) => (!value.as_f64().is_some_and(|v| v <= *max)).then(|| {
                 unmet(
                     format!("<= {max}"),
-                    text!("คาดว่าไม่เกิน {} แต่ได้ {}", "expected at most {}, got {}", max, actual),
+                    text!(
+                        "คาดว่าไม่เกิน {} แต่ได้ {}",
+                        "expected at most {}, got {}",
+                        max,
+                        actual
+                    ),
                 )
             }),
             ValueCheck::CitizenId(want) => {
@@ -346,7 +369,11 @@ mod tests {
             ("exists: true", json!(false)),
         ];
         for (yaml, value) in cases {
-            assert_eq!(check(yaml, Some(value.clone())), vec![], "{yaml} on {value}");
+            assert_eq!(
+                check(yaml, Some(value.clone())),
+                vec![],
+                "{yaml} on {value}"
+            );
         }
         assert_eq!(check("absent: true", None), vec![]);
         assert_eq!(check("exists: false", None), vec![]);
@@ -358,8 +385,14 @@ mod tests {
         assert_eq!(unmet.len(), 1);
         assert_eq!(unmet[0].expected, "\"received\"");
         assert_eq!(unmet[0].actual, "\"cancelled\"");
-        assert_eq!(unmet[0].message.en, "expected \"received\", got \"cancelled\"");
-        assert_eq!(unmet[0].message.th, "คาดว่าเท่ากับ \"received\" แต่ได้ \"cancelled\"");
+        assert_eq!(
+            unmet[0].message.en,
+            "expected \"received\", got \"cancelled\""
+        );
+        assert_eq!(
+            unmet[0].message.th,
+            "คาดว่าเท่ากับ \"received\" แต่ได้ \"cancelled\""
+        );
 
         for (yaml, value) in [
             ("equals: null", json!("x")),
@@ -375,7 +408,11 @@ mod tests {
             ("thai_citizen_id: false", json!("1101401234566")),
             ("absent: true", json!(1)),
         ] {
-            assert_eq!(check(yaml, Some(value.clone())).len(), 1, "{yaml} on {value}");
+            assert_eq!(
+                check(yaml, Some(value.clone())).len(),
+                1,
+                "{yaml} on {value}"
+            );
         }
         let missing = check("equals: 1", None);
         assert_eq!(missing[0].message.en, "no value at this path");

@@ -30,7 +30,11 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
 }
 
 /// The violations, as `/instance/path: message`, at most `limit` of them.
-pub fn violations(validator: &jsonschema::Validator, instance: &Value, limit: usize) -> Vec<String> {
+pub fn violations(
+    validator: &jsonschema::Validator,
+    instance: &Value,
+    limit: usize,
+) -> Vec<String> {
     validator
         .iter_errors(instance)
         .take(limit)

@@ -13,7 +13,8 @@ pub struct Digest {
 
 impl Digest {
     pub fn add(&mut self, path: &Path, bytes: &[u8]) {
-        self.files.insert(path.to_path_buf(), Sha256::digest(bytes).into());
+        self.files
+            .insert(path.to_path_buf(), Sha256::digest(bytes).into());
     }
 
     pub fn finish(self) -> String {

@@ -31,11 +31,8 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     let fixture_root = fixture_root(dir);
 
     let meta = parse_file::<SuiteMeta>(&dir.join("suite.yaml"), &mut digest, &mut problems);
-    let requirements = parse_file::<RequirementsFile>(
-        &dir.join("requirements.yaml"),
-        &mut digest,
-        &mut problems,
-    );
+    let requirements =
+        parse_file::<RequirementsFile>(&dir.join("requirements.yaml"), &mut digest, &mut problems);
 
     let mut case_files = Vec::new();
     for path in yaml_files(&dir.join("cases"), &mut problems) {
@@ -118,7 +115,11 @@ pub fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Dia
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let rendered = e.to_string();
-        let message = rendered.lines().next().unwrap_or("invalid YAML").to_string();
+        let message = rendered
+            .lines()
+            .next()
+            .unwrap_or("invalid YAML")
+            .to_string();
         let message = strip_location(&message);
         match e.location() {
             Some(loc) => Diagnostic::at(Place::of(path, &loc), message),
@@ -192,9 +193,10 @@ fn resolve_fixtures(
                 (None, None) => continue,
             };
             if let Some(json) = &mut request.json
-                && let Some(Value::String(rel)) = json.value.as_object().and_then(|o| {
-                    (o.len() == 1).then(|| o.get("$file")).flatten()
-                })
+                && let Some(Value::String(rel)) = json
+                    .value
+                    .as_object()
+                    .and_then(|o| (o.len() == 1).then(|| o.get("$file")).flatten())
             {
                 let place = Place::of(&file.path, &json.referenced);
                 let rel = rel.clone();

@@ -12,7 +12,7 @@ use crate::check::{Schemas, compile_schema, schema_key};
 use crate::diagnostic::{Diagnostic, Place};
 use crate::template::{Expr, Template, json_templates};
 
-/// Checks the suite and compiles its schemas. `extra_vars` are names given with `--var`.
+/// Checks the suite and compiles its schemas.
 pub fn validate(suite: &Suite) -> Result<Schemas, Vec<Diagnostic>> {
     let mut v = Validator {
         suite,
@@ -36,7 +36,8 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn report(&mut self, file: &Path, at: &Location, message: impl Into<String>) {
-        self.problems.push(Diagnostic::at(Place::of(file, at), message));
+        self.problems
+            .push(Diagnostic::at(Place::of(file, at), message));
     }
 
     fn requirements(&mut self) {
@@ -55,7 +56,11 @@ impl Validator<'_> {
         for req in &self.suite.requirements {
             let id = &req.id;
             if !seen.insert(id.value.as_str()) {
-                self.report(&file, &id.referenced, format!("requirement `{}` is listed twice", id.value));
+                self.report(
+                    &file,
+                    &id.referenced,
+                    format!("requirement `{}` is listed twice", id.value),
+                );
             }
             match (covered.get(id.value.as_str()), &req.not_tested_reason) {
                 (None, None) => self.report(
@@ -86,6 +91,7 @@ impl Validator<'_> {
             .variables
             .iter()
             .map(|(k, _)| k.value.clone())
+            .chain(crate::cli::BUILTIN_VARS.iter().map(|s| s.to_string()))
             .collect();
         let mut ids: BTreeMap<String, Place> = BTreeMap::new();
         for (file, case) in self.suite.cases() {
@@ -99,15 +105,27 @@ impl Validator<'_> {
                 ids.insert(c.id.value.clone(), here);
             }
             if c.requirements.is_empty() {
-                self.report(path, &c.id.referenced, format!("case `{}` traces to no requirement", c.id.value));
+                self.report(
+                    path,
+                    &c.id.referenced,
+                    format!("case `{}` traces to no requirement", c.id.value),
+                );
             }
             for r in &c.requirements {
                 if self.suite.requirement(&r.value).is_none() {
-                    self.report(path, &r.referenced, format!("unknown requirement `{}`", r.value));
+                    self.report(
+                        path,
+                        &r.referenced,
+                        format!("unknown requirement `{}`", r.value),
+                    );
                 }
             }
             if c.steps.is_empty() {
-                self.report(path, &c.id.referenced, format!("case `{}` has no steps", c.id.value));
+                self.report(
+                    path,
+                    &c.id.referenced,
+                    format!("case `{}` has no steps", c.id.value),
+                );
             }
             let mut known = suite_vars.clone();
             for (name, value) in c.vars.iter() {
@@ -123,13 +141,21 @@ impl Validator<'_> {
     fn step(&mut self, path: &Path, step: &Spanned<Step>, known: &mut BTreeSet<String>) {
         let s = &step.value;
         let Some(kind) = s.kind() else {
-            self.report(path, &step.referenced, "a step needs exactly one of `request` or `poll`");
+            self.report(
+                path,
+                &step.referenced,
+                "a step needs exactly one of `request` or `poll`",
+            );
             return;
         };
         if let StepKind::Poll(poll) = kind {
             let p = &poll.value;
             if p.within_ms == 0 || p.interval_ms == 0 || p.interval_ms > p.within_ms {
-                self.report(path, &poll.referenced, "a poll needs 0 < interval_ms <= within_ms");
+                self.report(
+                    path,
+                    &poll.referenced,
+                    "a poll needs 0 < interval_ms <= within_ms",
+                );
             }
         }
         if let Some(request) = s.request_spec() {
@@ -140,11 +166,19 @@ impl Validator<'_> {
             match capture.value.source() {
                 Some(crate::check::Source::Json(p)) => {
                     if let Err(e) = JsonPath::parse(p) {
-                        self.report(path, &capture.referenced, format!("invalid JSONPath `{p}`: {e}"));
+                        self.report(
+                            path,
+                            &capture.referenced,
+                            format!("invalid JSONPath `{p}`: {e}"),
+                        );
                     }
                 }
                 Some(crate::check::Source::Header(_)) => {}
-                None => self.report(path, &capture.referenced, "a capture names exactly one of `json` or `header`"),
+                None => self.report(
+                    path,
+                    &capture.referenced,
+                    "a capture names exactly one of `json` or `header`",
+                ),
             }
             known.insert(name.value.clone());
         }
@@ -154,12 +188,20 @@ impl Validator<'_> {
         let r = &request.value;
         let at = &request.referenced;
         if reqwest::Method::from_bytes(r.method.value.as_bytes()).is_err() {
-            self.report(path, &r.method.referenced, format!("`{}` is not an HTTP method", r.method.value));
+            self.report(
+                path,
+                &r.method.referenced,
+                format!("`{}` is not an HTTP method", r.method.value),
+            );
         }
         match (&r.path, &r.url) {
             (Some(p), None) => {
                 if !p.value.starts_with('/') {
-                    self.report(path, &p.referenced, "a `path` starts with `/` (use `url` for a full address)");
+                    self.report(
+                        path,
+                        &p.referenced,
+                        "a `path` starts with `/` (use `url` for a full address)",
+                    );
                 }
                 self.template(path, &p.referenced, &p.value, known);
             }
@@ -168,7 +210,11 @@ impl Validator<'_> {
         }
         let bodies = [r.json.is_some(), r.body.is_some(), r.body_file.is_some()];
         if bodies.iter().filter(|b| **b).count() > 1 {
-            self.report(path, at, "a request has at most one of `json`, `body` or `body_file`");
+            self.report(
+                path,
+                at,
+                "a request has at most one of `json`, `body` or `body_file`",
+            );
         }
         for (name, value) in r.headers.iter() {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
@@ -210,7 +256,11 @@ impl Validator<'_> {
         }
         for (jsonpath, predicate) in expect.body.iter() {
             if let Err(e) = JsonPath::parse(&jsonpath.value) {
-                self.report(path, &jsonpath.referenced, format!("invalid JSONPath `{}`: {e}", jsonpath.value));
+                self.report(
+                    path,
+                    &jsonpath.referenced,
+                    format!("invalid JSONPath `{}`: {e}", jsonpath.value),
+                );
             }
             self.predicate(path, &jsonpath.referenced, predicate, known);
         }
@@ -224,10 +274,18 @@ impl Validator<'_> {
             && let Err(e) = regex::Regex::new(&re.value)
         {
             let first = e.to_string().lines().last().unwrap_or_default().to_string();
-            self.report(path, &re.referenced, format!("invalid regular expression: {first}"));
+            self.report(
+                path,
+                &re.referenced,
+                format!("invalid regular expression: {first}"),
+            );
         }
         let expected = [&p.equals, &p.not_equals, &p.contains];
-        for value in expected.into_iter().flatten().chain(p.one_of.iter().flatten()) {
+        for value in expected
+            .into_iter()
+            .flatten()
+            .chain(p.one_of.iter().flatten())
+        {
             match json_templates(value) {
                 Ok(templates) => templates
                     .iter()
@@ -252,7 +310,11 @@ impl Validator<'_> {
                     .zip(self.suite.dir.canonicalize().ok())
                     .is_some_and(|(f, d)| f.starts_with(d));
                 if !inside {
-                    self.report(path, &schema.referenced, format!("schema `{name}` is not a file inside the suite"));
+                    self.report(
+                        path,
+                        &schema.referenced,
+                        format!("schema `{name}` is not a file inside the suite"),
+                    );
                     return;
                 }
                 let parsed = std::fs::read(&file)
@@ -261,7 +323,11 @@ impl Validator<'_> {
                 match parsed {
                     Ok(v) => v,
                     Err(e) => {
-                        self.report(path, &schema.referenced, format!("schema `{name}` cannot be read: {e}"));
+                        self.report(
+                            path,
+                            &schema.referenced,
+                            format!("schema `{name}` cannot be read: {e}"),
+                        );
                         return;
                     }
                 }
@@ -269,7 +335,11 @@ impl Validator<'_> {
         };
         match compile_schema(&value) {
             Ok(validator) => self.schemas.insert(key, validator),
-            Err(e) => self.report(path, &schema.referenced, format!("schema `{key}` does not compile: {e}")),
+            Err(e) => self.report(
+                path,
+                &schema.referenced,
+                format!("schema `{key}` does not compile: {e}"),
+            ),
         }
     }
 

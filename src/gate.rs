@@ -1,0 +1,143 @@
+//! The step-10 gate (DESIGN §7): a requirement passes when every case tracing to it passed;
+//! the verdict is pass iff every `must` requirement passed. Failed `should` requirements are
+//! observations (ข้อสังเกต).
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::Outcome;
+use crate::results::RunResults;
+use crate::suite::Level;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+/// A requirement's result over the cases that trace to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequirementResult {
+    Pass,
+    Fail,
+    Error,
+    NotRun,
+    /// The suite says why it cannot be tested (`not_tested_reason`).
+    NotTested,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequirementVerdict {
+    pub id: String,
+    pub level: Level,
+    pub result: RequirementResult,
+    pub cases: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Gate {
+    pub service: String,
+    pub suite: String,
+    pub verdict: Verdict,
+    /// The onboarding step the service goes to: 11 on pass, back to 9 on fail.
+    pub next_step: u8,
+    pub partial: bool,
+    pub interrupted: bool,
+    pub target: String,
+    pub failed_must: Vec<String>,
+    pub observations: Vec<String>,
+    pub requirements: Vec<RequirementVerdict>,
+    pub cases: CaseCounts,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub cpc_version: String,
+    pub suite_digest: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseCounts {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub error: usize,
+    pub interrupted: usize,
+}
+
+/// Decides the gate from results alone.
+pub fn decide(results: &RunResults) -> Gate {
+    let requirements: Vec<RequirementVerdict> = results
+        .requirements
+        .iter()
+        .map(|r| {
+            let outcomes = r
+                .cases
+                .iter()
+                .map(|id| results.case(id).map_or(Outcome::NotRun, |c| c.outcome));
+            let result = if r.not_tested_reason.is_some() {
+                RequirementResult::NotTested
+            } else {
+                requirement_result(outcomes)
+            };
+            RequirementVerdict {
+                id: r.id.clone(),
+                level: r.level,
+                result,
+                cases: r.cases.clone(),
+            }
+        })
+        .collect();
+    let not_passed = |level: Level| -> Vec<String> {
+        requirements
+            .iter()
+            .filter(|r| r.level == level && r.result != RequirementResult::Pass)
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let failed_must = not_passed(Level::Must);
+    let observations = not_passed(Level::Should);
+    // A partial or interrupted run has not shown every must requirement holds.
+    let pass = failed_must.is_empty() && !results.selection.partial && !results.interrupted;
+    let count = |o: Outcome| results.cases.iter().filter(|c| c.outcome == o).count();
+    Gate {
+        service: results.suite.service_code.clone(),
+        suite: results.suite.id.clone(),
+        verdict: if pass { Verdict::Pass } else { Verdict::Fail },
+        next_step: if pass { 11 } else { 9 },
+        partial: results.selection.partial,
+        interrupted: results.interrupted,
+        target: results.target.clone(),
+        failed_must,
+        observations,
+        requirements,
+        cases: CaseCounts {
+            total: results.cases.len(),
+            passed: count(Outcome::Pass),
+            failed: count(Outcome::Fail),
+            error: count(Outcome::Error),
+            interrupted: count(Outcome::Interrupted),
+        },
+        started_at: results.started_at.clone(),
+        finished_at: results.finished_at.clone(),
+        cpc_version: results.cpc_version.clone(),
+        suite_digest: results.suite.digest.clone(),
+    }
+}
+
+/// Fail outranks error (the target was shown wrong), error outranks not run; no cases is
+/// not run.
+fn requirement_result(outcomes: impl Iterator<Item = Outcome>) -> RequirementResult {
+    let outcomes: Vec<Outcome> = outcomes.collect();
+    let any = |o: Outcome| outcomes.contains(&o);
+    if outcomes.is_empty() {
+        RequirementResult::NotRun
+    } else if any(Outcome::Fail) {
+        RequirementResult::Fail
+    } else if any(Outcome::Error) {
+        RequirementResult::Error
+    } else if outcomes.iter().all(|o| *o == Outcome::Pass) {
+        RequirementResult::Pass
+    } else {
+        RequirementResult::NotRun
+    }
+}

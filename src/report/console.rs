@@ -1,0 +1,179 @@
+//! Console output: one line per case as it finishes, then a summary and the verdict.
+//! Thai by default, English with `--lang en`; colour only on a terminal without `NO_COLOR`.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::check::Outcome;
+use crate::gate::{Gate, Verdict};
+use crate::i18n::Lang;
+use crate::results::{CaseResult, RunResults};
+
+pub struct Console {
+    pub lang: Lang,
+    pub colour: bool,
+    /// Display width of the widest case id, for aligned columns.
+    pub id_width: usize,
+}
+
+/// Pads to a display width (Thai marks take no column).
+pub fn pad(text: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+impl Console {
+    pub fn new(lang: Lang, colour: bool, ids: impl Iterator<Item = usize>) -> Self {
+        Self {
+            lang,
+            colour,
+            id_width: ids.max().unwrap_or(0),
+        }
+    }
+
+    fn paint(&self, outcome: Outcome, text: &str) -> String {
+        let code = match outcome {
+            Outcome::Pass => "32",
+            Outcome::Fail => "31",
+            Outcome::Error => "35",
+            Outcome::Interrupted | Outcome::NotRun => "33",
+        };
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn outcome_width(&self) -> usize {
+        [
+            Outcome::Pass,
+            Outcome::Fail,
+            Outcome::Error,
+            Outcome::Interrupted,
+        ]
+        .iter()
+        .map(|o| UnicodeWidthStr::width(o.label(self.lang)))
+        .max()
+        .unwrap_or(0)
+    }
+
+    /// The case line, and under a case that did not pass, why, with the place of each check.
+    pub fn case(&self, case: &CaseResult) -> String {
+        let label = pad(case.outcome.label(self.lang), self.outcome_width());
+        let title = match (self.lang, &case.title_en) {
+            (Lang::En, Some(en)) => en,
+            _ => &case.title_th,
+        };
+        let mut out = format!(
+            "  {}  {}  {}  ({} ms)\n",
+            self.paint(case.outcome, &label),
+            pad(&case.id, self.id_width),
+            title,
+            case.duration_ms
+        );
+        if case.outcome == Outcome::Pass {
+            return out;
+        }
+        if let Some(error) = &case.error {
+            out.push_str(&format!("      ✗ {}\n", error.get(self.lang)));
+        }
+        for step in case
+            .steps
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error))
+        {
+            if let Some(error) = &step.error {
+                out.push_str(&format!(
+                    "      ✗ [{} {}] {}  ({})\n",
+                    step.kind,
+                    step.index,
+                    error.get(self.lang),
+                    step.place
+                ));
+            }
+            for check in step.checks.iter().filter(|c| c.outcome != Outcome::Pass) {
+                let place = check.place.as_ref().unwrap_or(&step.place);
+                out.push_str(&format!(
+                    "      ✗ [{} {}] {}: {}  ({place})\n",
+                    step.kind,
+                    step.index,
+                    check.check,
+                    check.message.get(self.lang)
+                ));
+            }
+        }
+        out
+    }
+
+    pub fn summary(&self, results: &RunResults, gate: &Gate) -> String {
+        let c = &gate.cases;
+        let th = self.lang == Lang::Th;
+        let mut out = String::from("\n");
+        out.push_str(&if th {
+            format!(
+                "สรุป: {} กรณี — ผ่าน {}, ไม่ผ่าน {}, ผิดพลาด {}, ถูกขัดจังหวะ {}\n",
+                c.total, c.passed, c.failed, c.error, c.interrupted
+            )
+        } else {
+            format!(
+                "Summary: {} cases — {} passed, {} failed, {} error, {} interrupted\n",
+                c.total, c.passed, c.failed, c.error, c.interrupted
+            )
+        });
+        if results.selection.partial {
+            out.push_str(if th {
+                "การทดสอบบางส่วน (--case/--tag): ผลการตัดสินจะไม่ผ่านจนกว่าจะทดสอบครบทุกกรณี\n"
+            } else {
+                "Partial run (--case/--tag): the gate cannot pass until every case runs\n"
+            });
+        }
+        if results.interrupted {
+            out.push_str(if th {
+                "การทดสอบถูกขัดจังหวะ\n"
+            } else {
+                "The run was interrupted\n"
+            });
+        }
+        if !gate.failed_must.is_empty() {
+            let list = gate.failed_must.join(", ");
+            out.push_str(&if th {
+                format!("ข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน: {list}\n")
+            } else {
+                format!("Must requirements not passed: {list}\n")
+            });
+        }
+        if !gate.observations.is_empty() {
+            let list = gate.observations.join(", ");
+            out.push_str(&if th {
+                format!("ข้อสังเกต (ข้อกำหนดระดับ \"ควร\"): {list}\n")
+            } else {
+                format!("Observations (should requirements): {list}\n")
+            });
+        }
+        let outcome = match gate.verdict {
+            Verdict::Pass => Outcome::Pass,
+            Verdict::Fail => Outcome::Fail,
+        };
+        out.push_str(&self.paint(outcome, &verdict_line(gate.verdict, self.lang)));
+        out.push('\n');
+        out
+    }
+}
+
+/// The verdict and the next step, in the words of the onboarding procedure.
+pub fn verdict_line(verdict: Verdict, lang: Lang) -> String {
+    match (verdict, lang) {
+        (Verdict::Pass, Lang::Th) => {
+            "ผลการตัดสิน: ผ่าน → ขั้นตอนที่ 11 หน่วยงานมอบหมายเจ้าหน้าที่ดูแลระบบของงานบริการ".into()
+        }
+        (Verdict::Fail, Lang::Th) => {
+            "ผลการตัดสิน: ไม่ผ่าน → กลับไปขั้นตอนที่ 9 หน่วยงานปรับระบบทางเทคนิค".into()
+        }
+        (Verdict::Pass, Lang::En) => {
+            "Verdict: PASS → step 11, the agency assigns the service's system administrators".into()
+        }
+        (Verdict::Fail, Lang::En) => {
+            "Verdict: FAIL → back to step 9, the agency adapts its systems".into()
+        }
+    }
+}

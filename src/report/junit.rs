@@ -1,0 +1,91 @@
+//! JUnit XML for CI (GitLab, Jenkins): one `<testsuite>` per suite, one `<testcase>` per case
+//! whose name starts with the case id and lists its requirements; `<failure>` for failed
+//! checks, `<error>` for could-not-evaluate; the exchanges in `<system-out>`.
+
+use junit_report::{Duration, OffsetDateTime, ReportBuilder, TestCase, TestSuiteBuilder};
+use time::format_description::well_known::Rfc3339;
+
+use super::exchange::render_step;
+use crate::check::Outcome;
+use crate::i18n::Lang;
+use crate::results::{CaseResult, RunResults};
+
+pub fn render(results: &RunResults, lang: Lang) -> Result<String, junit_report::Error> {
+    let cases: Vec<TestCase> = results
+        .cases
+        .iter()
+        .map(|c| testcase(c, &results.suite.service_code, lang))
+        .collect();
+    let timestamp =
+        OffsetDateTime::parse(&results.started_at, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let name = format!("{} — {}", results.suite.id, results.suite.name_th);
+    let suite = TestSuiteBuilder::new(&name)
+        .add_testcases(cases)
+        .set_timestamp(timestamp)
+        .build();
+    let mut xml = Vec::new();
+    ReportBuilder::new()
+        .add_testsuite(suite)
+        .build()
+        .write_xml(&mut xml)?;
+    Ok(String::from_utf8_lossy(&xml).into_owned())
+}
+
+fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
+    let title = match (lang, &case.title_en) {
+        (Lang::En, Some(en)) => en,
+        _ => &case.title_th,
+    };
+    let name = format!("{} [{}] {}", case.id, case.requirements.join(", "), title);
+    let time = Duration::milliseconds(case.duration_ms as i64);
+    let problems = problems(case, lang);
+    let mut tc = match case.outcome {
+        Outcome::Pass => TestCase::success(&name, time),
+        Outcome::Fail => TestCase::failure(&name, time, "assertion", &problems),
+        Outcome::Error => TestCase::error(&name, time, "error", &problems),
+        Outcome::Interrupted => TestCase::error(&name, time, "interrupted", &problems),
+        Outcome::NotRun => TestCase::skipped(&name),
+    };
+    tc.set_classname(classname);
+    tc.set_filepath(&case.place.to_string());
+    let out: Vec<String> = case
+        .steps
+        .iter()
+        .filter(|s| s.outcome != Outcome::NotRun)
+        .map(render_step)
+        .collect();
+    if !out.is_empty() {
+        tc.set_system_out(&out.join("\n"));
+    }
+    tc
+}
+
+/// Every failed or errored check, one per line: `check: expected … got …  (file:line:col)`.
+fn problems(case: &CaseResult, lang: Lang) -> String {
+    let mut lines: Vec<String> = case.error.iter().map(|e| e.get(lang).to_string()).collect();
+    for step in &case.steps {
+        if let Some(e) = &step.error {
+            lines.push(format!(
+                "[{} {}] {} ({})",
+                step.kind,
+                step.index,
+                e.get(lang),
+                step.place
+            ));
+        }
+        for check in step.checks.iter().filter(|c| c.outcome != Outcome::Pass) {
+            let place = check.place.as_ref().unwrap_or(&step.place);
+            lines.push(format!(
+                "[{} {}] {}: {} ({place})",
+                step.kind,
+                step.index,
+                check.check,
+                check.message.get(lang)
+            ));
+        }
+    }
+    if lines.is_empty() && case.outcome == Outcome::Interrupted {
+        lines.push(case.outcome.label(lang).to_string());
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,6 @@
+//! Rendering results for people and machines: console lines, JUnit XML, the files of a run.
+
+pub mod console;
+pub mod exchange;
+pub mod files;
+pub mod junit;

@@ -1,0 +1,176 @@
+//! The results of a run: pure data, written as `results.json`. Reports, JUnit and the gate are
+//! rendered from this alone, so `cpc report` can redo them without re-running.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{CheckResult, Outcome};
+use crate::diagnostic::Place;
+use crate::i18n::Text;
+use crate::suite::{Level, Suite};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunResults {
+    pub cpc_version: String,
+    pub suite: SuiteInfo,
+    pub target: String,
+    pub started_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    pub selection: Selection,
+    /// Ctrl-C (or a crash) stopped the run before every selected case finished.
+    pub interrupted: bool,
+    pub requirements: Vec<RequirementInfo>,
+    /// In suite order; a selected case not yet finished is `interrupted` once the run ends.
+    pub cases: Vec<CaseResult>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SuiteInfo {
+    pub id: String,
+    pub service_code: String,
+    pub name_th: String,
+    pub name_en: Option<String>,
+    pub agency_th: String,
+    pub agency_en: Option<String>,
+    pub proposal_version: String,
+    /// SHA-256 over the suite's files and the fixtures it reads.
+    pub digest: String,
+}
+
+/// Which cases ran. A run limited by `--case` or `--tag` is partial and never passes the gate.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Selection {
+    pub partial: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub cases: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequirementInfo {
+    pub id: String,
+    pub level: Level,
+    pub text_th: String,
+    pub text_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_tested_reason: Option<String>,
+    /// Every case of the suite that traces to it, selected or not.
+    pub cases: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub title_th: String,
+    pub title_en: Option<String>,
+    pub requirements: Vec<String>,
+    pub tags: Vec<String>,
+    pub place: Place,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    /// Why the case could not run or finish, when no step says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Text>,
+    pub steps: Vec<StepResult>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StepResult {
+    /// 1-based, as a person counts steps in the file.
+    pub index: usize,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub place: Place,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    /// How many requests were sent (more than one for a poll).
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Text>,
+    pub checks: Vec<CheckResult>,
+    /// The (last) request and response exchanged, masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: RequestRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseRecord>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<BodyRecord>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: BodyRecord,
+    pub elapsed_ms: u64,
+}
+
+/// A body as recorded: text (cut to a limit) or a note that it was binary.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BodyRecord {
+    pub bytes: usize,
+    pub text: String,
+    pub truncated: bool,
+    pub binary: bool,
+}
+
+impl RunResults {
+    /// The frame of a run before any case finishes: every requirement, no cases yet.
+    pub fn start(suite: &Suite, target: &str, selection: Selection, started_at: String) -> Self {
+        let requirements = suite
+            .requirements
+            .iter()
+            .map(|r| RequirementInfo {
+                id: r.id.value.clone(),
+                level: r.level,
+                text_th: r.text_th.clone(),
+                text_en: r.text_en.clone(),
+                not_tested_reason: r.not_tested_reason.clone(),
+                cases: suite
+                    .cases()
+                    .filter(|(_, c)| c.value.requirements.iter().any(|x| x.value == r.id.value))
+                    .map(|(_, c)| c.value.id.value.clone())
+                    .collect(),
+            })
+            .collect();
+        let m = &suite.meta;
+        Self {
+            cpc_version: crate::VERSION.to_string(),
+            suite: SuiteInfo {
+                id: m.id.clone(),
+                service_code: m.service_code.clone(),
+                name_th: m.name_th.clone(),
+                name_en: m.name_en.clone(),
+                agency_th: m.agency_th.clone(),
+                agency_en: m.agency_en.clone(),
+                proposal_version: m.proposal_version.clone(),
+                digest: suite.digest.clone(),
+            },
+            target: target.to_string(),
+            started_at,
+            finished_at: None,
+            selection,
+            interrupted: false,
+            requirements,
+            cases: Vec::new(),
+        }
+    }
+
+    pub fn case(&self, id: &str) -> Option<&CaseResult> {
+        self.cases.iter().find(|c| c.id == id)
+    }
+}

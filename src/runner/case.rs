@@ -1,0 +1,259 @@
+//! Runs one case: its steps in order, each request judged by its checks; the first step that
+//! does not pass ends the case (later steps depend on what it would have captured).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_saphyr::Spanned;
+
+use super::outgoing::{RequestDefaults, build};
+use super::record;
+use crate::check::{self, CheckContext, CheckResult, Outcome, Schemas};
+use crate::diagnostic::Place;
+use crate::http::Transport;
+use crate::i18n::Text;
+use crate::redact::Redactor;
+use crate::results::{CaseResult, Exchange, StepResult};
+use crate::suite::{Case, CaseFile, Expect, PollSpec, RequestSpec, Step, StepKind};
+use crate::template::Template;
+use crate::text;
+use crate::vars::Vars;
+
+/// What every case of a run shares.
+pub struct RunContext {
+    pub transport: Transport,
+    pub schemas: Schemas,
+    pub defaults: RequestDefaults,
+    pub vars: Vars,
+}
+
+/// A case's result before any step has run (used for crashed and interrupted cases too).
+pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> CaseResult {
+    let c = &case.value;
+    CaseResult {
+        id: c.id.value.clone(),
+        title_th: c.title_th.clone(),
+        title_en: c.title_en.clone(),
+        requirements: c.requirements.iter().map(|r| r.value.clone()).collect(),
+        tags: c.tags.clone(),
+        place: Place::of(&file.path, &c.id.referenced),
+        outcome,
+        duration_ms: 0,
+        error: None,
+        steps: Vec::new(),
+    }
+}
+
+pub async fn run_case(ctx: Arc<RunContext>, file: &CaseFile, case: &Spanned<Case>) -> CaseResult {
+    let started = Instant::now();
+    let mut result = skeleton(file, case, Outcome::Pass);
+    let mut vars = ctx.vars.clone();
+    for (name, value) in case.value.vars.iter() {
+        match Template::parse(&value.value).and_then(|t| t.render_value(&vars)) {
+            Ok(v) => vars.set(&name.value, v, false),
+            Err(e) => {
+                result.outcome = Outcome::Error;
+                result.error = Some(text!("ตัวแปร {}: {}", "variable {}: {}", name.value, e));
+                return result;
+            }
+        }
+    }
+    let mut stopped = false;
+    for (i, step) in case.value.steps.iter().enumerate() {
+        let step_result = if stopped {
+            not_run(file, i, step)
+        } else {
+            run_step(&ctx, file, i, step, &mut vars).await
+        };
+        stopped |= step_result.outcome != Outcome::Pass;
+        result.steps.push(step_result);
+    }
+    result.outcome = Outcome::combine(
+        result
+            .steps
+            .iter()
+            .map(|s| s.outcome)
+            .filter(|o| *o != Outcome::NotRun),
+    );
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
+}
+
+fn kind_name(step: &Step) -> &'static str {
+    match step.kind() {
+        Some(StepKind::Poll(_)) => "poll",
+        _ => "request",
+    }
+}
+
+fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
+    StepResult {
+        index: i + 1,
+        kind: kind_name(&step.value).into(),
+        name: step.value.name.clone(),
+        place: Place::of(&file.path, &step.referenced),
+        outcome: Outcome::NotRun,
+        duration_ms: 0,
+        attempts: 0,
+        error: None,
+        checks: Vec::new(),
+        exchange: None,
+    }
+}
+
+/// One request sent and judged.
+struct Attempt {
+    outcome: Outcome,
+    checks: Vec<CheckResult>,
+    error: Option<Text>,
+    exchange: Option<Exchange>,
+}
+
+async fn run_step(
+    ctx: &RunContext,
+    file: &CaseFile,
+    i: usize,
+    step: &Spanned<Step>,
+    vars: &mut Vars,
+) -> StepResult {
+    let started = Instant::now();
+    let s = &step.value;
+    let mut result = not_run(file, i, step);
+    let (attempt, attempts) = match s.kind() {
+        Some(StepKind::Request(r)) => (attempt(ctx, file, &r.value, &s.expect, s, vars).await, 1),
+        Some(StepKind::Poll(p)) => poll(ctx, file, &p.value, s, vars).await,
+        None => (
+            Attempt {
+                outcome: Outcome::Error,
+                checks: Vec::new(),
+                error: Some(text!("ขั้นตอนไม่ระบุชนิด", "the step has no kind")),
+                exchange: None,
+            },
+            0,
+        ),
+    };
+    result.outcome = attempt.outcome;
+    result.checks = attempt.checks;
+    result.error = attempt.error;
+    result.exchange = attempt.exchange;
+    result.attempts = attempts;
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
+}
+
+/// Repeats the request until its checks pass or `within_ms` passes; the last attempt speaks.
+async fn poll(
+    ctx: &RunContext,
+    file: &CaseFile,
+    p: &PollSpec,
+    step: &Step,
+    vars: &mut Vars,
+) -> (Attempt, u32) {
+    let deadline = Instant::now() + Duration::from_millis(p.within_ms);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let last = attempt(ctx, file, &p.request.value, &step.expect, step, vars).await;
+        let next = Instant::now() + Duration::from_millis(p.interval_ms);
+        if last.outcome == Outcome::Pass || next > deadline {
+            return (last, attempts);
+        }
+        tokio::time::sleep_until(next.into()).await;
+    }
+}
+
+async fn attempt(
+    ctx: &RunContext,
+    file: &CaseFile,
+    spec: &RequestSpec,
+    expect: &Expect,
+    step: &Step,
+    vars: &mut Vars,
+) -> Attempt {
+    let error = |error: Text, exchange: Option<Exchange>| Attempt {
+        outcome: Outcome::Error,
+        checks: Vec::new(),
+        error: Some(error),
+        exchange,
+    };
+    let redactor = Redactor::new(vars.secret_values());
+    let (out, timeout) = match build(spec, &ctx.defaults, vars) {
+        Ok(built) => built,
+        Err(e) => return error(e, None),
+    };
+    let request = record::request(&out, &redactor);
+    let response = match ctx.transport.send(&out, timeout).await {
+        Ok(r) => r,
+        Err(e) => {
+            let message = transport_message(&e);
+            return error(
+                message,
+                Some(Exchange {
+                    request,
+                    response: None,
+                }),
+            );
+        }
+    };
+    let check_ctx = CheckContext {
+        file: &file.path,
+        vars,
+        schemas: &ctx.schemas,
+    };
+    let mut checks = check::evaluate(expect, &response, &check_ctx);
+    let mut outcome = Outcome::combine(checks.iter().map(|c| c.outcome));
+    if outcome == Outcome::Pass && !step.capture.is_empty() {
+        let json = response.json().ok();
+        for (name, capture) in step.capture.iter() {
+            match check::capture(&capture.value, &response, json.as_ref()) {
+                Ok(value) => vars.set(&name.value, value, capture.value.is_secret()),
+                Err(message) => {
+                    outcome = Outcome::Error;
+                    checks.push(
+                        CheckResult::new(
+                            format!("capture {}", name.value),
+                            Outcome::Error,
+                            message,
+                        )
+                        .at(Place::of(&file.path, &capture.referenced)),
+                    );
+                }
+            }
+        }
+    }
+    // Mask with what the case knows now, including secrets captured by this step.
+    let redactor = Redactor::new(vars.secret_values());
+    checks.iter_mut().for_each(|c| redactor.check(c));
+    let exchange = Exchange {
+        request,
+        response: Some(record::response(&response, &redactor)),
+    };
+    Attempt {
+        outcome,
+        checks,
+        error: None,
+        exchange: Some(exchange),
+    }
+}
+
+fn transport_message(e: &crate::http::TransportError) -> Text {
+    use crate::http::TransportError::*;
+    match e {
+        Timeout(ms) => text!(
+            "ไม่ได้รับคำตอบครบภายใน {} ms",
+            "no complete response within {} ms",
+            ms
+        ),
+        Connect(d) => text!(
+            "เชื่อมต่อระบบที่ทดสอบไม่ได้: {}",
+            "cannot connect to the target: {}",
+            d
+        ),
+        TooLarge(cap) => text!(
+            "body ของคำตอบใหญ่เกินเพดาน {} ไบต์",
+            "the response body exceeds the {}-byte cap",
+            cap
+        ),
+        Other(d) => text!("การรับส่ง HTTP ผิดพลาด: {}", "HTTP exchange failed: {}", d),
+    }
+}

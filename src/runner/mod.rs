@@ -1,0 +1,70 @@
+//! The runner: cases concurrently (up to `jobs`), steps in order within a case. It emits each
+//! case's result as it finishes; nothing here formats output.
+
+mod case;
+mod outgoing;
+mod plan;
+mod record;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use case::{RunContext, skeleton};
+pub use outgoing::RequestDefaults;
+pub use plan::{CaseRef, plan};
+
+use crate::check::Outcome;
+use crate::results::CaseResult;
+use crate::suite::Suite;
+use crate::text;
+
+/// Starts the run. Results arrive on the channel as cases finish; the channel closes when all
+/// are done. Aborting the handle aborts every case still running.
+pub fn start(
+    suite: Arc<Suite>,
+    ctx: Arc<RunContext>,
+    cases: Vec<CaseRef>,
+    jobs: usize,
+) -> (JoinHandle<()>, mpsc::UnboundedReceiver<CaseResult>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let handle = tokio::spawn(async move {
+        let permits = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut set = JoinSet::new();
+        let mut by_task = HashMap::new();
+        for case_ref in cases {
+            let (suite, ctx, permits) = (suite.clone(), ctx.clone(), permits.clone());
+            let task = set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let (file, case) = case_ref.get(&suite);
+                case::run_case(ctx, file, case).await
+            });
+            by_task.insert(task.id(), case_ref);
+        }
+        while let Some(joined) = set.join_next_with_id().await {
+            let result = match joined {
+                Ok((_, result)) => result,
+                // A bug in the harness must not lose the other cases' results.
+                Err(e) => {
+                    let Some(case_ref) = by_task.get(&e.id()) else {
+                        continue;
+                    };
+                    let (file, case) = case_ref.get(&suite);
+                    let mut crashed = skeleton(file, case, Outcome::Error);
+                    crashed.error = Some(text!(
+                        "cpc ขัดข้องระหว่างทดสอบกรณีนี้ (ข้อผิดพลาดของ cpc): {}",
+                        "cpc crashed while running this case (a cpc bug): {}",
+                        e
+                    ));
+                    crashed
+                }
+            };
+            if tx.send(result).is_err() {
+                break;
+            }
+        }
+    });
+    (handle, rx)
+}

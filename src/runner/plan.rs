@@ -1,0 +1,44 @@
+//! Which cases run: all, or those named with `--case` or tagged with `--tag`.
+
+use serde_saphyr::Spanned;
+
+use crate::suite::{Case, CaseFile, Suite};
+
+/// A case by position in the suite (file, case), cheap to send to a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseRef {
+    file: usize,
+    case: usize,
+}
+
+impl CaseRef {
+    pub fn get<'a>(&self, suite: &'a Suite) -> (&'a CaseFile, &'a Spanned<Case>) {
+        let file = &suite.case_files[self.file];
+        (file, &file.cases[self.case])
+    }
+}
+
+/// The selected cases in suite order. An unknown `--case` id is an error (a typo would
+/// otherwise run nothing and say little).
+pub fn plan(suite: &Suite, ids: &[String], tags: &[String]) -> Result<Vec<CaseRef>, String> {
+    for id in ids {
+        if !suite.cases().any(|(_, c)| &c.value.id.value == id) {
+            return Err(format!("no case `{id}` in the suite"));
+        }
+    }
+    let mut selected = Vec::new();
+    for (f, file) in suite.case_files.iter().enumerate() {
+        for (c, case) in file.cases.iter().enumerate() {
+            let case = &case.value;
+            let by_id = ids.is_empty() || ids.contains(&case.id.value);
+            let by_tag = tags.is_empty() || case.tags.iter().any(|t| tags.contains(t));
+            if by_id && by_tag {
+                selected.push(CaseRef { file: f, case: c });
+            }
+        }
+    }
+    if selected.is_empty() {
+        return Err("no case matches the selection".into());
+    }
+    Ok(selected)
+}
