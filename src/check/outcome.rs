@@ -34,14 +34,14 @@ impl Outcome {
         )
     }
 
-    /// The outcome of a whole made of parts: error outranks fail (the verdict on the part
-    /// could not be reached), which outranks pass.
+    /// The outcome of a whole made of parts: a failed check outranks an error (the target was
+    /// shown wrong, whatever else could not be judged), which outranks pass.
     pub fn combine(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
         outcomes
             .into_iter()
             .fold(Outcome::Pass, |acc, o| match (acc, o) {
-                (Outcome::Error, _) | (_, Outcome::Error) => Outcome::Error,
                 (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+                (Outcome::Error, _) | (_, Outcome::Error) => Outcome::Error,
                 (Outcome::Interrupted, _) | (_, Outcome::Interrupted) => Outcome::Interrupted,
                 _ => Outcome::Pass,
             })
@@ -84,5 +84,20 @@ impl CheckResult {
     pub fn at(mut self, place: Place) -> Self {
         self.place = Some(place);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome::*;
+    use super::*;
+
+    #[test]
+    fn a_failed_check_decides_over_an_error() {
+        assert_eq!(Outcome::combine([Pass, Error, Fail]), Fail);
+        assert_eq!(Outcome::combine([Pass, Error]), Error);
+        assert_eq!(Outcome::combine([Pass, Interrupted]), Interrupted);
+        assert_eq!(Outcome::combine([Pass, Pass]), Pass);
+        assert_eq!(Outcome::combine([]), Pass);
     }
 }

@@ -14,7 +14,7 @@ use crate::http::Transport;
 use crate::i18n::Text;
 use crate::redact::Redactor;
 use crate::results::{CaseResult, Exchange, StepResult};
-use crate::suite::{Case, CaseFile, Expect, PollSpec, RequestSpec, Step, StepKind};
+use crate::suite::{Case, CaseFile, Expect, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
 use crate::template::Template;
 use crate::text;
 use crate::vars::Vars;
@@ -44,11 +44,16 @@ pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> Case
     }
 }
 
-pub async fn run_case(ctx: Arc<RunContext>, file: &CaseFile, case: &Spanned<Case>) -> CaseResult {
+pub async fn run_case(
+    ctx: Arc<RunContext>,
+    case_vars: &OrderedMap<Spanned<String>, Spanned<String>>,
+    file: &CaseFile,
+    case: &Spanned<Case>,
+) -> CaseResult {
     let started = Instant::now();
     let mut result = skeleton(file, case, Outcome::Pass);
     let mut vars = ctx.vars.clone();
-    for (name, value) in case.value.vars.iter() {
+    for (name, value) in case_vars.iter().chain(case.value.vars.iter()) {
         match Template::parse(&value.value).and_then(|t| t.render_value(&vars)) {
             Ok(v) => vars.set(&name.value, v, false),
             Err(e) => {

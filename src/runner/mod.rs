@@ -39,7 +39,7 @@ pub fn start(
             let task = set.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let (file, case) = case_ref.get(&suite);
-                case::run_case(ctx, file, case).await
+                case::run_case(ctx, &suite.meta.case_vars, file, case).await
             });
             by_task.insert(task.id(), case_ref);
         }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::http::Outgoing;
 use crate::i18n::Text;
 use crate::suite::RequestSpec;
@@ -78,7 +80,13 @@ pub fn build(
     }
 
     let mut body = if let Some(json) = &spec.json {
-        let value = render_json(&json.value, vars).map_err(template_error)?;
+        let mut value = render_json(&json.value, vars).map_err(template_error)?;
+        if let Some(patch) = &spec.merge_patch {
+            merge_patch(
+                &mut value,
+                &render_json(&patch.value, vars).map_err(template_error)?,
+            );
+        }
         if !headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
@@ -119,4 +127,43 @@ pub fn build(
         },
         Duration::from_millis(timeout),
     ))
+}
+
+/// RFC 7386: objects merge key by key, `null` removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Value::Object(map) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                merge_patch(map.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut doc = json!({"a": {"b": 1, "c": 2}, "d": [1, 2], "e": "x"});
+        merge_patch(
+            &mut doc,
+            &json!({"a": {"b": null, "z": 3}, "d": [9], "f": {"g": 1}}),
+        );
+        assert_eq!(
+            doc,
+            json!({"a": {"c": 2, "z": 3}, "d": [9], "e": "x", "f": {"g": 1}})
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_saphyr::Spanned;
 use thiserror::Error;
 
 use super::digest::Digest;
@@ -192,29 +193,47 @@ fn resolve_fixtures(
                 (None, Some(p)) => &mut p.value.request.value,
                 (None, None) => continue,
             };
-            if let Some(json) = &mut request.json
-                && let Some(Value::String(rel)) = json
-                    .value
-                    .as_object()
-                    .and_then(|o| (o.len() == 1).then(|| o.get("$file")).flatten())
+            for json in [&mut request.json, &mut request.merge_patch]
+                .into_iter()
+                .flatten()
             {
-                let place = Place::of(&file.path, &json.referenced);
-                let rel = rel.clone();
-                if let Some(bytes) = read_fixture(&base, &rel, root, &place, digest, problems) {
-                    match serde_json::from_slice::<Value>(&bytes) {
-                        Ok(value) => json.value = value,
-                        Err(e) => problems.push(Diagnostic::at(
-                            place,
-                            format!("fixture `{rel}` is not valid JSON: {e}"),
-                        )),
-                    }
-                }
+                inline_file(json, &file.path, &base, root, digest, problems);
             }
             if let Some(rel) = &request.body_file {
                 let place = Place::of(&file.path, &rel.referenced);
                 request.body_file_bytes =
                     read_fixture(&base, &rel.value, root, &place, digest, problems).map(Arc::new);
             }
+        }
+    }
+}
+
+/// Replaces `{ $file: path }` with the JSON the file holds.
+fn inline_file(
+    json: &mut Spanned<Value>,
+    case_file: &Path,
+    base: &Path,
+    root: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let Some(Value::String(rel)) = json
+        .value
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("$file"))
+    else {
+        return;
+    };
+    let rel = rel.clone();
+    let place = Place::of(case_file, &json.referenced);
+    if let Some(bytes) = read_fixture(base, &rel, root, &place, digest, problems) {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => json.value = value,
+            Err(e) => problems.push(Diagnostic::at(
+                place,
+                format!("fixture `{rel}` is not valid JSON: {e}"),
+            )),
         }
     }
 }

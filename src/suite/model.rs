@@ -50,6 +50,10 @@ pub struct SuiteMeta {
     pub defaults: Defaults,
     #[serde(default)]
     pub variables: OrderedMap<Spanned<String>, Variable>,
+    /// Evaluated afresh at the start of every case, before the case's own `vars`
+    /// (e.g. `request_id: "{{ uuid() }}"` used by a shared fixture).
+    #[serde(default)]
+    pub case_vars: OrderedMap<Spanned<String>, Spanned<String>>,
 }
 
 /// Applied to every request of the suite.
@@ -180,6 +184,10 @@ pub struct RequestSpec {
     /// Inline JSON, or `{ $file: path }` relative to the case file.
     #[serde(default, deserialize_with = "present")]
     pub json: Option<Spanned<Value>>,
+    /// An RFC 7386 merge patch applied to `json` (inline or `{ $file: path }`): how a negative
+    /// case says "the valid application, but with this field wrong or removed (`null`)".
+    #[serde(default, deserialize_with = "present")]
+    pub merge_patch: Option<Spanned<Value>>,
     /// A raw text body (templated).
     pub body: Option<String>,
     /// A raw body read from a file, sent byte for byte (not templated).

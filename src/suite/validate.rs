@@ -128,7 +128,7 @@ impl Validator<'_> {
                 );
             }
             let mut known = suite_vars.clone();
-            for (name, value) in c.vars.iter() {
+            for (name, value) in self.suite.meta.case_vars.iter().chain(c.vars.iter()) {
                 self.template(path, &value.referenced, &value.value, &known);
                 known.insert(name.value.clone());
             }
@@ -230,7 +230,14 @@ impl Validator<'_> {
         if let Some(body) = &r.body {
             self.template(path, at, body, known);
         }
-        if let Some(json) = &r.json {
+        if r.merge_patch.is_some() && r.json.is_none() {
+            self.report(
+                path,
+                at,
+                "`merge_patch` patches `json`, which this request does not have",
+            );
+        }
+        for json in [&r.json, &r.merge_patch].into_iter().flatten() {
             match json_templates(&json.value) {
                 Ok(templates) => {
                     for t in templates {

@@ -1,0 +1,45 @@
+//! Shared by the end-to-end tests: fake targets and a way to run the real `cpc` binary.
+#![allow(dead_code)]
+
+pub mod agency;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `cpc` with these arguments from the repository root, off the async runtime so the
+/// fake targets keep serving.
+pub async fn cpc(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
+            .args(&args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .env_remove("CPC_CSG_TOKEN")
+            .env_remove("CPC_CSG_CONSUMER_KEY")
+            .output()
+            .expect("cpc runs")
+    })
+    .await
+    .expect("cpc finishes")
+}
+
+pub fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
