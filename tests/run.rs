@@ -1,0 +1,216 @@
+//! `cpc run` end to end against fake targets built with wiremock: passing, failing, hanging,
+//! oversized, garbage and absent targets, and a run stopped with Ctrl-C.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{args, cpc, read_json, stdout};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const MINI: &str = "tests/suites/mini";
+
+async fn target(thing: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/thing")).respond_with(thing).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn ok_thing() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"status": "ok", "citizen_id": "1101401234566"}))
+}
+
+async fn run_mini(uri: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut list = args(&["run", MINI, "--target", uri, "--out", out.to_str().unwrap()]);
+    list.extend(args(extra));
+    cpc(list).await
+}
+
+fn case<'a>(results: &'a Value, id: &str) -> &'a Value {
+    results["cases"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
+}
+
+/// Every output file and the console, as one text, for leak checks.
+fn everything(out: &Path, console: &str) -> String {
+    let mut all = console.to_string();
+    for name in ["results.json", "junit.xml", "gate.json"] {
+        all.push_str(&std::fs::read_to_string(out.join(name)).unwrap());
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passing_target_passes_the_gate_with_exit_0() {
+    let server = target(ok_thing()).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = run_mini(&server.uri(), out.path(), &[]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let gate = read_json(&out.path().join("gate.json"));
+    assert_eq!(gate["verdict"], "pass");
+    assert_eq!(gate["next_step"], 11);
+    assert_eq!(gate["failed_must"], json!([]));
+    assert_eq!(gate["suite_digest"].as_str().unwrap().len(), 64);
+    assert!(stdout(&output).contains("ผลการตัดสิน: ผ่าน"));
+
+    // The request carried the secret and the ID; no output shows either.
+    let all = everything(out.path(), &stdout(&output));
+    assert!(!all.contains("mini-secret-token"));
+    assert!(!all.contains("1101401234566"));
+    assert!(all.contains("1-1014-xxxxx-xx-6"));
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[0].headers.get("token").unwrap(), "mini-secret-token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_check_fails_the_gate_and_names_the_requirement() {
+    let server = target(ResponseTemplate::new(200).set_body_json(json!({"status": "down", "citizen_id": "1234545678789"}))).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = run_mini(&server.uri(), out.path(), &["--lang", "en"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let gate = read_json(&out.path().join("gate.json"));
+    assert_eq!(gate["verdict"], "fail");
+    assert_eq!(gate["next_step"], 9);
+    assert_eq!(gate["failed_must"], json!(["R-1"]));
+    let results = read_json(&out.path().join("results.json"));
+    let checks = &case(&results, "MINI-001")["steps"][0]["checks"];
+    let status = checks.as_array().unwrap().iter().find(|c| c["check"] == "body $.status").unwrap();
+    assert_eq!(status["outcome"], "fail");
+    assert_eq!(status["expected"], "\"ok\"");
+    assert_eq!(status["actual"], "\"down\"");
+    assert_eq!((status["place"]["line"].as_u64(), status["place"]["column"].as_u64()), (Some(17), Some(13)));
+    let id = checks.as_array().unwrap().iter().find(|c| c["check"] == "body $.citizen_id").unwrap();
+    assert_eq!(id["outcome"], "fail");
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"<failure type="assertion" message="[request 1] body $.status: expected &quot;ok&quot;, got &quot;down&quot;"#), "{junit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_target_is_an_error_within_the_timeout() {
+    let server = target(ok_thing().set_delay(Duration::from_secs(30))).await;
+    let out = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let output = run_mini(&server.uri(), out.path(), &["--timeout-ms", "300"]).await;
+    assert!(started.elapsed() < Duration::from_secs(20), "the run waited for the target");
+    assert_eq!(output.status.code(), Some(1));
+    let results = read_json(&out.path().join("results.json"));
+    let thing = case(&results, "MINI-001");
+    assert_eq!(thing["outcome"], "error");
+    assert_eq!(thing["steps"][0]["error"]["en"], "no complete response within 300 ms");
+    assert_eq!(case(&results, "MINI-002")["outcome"], "pass");
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"<error type="error""#), "{junit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_an_error_not_a_crash() {
+    let server = target(ResponseTemplate::new(200).set_body_string("x".repeat(200_000))).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = run_mini(&server.uri(), out.path(), &["--max-body-bytes", "1000"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let results = read_json(&out.path().join("results.json"));
+    let thing = case(&results, "MINI-001");
+    assert_eq!(thing["outcome"], "error");
+    assert_eq!(thing["steps"][0]["error"]["en"], "the response body exceeds the 1000-byte cap");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_bytes_are_recorded_as_binary_and_judged_as_not_json() {
+    let garbage: Vec<u8> = (0..=255u8).rev().cycle().take(4096).collect();
+    let server = target(ResponseTemplate::new(200).set_body_raw(garbage, "application/json")).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = run_mini(&server.uri(), out.path(), &[]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let results = read_json(&out.path().join("results.json"));
+    let step = &case(&results, "MINI-001")["steps"][0];
+    assert_eq!(step["outcome"], "error");
+    assert_eq!(step["exchange"]["response"]["body"]["binary"], true);
+    assert_eq!(step["exchange"]["response"]["body"]["bytes"], 4096);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absent_target_is_an_error_per_case() {
+    // Bind and drop a listener: nothing listens on that port afterwards.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = tempfile::tempdir().unwrap();
+    let output = run_mini(&format!("http://127.0.0.1:{port}"), out.path(), &[]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let gate = read_json(&out.path().join("gate.json"));
+    assert_eq!(gate["cases"]["error"], 2);
+    let results = read_json(&out.path().join("results.json"));
+    let error = case(&results, "MINI-001")["steps"][0]["error"]["en"].as_str().unwrap().to_string();
+    assert!(error.starts_with("cannot connect to the target"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_run_never_passes() {
+    let server = target(ok_thing()).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = run_mini(&server.uri(), out.path(), &["--tag", "thing"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let gate = read_json(&out.path().join("gate.json"));
+    assert_eq!(gate["partial"], true);
+    assert_eq!(gate["verdict"], "fail");
+    assert_eq!(gate["cases"]["total"], 1);
+    // R-1's only case passed; R-2 was not run.
+    let results: Vec<(&str, &str)> = gate["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(results, [("R-1", "pass"), ("R-2", "not_run")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_keeps_what_finished_and_marks_the_rest_interrupted() {
+    let server = target(ok_thing().set_delay(Duration::from_secs(60))).await;
+    let out = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
+        .args(["run", MINI, "--target", &server.uri(), "--out", out.path().to_str().unwrap()])
+        .args(["--timeout-ms", "120000"])
+        .current_dir(support::repo())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the fast case is written, then interrupt the slow one.
+    let results_path = out.path().join("results.json");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !results_path.exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let gate = read_json(&out.path().join("gate.json"));
+    assert_eq!(gate["interrupted"], true);
+    assert_eq!(gate["verdict"], "fail");
+    let results = read_json(&results_path);
+    assert_eq!(case(&results, "MINI-002")["outcome"], "pass");
+    assert_eq!(case(&results, "MINI-001")["outcome"], "interrupted");
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"type="interrupted""#), "{junit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    for bad in [
+        args(&["run", MINI, "--target", "http://127.0.0.1:9", "--out", o, "--case", "NOPE"]),
+        args(&["run", MINI, "--target", "http://127.0.0.1:9", "--out", o, "--var", "nope=1"]),
+        args(&["run", MINI, "--target", "not a url", "--out", o]),
+        args(&["run", "tests/suites/does-not-exist", "--target", "http://127.0.0.1:9", "--out", o]),
+    ] {
+        let output = cpc(bad.clone()).await;
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: {}", support::stderr(&output));
+    }
+}
