@@ -119,16 +119,26 @@ fn print_problems(problems: &[Diagnostic]) {
     let _ = writeln!(err, "{} problem(s) found", problems.len());
 }
 
+/// Loads and validates; on any problem prints them all (in file and line order) and gives
+/// the exit code.
 fn load_checked(dir: &Path) -> Result<(Suite, crate::check::Schemas), u8> {
-    let suite = suite::load(dir).map_err(|e| {
-        print_problems(&e.0);
-        EXIT_INVALID
-    })?;
-    let schemas = suite::validate(&suite).map_err(|problems| {
-        print_problems(&problems);
-        EXIT_INVALID
-    })?;
-    Ok((suite, schemas))
+    let (suite, mut problems, complete) = match suite::load(dir) {
+        Ok(suite) => (Some(suite), Vec::new(), true),
+        Err(e) => (e.partial.map(|s| *s), e.problems, e.cases_complete),
+    };
+    let schemas = suite.as_ref().map(|s| {
+        suite::validate(s, complete)
+            .map_err(|more| problems.extend(more))
+            .ok()
+    });
+    match (suite, schemas) {
+        (Some(suite), Some(Some(schemas))) if problems.is_empty() => Ok((suite, schemas)),
+        _ => {
+            problems.sort_by_key(|d| d.place.as_ref().map(|p| (p.file.clone(), p.line, p.column)));
+            print_problems(&problems);
+            Err(EXIT_INVALID)
+        }
+    }
 }
 
 fn validate(dir: &Path) -> u8 {

@@ -15,7 +15,11 @@ const MINI: &str = "tests/suites/mini";
 
 async fn target(thing: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/thing")).respond_with(thing).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/thing"))
+        .respond_with(thing)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/health"))
         .respond_with(ResponseTemplate::new(200))
@@ -35,7 +39,12 @@ async fn run_mini(uri: &str, out: &Path, extra: &[&str]) -> std::process::Output
 }
 
 fn case<'a>(results: &'a Value, id: &str) -> &'a Value {
-    results["cases"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
 }
 
 /// Every output file and the console, as one text, for leak checks.
@@ -66,12 +75,19 @@ async fn a_passing_target_passes_the_gate_with_exit_0() {
     assert!(!all.contains("1101401234566"));
     assert!(all.contains("1-1014-xxxxx-xx-6"));
     let received = server.received_requests().await.unwrap();
-    assert_eq!(received[0].headers.get("token").unwrap(), "mini-secret-token");
+    assert_eq!(
+        received[0].headers.get("token").unwrap(),
+        "mini-secret-token"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_check_fails_the_gate_and_names_the_requirement() {
-    let server = target(ResponseTemplate::new(200).set_body_json(json!({"status": "down", "citizen_id": "1234545678789"}))).await;
+    let server = target(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"status": "down", "citizen_id": "1234545678789"})),
+    )
+    .await;
     let out = tempfile::tempdir().unwrap();
     let output = run_mini(&server.uri(), out.path(), &["--lang", "en"]).await;
     assert_eq!(output.status.code(), Some(1));
@@ -81,12 +97,28 @@ async fn a_failed_check_fails_the_gate_and_names_the_requirement() {
     assert_eq!(gate["failed_must"], json!(["R-1"]));
     let results = read_json(&out.path().join("results.json"));
     let checks = &case(&results, "MINI-001")["steps"][0]["checks"];
-    let status = checks.as_array().unwrap().iter().find(|c| c["check"] == "body $.status").unwrap();
+    let status = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "body $.status")
+        .unwrap();
     assert_eq!(status["outcome"], "fail");
     assert_eq!(status["expected"], "\"ok\"");
     assert_eq!(status["actual"], "\"down\"");
-    assert_eq!((status["place"]["line"].as_u64(), status["place"]["column"].as_u64()), (Some(17), Some(13)));
-    let id = checks.as_array().unwrap().iter().find(|c| c["check"] == "body $.citizen_id").unwrap();
+    assert_eq!(
+        (
+            status["place"]["line"].as_u64(),
+            status["place"]["column"].as_u64()
+        ),
+        (Some(17), Some(13))
+    );
+    let id = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "body $.citizen_id")
+        .unwrap();
     assert_eq!(id["outcome"], "fail");
     let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
     assert!(junit.contains(r#"<failure type="assertion" message="[request 1] body $.status: expected &quot;ok&quot;, got &quot;down&quot;"#), "{junit}");
@@ -98,12 +130,18 @@ async fn a_hanging_target_is_an_error_within_the_timeout() {
     let out = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let output = run_mini(&server.uri(), out.path(), &["--timeout-ms", "300"]).await;
-    assert!(started.elapsed() < Duration::from_secs(20), "the run waited for the target");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the run waited for the target"
+    );
     assert_eq!(output.status.code(), Some(1));
     let results = read_json(&out.path().join("results.json"));
     let thing = case(&results, "MINI-001");
     assert_eq!(thing["outcome"], "error");
-    assert_eq!(thing["steps"][0]["error"]["en"], "no complete response within 300 ms");
+    assert_eq!(
+        thing["steps"][0]["error"]["en"],
+        "no complete response within 300 ms"
+    );
     assert_eq!(case(&results, "MINI-002")["outcome"], "pass");
     let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
     assert!(junit.contains(r#"<error type="error""#), "{junit}");
@@ -118,7 +156,10 @@ async fn an_oversized_body_is_an_error_not_a_crash() {
     let results = read_json(&out.path().join("results.json"));
     let thing = case(&results, "MINI-001");
     assert_eq!(thing["outcome"], "error");
-    assert_eq!(thing["steps"][0]["error"]["en"], "the response body exceeds the 1000-byte cap");
+    assert_eq!(
+        thing["steps"][0]["error"]["en"],
+        "the response body exceeds the 1000-byte cap"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,14 +179,21 @@ async fn garbage_bytes_are_recorded_as_binary_and_judged_as_not_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_absent_target_is_an_error_per_case() {
     // Bind and drop a listener: nothing listens on that port afterwards.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = tempfile::tempdir().unwrap();
     let output = run_mini(&format!("http://127.0.0.1:{port}"), out.path(), &[]).await;
     assert_eq!(output.status.code(), Some(1));
     let gate = read_json(&out.path().join("gate.json"));
     assert_eq!(gate["cases"]["error"], 2);
     let results = read_json(&out.path().join("results.json"));
-    let error = case(&results, "MINI-001")["steps"][0]["error"]["en"].as_str().unwrap().to_string();
+    let error = case(&results, "MINI-001")["steps"][0]["error"]["en"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(error.starts_with("cannot connect to the target"), "{error}");
 }
 
@@ -174,7 +222,14 @@ async fn ctrl_c_keeps_what_finished_and_marks_the_rest_interrupted() {
     let server = target(ok_thing().set_delay(Duration::from_secs(60))).await;
     let out = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
-        .args(["run", MINI, "--target", &server.uri(), "--out", out.path().to_str().unwrap()])
+        .args([
+            "run",
+            MINI,
+            "--target",
+            &server.uri(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
         .args(["--timeout-ms", "120000"])
         .current_dir(support::repo())
         .stdout(std::process::Stdio::piped())
@@ -186,9 +241,14 @@ async fn ctrl_c_keeps_what_finished_and_marks_the_rest_interrupted() {
     while !results_path.exists() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(sent.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let gate = read_json(&out.path().join("gate.json"));
     assert_eq!(gate["interrupted"], true);
@@ -205,12 +265,42 @@ async fn usage_errors_exit_2() {
     let out = tempfile::tempdir().unwrap();
     let o = out.path().to_str().unwrap();
     for bad in [
-        args(&["run", MINI, "--target", "http://127.0.0.1:9", "--out", o, "--case", "NOPE"]),
-        args(&["run", MINI, "--target", "http://127.0.0.1:9", "--out", o, "--var", "nope=1"]),
+        args(&[
+            "run",
+            MINI,
+            "--target",
+            "http://127.0.0.1:9",
+            "--out",
+            o,
+            "--case",
+            "NOPE",
+        ]),
+        args(&[
+            "run",
+            MINI,
+            "--target",
+            "http://127.0.0.1:9",
+            "--out",
+            o,
+            "--var",
+            "nope=1",
+        ]),
         args(&["run", MINI, "--target", "not a url", "--out", o]),
-        args(&["run", "tests/suites/does-not-exist", "--target", "http://127.0.0.1:9", "--out", o]),
+        args(&[
+            "run",
+            "tests/suites/does-not-exist",
+            "--target",
+            "http://127.0.0.1:9",
+            "--out",
+            o,
+        ]),
     ] {
         let output = cpc(bad.clone()).await;
-        assert_eq!(output.status.code(), Some(2), "{bad:?}: {}", support::stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            support::stderr(&output)
+        );
     }
 }

@@ -13,10 +13,27 @@ use super::digest::Digest;
 use super::model::*;
 use crate::diagnostic::{Diagnostic, Place};
 
-/// The suite cannot be used; every problem found is listed, each with its place.
+/// The suite cannot be used; every problem found is listed, each with its place. When
+/// `suite.yaml` and `requirements.yaml` were read, `partial` holds what did load, so the
+/// remaining files can still be validated and every problem reported at once.
 #[derive(Debug, Error)]
-#[error("the suite has {} problem(s)", .0.len())]
-pub struct LoadError(pub Vec<Diagnostic>);
+#[error("the suite has {} problem(s)", .problems.len())]
+pub struct LoadError {
+    pub problems: Vec<Diagnostic>,
+    pub partial: Option<Box<Suite>>,
+    /// Every case file parsed (the problems are elsewhere), so coverage can be judged.
+    pub cases_complete: bool,
+}
+
+impl LoadError {
+    fn only(problem: Diagnostic) -> Self {
+        Self {
+            problems: vec![problem],
+            partial: None,
+            cases_complete: false,
+        }
+    }
+}
 
 /// Loads `dir/suite.yaml`, `dir/requirements.yaml` and every `dir/cases/*.yaml` (sorted by name),
 /// reading each `$file` fixture. All problems are collected, not just the first.
@@ -24,10 +41,10 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     let mut problems = Vec::new();
     let mut digest = Digest::default();
     if !dir.is_dir() {
-        return Err(LoadError(vec![Diagnostic::nowhere(format!(
+        return Err(LoadError::only(Diagnostic::nowhere(format!(
             "`{}` is not a suite directory",
             dir.display()
-        ))]));
+        ))));
     }
     let fixture_root = fixture_root(dir);
 
@@ -36,7 +53,9 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         parse_file::<RequirementsFile>(&dir.join("requirements.yaml"), &mut digest, &mut problems);
 
     let mut case_files = Vec::new();
-    for path in yaml_files(&dir.join("cases"), &mut problems) {
+    let case_paths = yaml_files(&dir.join("cases"), &mut problems);
+    let found = case_paths.len();
+    for path in case_paths {
         if let Some(doc) = parse_file::<CasesDocument>(&path, &mut digest, &mut problems) {
             let mut file = CaseFile {
                 path,
@@ -48,16 +67,30 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     }
     digest_schemas(&dir.join("schemas"), &mut digest, &mut problems);
 
-    match (meta, requirements) {
-        (Some(meta), Some(reqs)) if problems.is_empty() => Ok(Suite {
-            dir: dir.to_path_buf(),
-            fixture_root,
-            meta,
-            requirements: reqs.requirements,
-            case_files,
-            digest: digest.finish(),
-        }),
-        _ => Err(LoadError(problems)),
+    let (Some(meta), Some(reqs)) = (meta, requirements) else {
+        return Err(LoadError {
+            problems,
+            partial: None,
+            cases_complete: false,
+        });
+    };
+    let cases_complete = case_files.len() == found;
+    let suite = Suite {
+        dir: dir.to_path_buf(),
+        fixture_root,
+        meta,
+        requirements: reqs.requirements,
+        case_files,
+        digest: digest.finish(),
+    };
+    if problems.is_empty() {
+        Ok(suite)
+    } else {
+        Err(LoadError {
+            problems,
+            partial: Some(Box::new(suite)),
+            cases_complete,
+        })
     }
 }
 
@@ -279,5 +312,64 @@ fn read_fixture(
             ));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_at(text: &str) -> (String, u64, u64) {
+        let d = parse_yaml::<CasesDocument>(Path::new("c.yaml"), text).unwrap_err();
+        let place = d.place.unwrap();
+        (d.message, place.line, place.column)
+    }
+
+    const CASE: &str = "cases:\n  - id: A-1\n    title_th: ทดสอบ\n    requirements: [R-1]\n    steps:\n      - request: { method: GET, path: /x }\n";
+
+    #[test]
+    fn a_good_case_parses() {
+        let doc: CasesDocument = parse_yaml(Path::new("c.yaml"), CASE).unwrap();
+        let case = &doc.cases[0].value;
+        assert_eq!(case.id.value, "A-1");
+        assert_eq!(
+            (case.id.referenced.line(), case.id.referenced.column()),
+            (2, 9)
+        );
+        assert_eq!(case.steps.len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_key_points_at_the_key() {
+        let text = CASE.replace("    steps:", "    stpes: []\n    steps:");
+        let (message, line, column) = error_at(&text);
+        assert!(message.starts_with("unknown field `stpes`"), "{message}");
+        assert_eq!((line, column), (5, 5));
+    }
+
+    #[test]
+    fn a_wrong_type_points_at_the_value() {
+        let text = format!("{CASE}        expect: {{ duration_ms: {{ max: soon }} }}\n");
+        let (message, line, column) = error_at(&text);
+        assert!(
+            message.contains("soon") || message.contains("invalid"),
+            "{message}"
+        );
+        assert_eq!(line, 7);
+        assert_eq!(column, 39);
+    }
+
+    #[test]
+    fn bad_yaml_syntax_has_a_place() {
+        let (_, line, _) = error_at("cases: [\n  - id: x\n");
+        assert!(line >= 2, "{line}");
+    }
+
+    #[test]
+    fn booleans_are_yaml_1_2() {
+        let text = format!("{CASE}        expect: {{ body: {{ $.a: {{ equals: no }} }} }}\n");
+        let doc: CasesDocument = parse_yaml(Path::new("c.yaml"), &text).unwrap();
+        let expect = &doc.cases[0].value.steps[0].value.expect;
+        assert_eq!(expect.body.0[0].1.equals, Some(Value::String("no".into())));
     }
 }
