@@ -27,6 +27,17 @@ pub enum RequirementResult {
     NotTested,
 }
 
+impl RequirementResult {
+    /// The target was shown wrong, or could not be judged.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Fail | Self::Error)
+    }
+
+    pub fn is_untested(self) -> bool {
+        matches!(self, Self::NotRun | Self::NotTested)
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequirementVerdict {
     pub id: String,
@@ -45,8 +56,12 @@ pub struct Gate {
     pub partial: bool,
     pub interrupted: bool,
     pub target: String,
+    /// Every `must` requirement not passed: failed, error, not run or not tested.
     pub failed_must: Vec<String>,
+    /// `should` requirements that failed or could not be evaluated (ข้อสังเกต).
     pub observations: Vec<String>,
+    /// Requirements of either level with no result: not run, or not tested by the suite.
+    pub untested: Vec<String>,
     pub requirements: Vec<RequirementVerdict>,
     pub cases: CaseCounts,
     pub started_at: String,
@@ -87,15 +102,16 @@ pub fn decide(results: &RunResults) -> Gate {
             }
         })
         .collect();
-    let not_passed = |level: Level| -> Vec<String> {
+    let ids = |keep: &dyn Fn(&RequirementVerdict) -> bool| -> Vec<String> {
         requirements
             .iter()
-            .filter(|r| r.level == level && r.result != RequirementResult::Pass)
+            .filter(|r| keep(r))
             .map(|r| r.id.clone())
             .collect()
     };
-    let failed_must = not_passed(Level::Must);
-    let observations = not_passed(Level::Should);
+    let failed_must = ids(&|r| r.level == Level::Must && r.result != RequirementResult::Pass);
+    let observations = ids(&|r| r.level == Level::Should && r.result.is_failure());
+    let untested = ids(&|r| r.result.is_untested());
     // A partial or interrupted run has not shown every must requirement holds.
     let pass = failed_must.is_empty() && !results.selection.partial && !results.interrupted;
     let count = |o: Outcome| results.cases.iter().filter(|c| c.outcome == o).count();
@@ -109,6 +125,7 @@ pub fn decide(results: &RunResults) -> Gate {
         target: results.target.clone(),
         failed_must,
         observations,
+        untested,
         requirements,
         cases: CaseCounts {
             total: results.cases.len(),

@@ -7,6 +7,7 @@ use crate::check::Outcome;
 use crate::gate::{Gate, Verdict};
 use crate::i18n::Lang;
 use crate::results::{CaseResult, RunResults};
+use crate::suite::Level;
 
 pub struct Console {
     pub lang: Lang,
@@ -134,21 +135,34 @@ impl Console {
                 "The run was interrupted\n"
             });
         }
-        if !gate.failed_must.is_empty() {
-            let list = gate.failed_must.join(", ");
-            out.push_str(&if th {
-                format!("ข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน: {list}\n")
-            } else {
-                format!("Must requirements not passed: {list}\n")
-            });
-        }
-        if !gate.observations.is_empty() {
-            let list = gate.observations.join(", ");
-            out.push_str(&if th {
-                format!("ข้อสังเกต (ข้อกำหนดระดับ \"ควร\"): {list}\n")
-            } else {
-                format!("Observations (should requirements): {list}\n")
-            });
+        let failed: Vec<&str> = gate
+            .requirements
+            .iter()
+            .filter(|r| r.level == Level::Must && r.result.is_failure())
+            .map(|r| r.id.as_str())
+            .collect();
+        let lines = [
+            (
+                failed.join(", "),
+                "ข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน",
+                "Must requirements failed",
+            ),
+            (
+                gate.untested.join(", "),
+                "ยังไม่ได้ทดสอบ (ระดับ \"ต้อง\" นับเป็นไม่ผ่าน)",
+                "Not tested (counts as not passed for must)",
+            ),
+            (
+                gate.observations.join(", "),
+                "ข้อสังเกต (ข้อกำหนดระดับ \"ควร\" ที่ไม่ผ่าน)",
+                "Observations (should requirements failed)",
+            ),
+        ];
+        for (list, th_label, en_label) in lines {
+            if !list.is_empty() {
+                let label = if th { th_label } else { en_label };
+                out.push_str(&format!("{label}: {list}\n"));
+            }
         }
         let outcome = match gate.verdict {
             Verdict::Pass => Outcome::Pass,
