@@ -51,7 +51,7 @@ enum Command {
         suite: PathBuf,
     },
     /// Run a suite against a target and write results.json, junit.xml and gate.json.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 #[derive(Args)]
@@ -101,7 +101,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Validate { suite } => validate(&suite),
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
     };
     ExitCode::from(code)
 }

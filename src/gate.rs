@@ -158,3 +158,134 @@ fn requirement_result(outcomes: impl Iterator<Item = Outcome>) -> RequirementRes
         RequirementResult::NotRun
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Place;
+    use crate::results::{CaseResult, RequirementInfo, Selection, SuiteInfo};
+
+    fn requirement(id: &str, level: Level, cases: &[&str], not_tested: bool) -> RequirementInfo {
+        RequirementInfo {
+            id: id.into(),
+            level,
+            text_th: String::new(),
+            text_en: None,
+            not_tested_reason: not_tested.then(|| "เหตุผล".into()),
+            cases: cases.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn case(id: &str, outcome: Outcome) -> CaseResult {
+        CaseResult {
+            id: id.into(),
+            title_th: String::new(),
+            title_en: None,
+            requirements: vec![],
+            tags: vec![],
+            place: Place::new(std::path::Path::new("c.yaml"), 1, 1),
+            outcome,
+            duration_ms: 0,
+            error: None,
+            steps: vec![],
+        }
+    }
+
+    fn results(requirements: Vec<RequirementInfo>, cases: Vec<CaseResult>) -> RunResults {
+        RunResults {
+            cpc_version: "0".into(),
+            suite: SuiteInfo {
+                id: "s".into(),
+                service_code: "S".into(),
+                name_th: String::new(),
+                name_en: None,
+                agency_th: String::new(),
+                agency_en: None,
+                proposal_version: "1".into(),
+                digest: String::new(),
+            },
+            target: String::new(),
+            started_at: String::new(),
+            finished_at: None,
+            selection: Selection::default(),
+            interrupted: false,
+            requirements,
+            cases,
+        }
+    }
+
+    fn result_of(gate: &Gate, id: &str) -> RequirementResult {
+        gate.requirements
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .result
+    }
+
+    #[test]
+    fn passes_when_every_must_passes_and_lists_failed_shoulds() {
+        let r = results(
+            vec![
+                requirement("M-1", Level::Must, &["A", "B"], false),
+                requirement("S-1", Level::Should, &["C"], false),
+            ],
+            vec![
+                case("A", Outcome::Pass),
+                case("B", Outcome::Pass),
+                case("C", Outcome::Fail),
+            ],
+        );
+        let gate = decide(&r);
+        assert_eq!(gate.verdict, Verdict::Pass);
+        assert_eq!(gate.next_step, 11);
+        assert_eq!(gate.observations, ["S-1"]);
+        assert!(gate.failed_must.is_empty());
+    }
+
+    #[test]
+    fn one_failing_case_fails_its_requirement_and_the_gate() {
+        let r = results(
+            vec![requirement("M-1", Level::Must, &["A", "B"], false)],
+            vec![case("A", Outcome::Pass), case("B", Outcome::Fail)],
+        );
+        let gate = decide(&r);
+        assert_eq!(gate.verdict, Verdict::Fail);
+        assert_eq!(gate.next_step, 9);
+        assert_eq!(gate.failed_must, ["M-1"]);
+        assert_eq!(result_of(&gate, "M-1"), RequirementResult::Fail);
+    }
+
+    #[test]
+    fn error_not_run_and_not_tested_musts_all_fail_the_gate() {
+        let r = results(
+            vec![
+                requirement("E", Level::Must, &["A"], false),
+                requirement("N", Level::Must, &["missing"], false),
+                requirement("T", Level::Must, &[], true),
+                requirement("I", Level::Must, &["B"], false),
+            ],
+            vec![case("A", Outcome::Error), case("B", Outcome::Interrupted)],
+        );
+        let gate = decide(&r);
+        assert_eq!(gate.failed_must, ["E", "N", "T", "I"]);
+        assert_eq!(result_of(&gate, "E"), RequirementResult::Error);
+        assert_eq!(result_of(&gate, "N"), RequirementResult::NotRun);
+        assert_eq!(result_of(&gate, "T"), RequirementResult::NotTested);
+        assert_eq!(result_of(&gate, "I"), RequirementResult::NotRun);
+        assert_eq!(gate.untested, ["N", "T", "I"]);
+    }
+
+    #[test]
+    fn partial_and_interrupted_runs_never_pass() {
+        let mut r = results(
+            vec![requirement("M-1", Level::Must, &["A"], false)],
+            vec![case("A", Outcome::Pass)],
+        );
+        assert_eq!(decide(&r).verdict, Verdict::Pass);
+        r.selection.partial = true;
+        assert_eq!(decide(&r).verdict, Verdict::Fail);
+        r.selection.partial = false;
+        r.interrupted = true;
+        assert_eq!(decide(&r).verdict, Verdict::Fail);
+    }
+}

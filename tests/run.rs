@@ -241,8 +241,10 @@ async fn ctrl_c_keeps_what_finished_and_marks_the_rest_interrupted() {
     while !results_path.exists() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The shell's own `kill`, so no extra package is needed.
+    let sent = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -INT {}", child.id()))
         .status()
         .unwrap();
     assert!(sent.success());
