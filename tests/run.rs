@@ -306,3 +306,81 @@ async fn usage_errors_exit_2() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captures_polling_and_environment_variables_work_together() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/jobs"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("Location", "/jobs/7")
+                .set_body_json(json!({"id": 7})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jobs/7"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": 7, "state": "pending"})),
+        )
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jobs/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 7, "state": "done"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/echo"))
+        .and(wiremock::matchers::header(
+            "X-Key",
+            "key-from-the-environment",
+        ))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap().to_string();
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
+            .args(["run", "tests/suites/flow", "--target", &uri, "--out", &o])
+            .env("CPC_TEST_API_KEY", "key-from-the-environment")
+            .current_dir(support::repo())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let results = read_json(&out.path().join("results.json"));
+    let steps = &case(&results, "FLOW-001")["steps"];
+    assert_eq!(steps[1]["attempts"], 3);
+    assert_eq!(steps[1]["kind"], "poll");
+    let all = everything(out.path(), &stdout(&output));
+    assert!(!all.contains("key-from-the-environment"));
+    assert!(all.contains("> X-Key: ***"), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variable_without_a_value_stops_the_run_before_it_starts() {
+    let out = tempfile::tempdir().unwrap();
+    let output = cpc(args(&[
+        "run",
+        "tests/suites/flow",
+        "--target",
+        "http://127.0.0.1:9",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        support::stderr(&output).contains(
+            "variable `api_key` has no value: give --var api_key=… or set CPC_TEST_API_KEY"
+        )
+    );
+}
