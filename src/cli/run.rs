@@ -1,0 +1,191 @@
+//! `cpc run`: load, run the cases concurrently, show each as it finishes, write the files.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use super::args::RunArgs;
+use super::validate::load_checked;
+use super::{EXIT_FAIL, EXIT_INVALID, EXIT_PASS};
+use crate::check::Outcome;
+use crate::gate::Verdict;
+use crate::http::Transport;
+use crate::redact::Redactor;
+use crate::report::console::Console;
+use crate::report::files::OutDir;
+use crate::results::{RunResults, Selection};
+use crate::runner::{self, CaseRef, RequestDefaults, RunContext, skeleton};
+use crate::suite::Suite;
+use crate::vars::Vars;
+use crate::{VERSION, clock};
+
+/// Suite defaults, then the variable's environment variable, then `--var`.
+fn resolve_vars(suite: &Suite, args: &RunArgs) -> Result<Vars, String> {
+    let mut vars = Vars::default();
+    vars.set(
+        "target",
+        args.target.as_str().trim_end_matches('/').into(),
+        false,
+    );
+    for (name, _) in &args.vars {
+        let declared = suite.meta.variables.iter().any(|(k, _)| &k.value == name);
+        if !declared {
+            return Err(format!(
+                "--var {name}: the suite declares no variable `{name}`"
+            ));
+        }
+    }
+    for (name, decl) in suite.meta.variables.iter() {
+        let name = &name.value;
+        let from_cli = args
+            .vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone());
+        let from_env = decl.env.as_ref().and_then(|e| std::env::var(e).ok());
+        let value = from_cli
+            .or(from_env)
+            .or_else(|| decl.default.clone())
+            .ok_or_else(|| {
+                let env = decl
+                    .env
+                    .as_ref()
+                    .map(|e| format!(" or set {e}"))
+                    .unwrap_or_default();
+                format!("variable `{name}` has no value: give --var {name}=…{env}")
+            })?;
+        vars.set(name, value.into(), decl.secret);
+    }
+    Ok(vars)
+}
+
+pub fn run(args: RunArgs) -> u8 {
+    let (suite, schemas) = match load_checked(&args.suite) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        EXIT_INVALID
+    };
+    let vars = match resolve_vars(&suite, &args) {
+        Ok(vars) => vars,
+        Err(e) => return fail(e),
+    };
+    let plan = match runner::plan(&suite, &args.cases, &args.tags) {
+        Ok(plan) => plan,
+        Err(e) => return fail(e),
+    };
+    let transport = match Transport::new(args.insecure, args.max_body_bytes) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot set up HTTP: {e}")),
+    };
+    let redactor = Redactor::new(vars.secret_values());
+    let out = match OutDir::create(&args.out, redactor.clone()) {
+        Ok(out) => out,
+        Err(e) => return fail(format!("cannot create `{}`: {e}", args.out.display())),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    let selection = Selection {
+        partial: !args.cases.is_empty() || !args.tags.is_empty(),
+        cases: args.cases.clone(),
+        tags: args.tags.clone(),
+    };
+    let target = redactor.text(args.target.as_str());
+    let mut results = RunResults::start(&suite, &target, selection, clock::rfc3339(clock::now()));
+    let defaults = RequestDefaults {
+        target: args.target.clone(),
+        headers: suite.meta.defaults.headers.0.clone(),
+        timeout_ms: suite.meta.defaults.timeout_ms.unwrap_or(args.timeout_ms),
+    };
+    let ctx = Arc::new(RunContext {
+        transport,
+        schemas,
+        defaults,
+        vars,
+    });
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let ids = plan
+        .iter()
+        .map(|r| unicode_width::UnicodeWidthStr::width(r.get(&suite).1.value.id.value.as_str()));
+    let console = Console::new(args.lang, colour, ids);
+    let say = |text: &str| {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(redactor.text(text).as_bytes());
+        let _ = stdout.flush();
+    };
+    say(&format!(
+        "cpc {VERSION} · {} ({}) · {} case(s) → {target}\n",
+        suite.meta.id,
+        suite.meta.name_th,
+        plan.len()
+    ));
+
+    let suite = Arc::new(suite);
+    let interrupted = runtime.block_on(async {
+        let (handle, mut finished) = runner::start(suite.clone(), ctx, plan.clone(), args.jobs);
+        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+        loop {
+            tokio::select! {
+                case = finished.recv() => match case {
+                    Some(case) => {
+                        say(&console.case(&case));
+                        results.cases.push(case);
+                        if let Err(e) = out.results(&results) {
+                            eprintln!("error: cannot write results: {e}");
+                        }
+                    }
+                    None => break false,
+                },
+                _ = &mut ctrl_c => {
+                    handle.abort();
+                    break true;
+                }
+            }
+        }
+    });
+    // Shut down now: the cases still running were aborted with the runner.
+    runtime.shutdown_background();
+
+    close(&mut results, &suite, &plan, interrupted);
+
+    match out.all(&results, args.lang) {
+        Ok(gate) => {
+            say(&console.summary(&results, &gate));
+            say(&format!("→ {}\n", out.path().display()));
+            match gate.verdict {
+                Verdict::Pass => EXIT_PASS,
+                Verdict::Fail => EXIT_FAIL,
+            }
+        }
+        Err(e) => fail(format!("cannot write to `{}`: {e}", out.path().display())),
+    }
+}
+
+/// Unfinished cases become interrupted, and every case goes in plan (suite) order, so the
+/// files are the same whatever order the cases finished in.
+fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted: bool) {
+    for case_ref in plan {
+        let (file, case) = case_ref.get(suite);
+        if results.case(&case.value.id.value).is_none() {
+            results
+                .cases
+                .push(skeleton(file, case, Outcome::Interrupted));
+        }
+    }
+    let order: Vec<&str> = plan
+        .iter()
+        .map(|r| r.get(suite).1.value.id.value.as_str())
+        .collect();
+    results
+        .cases
+        .sort_by_key(|c| order.iter().position(|id| *id == c.id));
+    results.interrupted = interrupted;
+    results.finished_at = Some(clock::rfc3339(clock::now()));
+}
