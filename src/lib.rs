@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod gate;
 pub mod http;
 pub mod i18n;
+pub mod portal;
 pub mod redact;
 pub mod report;
 pub mod results;

@@ -63,7 +63,8 @@ fn sorted_case_blocks(console: &str) -> String {
         .position(|l| l.is_empty())
         .unwrap_or(lines.len());
     let mut blocks: Vec<Vec<&str>> = Vec::new();
-    for line in &lines[1..end] {
+    let start = lines.iter().position(|l| l.starts_with("  ")).unwrap_or(0);
+    for line in &lines[start..end] {
         match blocks.last_mut() {
             Some(block) if line.starts_with("      ") => block.push(line),
             _ => blocks.push(vec![line]),
@@ -77,7 +78,7 @@ fn sorted_case_blocks(console: &str) -> String {
             .to_string()
     };
     blocks.sort_by_key(id);
-    let mut out = vec![lines[0]];
+    let mut out = lines[..start].to_vec();
     out.extend(blocks.concat());
     out.extend(&lines[end..]);
     out.join("\n")

@@ -14,6 +14,16 @@ pub use capture::{Source, take as capture};
 pub use expect::{CheckContext, evaluate};
 pub use outcome::{CheckResult, Outcome};
 pub use predicate::{compact, json_equal};
+
+/// True when every predicate holds for the nodes (an expected value that cannot be built
+/// does not hold).
+pub fn holds(
+    predicate: &crate::suite::Predicate,
+    nodes: &[&serde_json::Value],
+    vars: &crate::vars::Vars,
+) -> bool {
+    predicate::evaluate(predicate, nodes, vars).is_ok_and(|unmet| unmet.is_empty())
+}
 pub use response::Response;
 pub use schema::{Schemas, compile as compile_schema};
 

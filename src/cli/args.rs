@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::i18n::Lang;
 
 /// Variables every suite has without declaring them.
-pub const BUILTIN_VARS: &[&str] = &["target"];
+pub const BUILTIN_VARS: &[&str] = &["target", "portal_url"];
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +29,8 @@ pub enum Command {
     },
     /// Run a suite against a target and write results.json, junit.xml and gate.json.
     Run(Box<RunArgs>),
+    /// Serve the mock portal alone (point the agency's PORTAL_URL at it); Ctrl-C stops it.
+    Mock(MockArgs),
 }
 
 #[derive(Args)]
@@ -62,6 +64,13 @@ pub struct RunArgs {
     /// Language of the console and JUnit.
     #[arg(long, value_enum, default_value_t = Lang::Th)]
     pub lang: Lang,
+    /// Address of the in-process mock portal the agency calls back (port 0: any free port,
+    /// printed at the start). The suite reads its URL as `{{ portal_url }}`.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub portal_addr: std::net::SocketAddr,
+    /// Add to or override the bundled portal stubs with a WireMock root (mappings/, __files/).
+    #[arg(long, value_name = "DIR")]
+    pub mappings: Option<PathBuf>,
     /// Accept invalid TLS certificates (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
@@ -72,4 +81,21 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         .map(|(k, v)| (k.trim().to_string(), v.to_string()))
         .filter(|(k, _)| !k.is_empty())
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
+}
+
+#[derive(Args)]
+pub struct MockArgs {
+    /// Where to listen. Loopback by default; any other address is an explicit choice, and then
+    /// the admin API needs a bearer token.
+    #[arg(long, default_value = "127.0.0.1:8089")]
+    pub addr: std::net::SocketAddr,
+    /// Add to or override the bundled portal stubs with a WireMock root (mappings/, __files/).
+    #[arg(long, value_name = "DIR")]
+    pub mappings: Option<PathBuf>,
+    /// Bearer token for /__admin (generated and printed when needed and not given).
+    #[arg(long)]
+    pub admin_token: Option<String>,
+    /// How many requests the journal keeps (the oldest are dropped, and counted).
+    #[arg(long, default_value_t = crate::portal::journal::DEFAULT_CAP)]
+    pub journal_cap: usize,
 }

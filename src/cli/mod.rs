@@ -2,6 +2,7 @@
 //! 2 the suite or the command line is invalid (or the run could not start).
 
 mod args;
+mod mock;
 mod run;
 mod validate;
 
@@ -24,6 +25,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate { suite } => validate::validate(&suite),
         Command::Run(args) => run::run(*args),
+        Command::Mock(args) => mock::mock(args),
     };
     ExitCode::from(code)
 }

@@ -9,6 +9,8 @@ use super::{EXIT_FAIL, EXIT_INVALID, EXIT_PASS};
 use crate::check::Outcome;
 use crate::gate::Verdict;
 use crate::http::Transport;
+use crate::portal::MockPortal;
+use crate::portal::journal::DEFAULT_CAP;
 use crate::redact::Redactor;
 use crate::report::console::Console;
 use crate::report::files::OutDir;
@@ -68,7 +70,7 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("error: {message}");
         EXIT_INVALID
     };
-    let vars = match resolve_vars(&suite, &args) {
+    let mut vars = match resolve_vars(&suite, &args) {
         Ok(vars) => vars,
         Err(e) => return fail(e),
     };
@@ -92,6 +94,30 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
+    let set = match super::mock::mapping_set(args.mappings.as_deref()) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let listener = match std::net::TcpListener::bind(args.portal_addr) {
+        Ok(l) => l,
+        Err(e) => {
+            return fail(format!(
+                "cannot start the mock portal on {}: {e}",
+                args.portal_addr
+            ));
+        }
+    };
+    // Off loopback the journal (tokens, personal data) is guarded, as with `cpc mock`.
+    let admin_token =
+        (!args.portal_addr.ip().is_loopback()).then(|| uuid::Uuid::new_v4().simple().to_string());
+    let portal = Arc::new(runtime.block_on(MockPortal::start(
+        listener,
+        set,
+        admin_token.clone(),
+        DEFAULT_CAP,
+        None,
+    )));
+    vars.set("portal_url", portal.uri().into(), false);
     let selection = Selection {
         partial: !args.cases.is_empty() || !args.tags.is_empty(),
         cases: args.cases.clone(),
@@ -106,6 +132,7 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let ctx = Arc::new(RunContext {
         transport,
+        portal: Some(portal.clone()),
         schemas,
         defaults,
         vars,
@@ -121,11 +148,17 @@ pub fn run(args: RunArgs) -> u8 {
         let _ = stdout.flush();
     };
     say(&format!(
-        "cpc {VERSION} · {} ({}) · {} case(s) → {target}\n",
+        "cpc {VERSION} · {} ({}) · {} case(s) → {target}\nPortal จำลอง (mock portal): {}\n",
         suite.meta.id,
         suite.meta.name_th,
-        plan.len()
+        plan.len(),
+        portal.uri()
     ));
+    if let Some(token) = &admin_token {
+        say(&format!(
+            "  admin token (Authorization: Bearer …): {token}\n"
+        ));
+    }
 
     let suite = Arc::new(suite);
     let interrupted = runtime.block_on(async {

@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::suite::{self, Suite};
 
 /// Prints problems rustc-style to stderr, each with its source line when it has a place.
-fn print_problems(problems: &[Diagnostic]) {
+pub fn print_problems(problems: &[Diagnostic]) {
     let mut err = std::io::stderr().lock();
     for d in problems {
         let source = d

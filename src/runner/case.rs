@@ -8,13 +8,15 @@ use serde_saphyr::Spanned;
 
 use super::outgoing::{RequestDefaults, build};
 use super::record;
+use crate::check::Response;
 use crate::check::{self, CheckContext, CheckResult, Outcome, Schemas};
 use crate::diagnostic::Place;
 use crate::http::Transport;
 use crate::i18n::Text;
+use crate::portal::MockPortal;
 use crate::redact::Redactor;
 use crate::results::{CaseResult, Exchange, StepResult};
-use crate::suite::{Case, CaseFile, Expect, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
+use crate::suite::{Case, CaseFile, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
 use crate::template::Template;
 use crate::text;
 use crate::vars::Vars;
@@ -22,6 +24,8 @@ use crate::vars::Vars;
 /// What every case of a run shares.
 pub struct RunContext {
     pub transport: Transport,
+    /// The mock portal the agency calls, for `await` and `portal` steps.
+    pub portal: Option<Arc<MockPortal>>,
     pub schemas: Schemas,
     pub defaults: RequestDefaults,
     pub vars: Vars,
@@ -63,15 +67,28 @@ pub async fn run_case(
             }
         }
     }
+    let mut scope = CaseScope {
+        since: ctx
+            .portal
+            .as_ref()
+            .map_or(0, |p| p.state.journal.next_seq()),
+        overrides: Vec::new(),
+    };
     let mut stopped = false;
     for (i, step) in case.value.steps.iter().enumerate() {
         let step_result = if stopped {
             not_run(file, i, step)
         } else {
-            run_step(&ctx, file, i, step, &mut vars).await
+            run_step(&ctx, file, i, step, &mut vars, &mut scope).await
         };
         stopped |= step_result.outcome != Outcome::Pass;
         result.steps.push(step_result);
+    }
+    if let Some(portal) = &ctx.portal {
+        scope
+            .overrides
+            .iter()
+            .for_each(|id| portal.remove_override(id));
     }
     result.outcome = Outcome::combine(
         result
@@ -85,10 +102,7 @@ pub async fn run_case(
 }
 
 fn kind_name(step: &Step) -> &'static str {
-    match step.kind() {
-        Some(StepKind::Poll(_)) => "poll",
-        _ => "request",
-    }
+    step.kind().map_or("step", |k| k.name())
 }
 
 fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
@@ -106,12 +120,31 @@ fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
     }
 }
 
-/// One request sent and judged.
-struct Attempt {
-    outcome: Outcome,
-    checks: Vec<CheckResult>,
-    error: Option<Text>,
-    exchange: Option<Exchange>,
+/// One request sent (or received) and judged.
+pub(super) struct Attempt {
+    pub outcome: Outcome,
+    pub checks: Vec<CheckResult>,
+    pub error: Option<Text>,
+    pub exchange: Option<Exchange>,
+}
+
+impl Attempt {
+    pub fn error(error: Text, exchange: Option<Exchange>) -> Self {
+        Self {
+            outcome: Outcome::Error,
+            checks: Vec::new(),
+            error: Some(error),
+            exchange,
+        }
+    }
+}
+
+/// What a case keeps between its steps besides variables.
+pub(super) struct CaseScope {
+    /// Journal entries from here on belong to this case's window.
+    pub since: u64,
+    /// Portal overrides this case added; removed when it ends.
+    pub overrides: Vec<String>,
 }
 
 async fn run_step(
@@ -120,20 +153,22 @@ async fn run_step(
     i: usize,
     step: &Spanned<Step>,
     vars: &mut Vars,
+    scope: &mut CaseScope,
 ) -> StepResult {
     let started = Instant::now();
     let s = &step.value;
     let mut result = not_run(file, i, step);
     let (attempt, attempts) = match s.kind() {
-        Some(StepKind::Request(r)) => (attempt(ctx, file, &r.value, &s.expect, s, vars).await, 1),
+        Some(StepKind::Request(r)) => (attempt(ctx, file, &r.value, s, vars).await, 1),
         Some(StepKind::Poll(p)) => poll(ctx, file, &p.value, s, vars).await,
+        Some(StepKind::Await(a)) => {
+            let attempt = super::await_step::run(ctx, file, &a.value, s, vars, scope.since).await;
+            let received = u32::from(attempt.exchange.is_some());
+            (attempt, received)
+        }
+        Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope), 0),
         None => (
-            Attempt {
-                outcome: Outcome::Error,
-                checks: Vec::new(),
-                error: Some(text!("ขั้นตอนไม่ระบุชนิด", "the step has no kind")),
-                exchange: None,
-            },
+            Attempt::error(text!("ขั้นตอนไม่ระบุชนิด", "the step has no kind"), None),
             0,
         ),
     };
@@ -158,7 +193,7 @@ async fn poll(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let last = attempt(ctx, file, &p.request.value, &step.expect, step, vars).await;
+        let last = attempt(ctx, file, &p.request.value, step, vars).await;
         let next = Instant::now() + Duration::from_millis(p.interval_ms);
         if last.outcome == Outcome::Pass || next > deadline {
             return (last, attempts);
@@ -171,16 +206,10 @@ async fn attempt(
     ctx: &RunContext,
     file: &CaseFile,
     spec: &RequestSpec,
-    expect: &Expect,
     step: &Step,
     vars: &mut Vars,
 ) -> Attempt {
-    let error = |error: Text, exchange: Option<Exchange>| Attempt {
-        outcome: Outcome::Error,
-        checks: Vec::new(),
-        error: Some(error),
-        exchange,
-    };
+    let error = Attempt::error;
     let redactor = Redactor::new(vars.secret_values());
     let (out, timeout) = match build(spec, &ctx.defaults, vars) {
         Ok(built) => built,
@@ -200,17 +229,41 @@ async fn attempt(
             );
         }
     };
+    let (outcome, checks) = judge(ctx, file, step, &response, vars);
+    // Mask with what the case knows now, including secrets captured by this step.
+    let redactor = Redactor::new(vars.secret_values());
+    let exchange = Exchange {
+        request,
+        response: Some(record::response(&response, &redactor)),
+    };
+    Attempt {
+        outcome,
+        checks,
+        error: None,
+        exchange: Some(exchange),
+    }
+}
+
+/// Checks a response against the step's `expect` and, when they pass, takes its captures.
+/// The check messages are masked with the case's secrets, captured ones included.
+pub(super) fn judge(
+    ctx: &RunContext,
+    file: &CaseFile,
+    step: &Step,
+    response: &Response,
+    vars: &mut Vars,
+) -> (Outcome, Vec<CheckResult>) {
     let check_ctx = CheckContext {
         file: &file.path,
         vars,
         schemas: &ctx.schemas,
     };
-    let mut checks = check::evaluate(expect, &response, &check_ctx);
+    let mut checks = check::evaluate(&step.expect, response, &check_ctx);
     let mut outcome = Outcome::combine(checks.iter().map(|c| c.outcome));
     if outcome == Outcome::Pass && !step.capture.is_empty() {
         let json = response.json().ok();
         for (name, capture) in step.capture.iter() {
-            match check::capture(&capture.value, &response, json.as_ref()) {
+            match check::capture(&capture.value, response, json.as_ref()) {
                 Ok(value) => vars.set(&name.value, value, capture.value.is_secret()),
                 Err(message) => {
                     outcome = Outcome::Error;
@@ -226,19 +279,9 @@ async fn attempt(
             }
         }
     }
-    // Mask with what the case knows now, including secrets captured by this step.
     let redactor = Redactor::new(vars.secret_values());
     checks.iter_mut().for_each(|c| redactor.check(c));
-    let exchange = Exchange {
-        request,
-        response: Some(record::response(&response, &redactor)),
-    };
-    Attempt {
-        outcome,
-        checks,
-        error: None,
-        exchange: Some(exchange),
-    }
+    (outcome, checks)
 }
 
 fn transport_message(e: &crate::http::TransportError) -> Text {

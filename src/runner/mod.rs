@@ -1,9 +1,11 @@
 //! The runner: cases concurrently (up to `jobs`), steps in order within a case. It emits each
 //! case's result as it finishes; nothing here formats output.
 
+mod await_step;
 mod case;
 mod outgoing;
 mod plan;
+mod portal_step;
 mod record;
 
 use std::collections::HashMap;

@@ -130,13 +130,17 @@ pub struct Case {
     pub steps: Vec<Spanned<Step>>,
 }
 
-/// A step: exactly one kind (`request` or `poll`), what to expect, and what to capture.
+/// A step: exactly one kind (`request`, `poll`, `await` or `portal`), what to expect, and
+/// what to capture.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub name: Option<String>,
     pub request: Option<Spanned<RequestSpec>>,
     pub poll: Option<Spanned<PollSpec>>,
+    #[serde(rename = "await")]
+    pub await_: Option<Spanned<AwaitSpec>>,
+    pub portal: Option<Spanned<PortalSpec>>,
     #[serde(default)]
     pub expect: Expect,
     #[serde(default)]
@@ -147,14 +151,34 @@ pub struct Step {
 pub enum StepKind<'a> {
     Request(&'a Spanned<RequestSpec>),
     Poll(&'a Spanned<PollSpec>),
+    Await(&'a Spanned<AwaitSpec>),
+    Portal(&'a Spanned<PortalSpec>),
+}
+
+impl StepKind<'_> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepKind::Request(_) => "request",
+            StepKind::Poll(_) => "poll",
+            StepKind::Await(_) => "await",
+            StepKind::Portal(_) => "portal",
+        }
+    }
 }
 
 impl Step {
     /// `None` when the step names no kind or more than one (a validation error).
     pub fn kind(&self) -> Option<StepKind<'_>> {
-        match (&self.request, &self.poll) {
-            (Some(r), None) => Some(StepKind::Request(r)),
-            (None, Some(p)) => Some(StepKind::Poll(p)),
+        let mut kinds = [
+            self.request.as_ref().map(StepKind::Request),
+            self.poll.as_ref().map(StepKind::Poll),
+            self.await_.as_ref().map(StepKind::Await),
+            self.portal.as_ref().map(StepKind::Portal),
+        ]
+        .into_iter()
+        .flatten();
+        match (kinds.next(), kinds.next()) {
+            (Some(kind), None) => Some(kind),
             _ => None,
         }
     }
@@ -164,8 +188,88 @@ impl Step {
         match self.kind()? {
             StepKind::Request(r) => Some(r),
             StepKind::Poll(p) => Some(&p.value.request),
+            _ => None,
         }
     }
+}
+
+/// Wait for the agency to call the mock portal: requests in the journal that match `request`,
+/// from the start of the case on, within `within_ms`. The step's `expect` is checked on every
+/// matching request; `capture` reads the first.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwaitSpec {
+    pub request: Spanned<InboundFilter>,
+    pub within_ms: u64,
+    /// How many matching requests; by default at least one.
+    pub count: Option<Spanned<CountSpec>>,
+    /// With `exactly` or `at_most`: how long to keep watching for extra requests once the count
+    /// is reached (bounded by `within_ms`). Default 2000.
+    pub quiet_ms: Option<u64>,
+    /// The values at `path` of the matching requests must first appear in this order (TP-6.2).
+    pub sequence: Option<Spanned<SequenceSpec>>,
+    /// `issued`: every matching request carries a `Token` the portal issued (TP-6.3).
+    pub token: Option<TokenExpectation>,
+}
+
+/// Which inbound requests an `await` is about.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundFilter {
+    pub method: Spanned<String>,
+    /// The exact path (templated).
+    pub path: Option<Spanned<String>>,
+    /// A regular expression over the whole path.
+    pub path_matches: Option<Spanned<String>>,
+    #[serde(default)]
+    pub headers: OrderedMap<Spanned<String>, Predicate>,
+    #[serde(default)]
+    pub body: OrderedMap<Spanned<String>, Predicate>,
+    /// Only requests the portal answered with this status.
+    pub answered: Option<Spanned<StatusSpec>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountSpec {
+    pub exactly: Option<usize>,
+    pub at_least: Option<usize>,
+    pub at_most: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceSpec {
+    pub path: String,
+    pub values: Vec<Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenExpectation {
+    Issued,
+}
+
+/// Change the mock portal's behaviour for the rest of the case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalSpec {
+    pub respond: Spanned<PortalResponse>,
+}
+
+/// Answer matching requests differently: the next `times` of them, or all until the case ends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalResponse {
+    pub method: String,
+    /// The exact path (templated), e.g. `/api/v1/applications/{{ ref }}/status`.
+    pub path: Spanned<String>,
+    pub times: Option<u32>,
+    pub status: u16,
+    pub delay_ms: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    pub json: Option<Value>,
+    pub body: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -149,19 +149,24 @@ impl Validator<'_> {
             self.report(
                 path,
                 &step.referenced,
-                "a step needs exactly one of `request` or `poll`",
+                "a step needs exactly one of `request`, `poll`, `await` or `portal`",
             );
             return;
         };
-        if let StepKind::Poll(poll) = kind {
-            let p = &poll.value;
-            if p.within_ms == 0 || p.interval_ms == 0 || p.interval_ms > p.within_ms {
-                self.report(
-                    path,
-                    &poll.referenced,
-                    "a poll needs 0 < interval_ms <= within_ms",
-                );
+        match kind {
+            StepKind::Poll(poll) => {
+                let p = &poll.value;
+                if p.within_ms == 0 || p.interval_ms == 0 || p.interval_ms > p.within_ms {
+                    self.report(
+                        path,
+                        &poll.referenced,
+                        "a poll needs 0 < interval_ms <= within_ms",
+                    );
+                }
             }
+            StepKind::Await(a) => self.await_step(path, a, known),
+            StepKind::Portal(p) => self.portal_step(path, p, known),
+            StepKind::Request(_) => {}
         }
         if let Some(request) = s.request_spec() {
             self.request(path, request, known);
@@ -189,16 +194,136 @@ impl Validator<'_> {
         }
     }
 
+    fn await_step(&mut self, path: &Path, step: &Spanned<AwaitSpec>, known: &BTreeSet<String>) {
+        let a = &step.value;
+        let f = &a.request.value;
+        self.method(path, &f.method);
+        match (&f.path, &f.path_matches) {
+            (Some(p), None) => self.template(path, &p.referenced, &p.value, known),
+            (None, Some(re)) => {
+                if let Err(e) = regex::Regex::new(&re.value) {
+                    self.report(
+                        path,
+                        &re.referenced,
+                        format!("invalid regular expression: {e}"),
+                    );
+                }
+            }
+            _ => self.report(
+                path,
+                &a.request.referenced,
+                "an await request needs exactly one of `path` or `path_matches`",
+            ),
+        }
+        for (name, predicate) in f.headers.iter() {
+            self.predicate(path, &name.referenced, predicate, known);
+        }
+        for (jsonpath, predicate) in f.body.iter() {
+            self.jsonpath(path, jsonpath);
+            self.predicate(path, &jsonpath.referenced, predicate, known);
+        }
+        if let Some(status) = &f.answered
+            && let Some(problem) = status.value.problem()
+        {
+            self.report(path, &status.referenced, problem);
+        }
+        if a.within_ms == 0 {
+            self.report(path, &step.referenced, "an await needs within_ms > 0");
+        }
+        if let Some(count) = &a.count {
+            let c = &count.value;
+            let given = [
+                c.exactly.is_some(),
+                c.at_least.is_some(),
+                c.at_most.is_some(),
+            ];
+            let consistent = match (c.exactly, c.at_least, c.at_most) {
+                (Some(_), None, None) => true,
+                (None, low, high) => {
+                    given.iter().any(|g| *g) && low.zip(high).is_none_or(|(l, h)| l <= h)
+                }
+                _ => false,
+            };
+            if !consistent {
+                self.report(
+                    path,
+                    &count.referenced,
+                    "a count is `exactly: N`, or `at_least`/`at_most` with at_least <= at_most",
+                );
+            }
+        }
+        if let Some(sequence) = &a.sequence
+            && let Err(e) = JsonPath::parse(&sequence.value.path)
+        {
+            self.report(
+                path,
+                &sequence.referenced,
+                format!("invalid JSONPath `{}`: {e}", sequence.value.path),
+            );
+        }
+    }
+
+    fn portal_step(&mut self, path: &Path, step: &Spanned<PortalSpec>, known: &BTreeSet<String>) {
+        let r = &step.value.respond;
+        self.template(path, &r.value.path.referenced, &r.value.path.value, known);
+        if !(100..=599).contains(&r.value.status) {
+            self.report(
+                path,
+                &r.referenced,
+                format!("{} is not an HTTP status code", r.value.status),
+            );
+        }
+        if r.value.times == Some(0) {
+            self.report(
+                path,
+                &r.referenced,
+                "`times` is at least 1 (leave it out for every request)",
+            );
+        }
+        if r.value.json.is_some() && r.value.body.is_some() {
+            self.report(path, &r.referenced, "give at most one of `json` or `body`");
+        }
+        if let Some(json) = &r.value.json {
+            match json_templates(json) {
+                Ok(templates) => templates
+                    .iter()
+                    .for_each(|t| self.undefined(path, &r.referenced, t, known)),
+                Err(e) => self.report(path, &r.referenced, e.to_string()),
+            }
+        }
+        if reqwest::Method::from_bytes(r.value.method.as_bytes()).is_err() {
+            self.report(
+                path,
+                &r.referenced,
+                format!("`{}` is not an HTTP method", r.value.method),
+            );
+        }
+    }
+
+    fn method(&mut self, path: &Path, method: &Spanned<String>) {
+        if reqwest::Method::from_bytes(method.value.as_bytes()).is_err() {
+            self.report(
+                path,
+                &method.referenced,
+                format!("`{}` is not an HTTP method", method.value),
+            );
+        }
+    }
+
+    fn jsonpath(&mut self, path: &Path, jsonpath: &Spanned<String>) {
+        if let Err(e) = JsonPath::parse(&jsonpath.value) {
+            self.report(
+                path,
+                &jsonpath.referenced,
+                format!("invalid JSONPath `{}`: {e}", jsonpath.value),
+            );
+        }
+    }
+
     fn request(&mut self, path: &Path, request: &Spanned<RequestSpec>, known: &BTreeSet<String>) {
         let r = &request.value;
         let at = &request.referenced;
-        if reqwest::Method::from_bytes(r.method.value.as_bytes()).is_err() {
-            self.report(
-                path,
-                &r.method.referenced,
-                format!("`{}` is not an HTTP method", r.method.value),
-            );
-        }
+        self.method(path, &r.method);
         match (&r.path, &r.url) {
             (Some(p), None) => {
                 if !p.value.starts_with('/') {
@@ -267,13 +392,7 @@ impl Validator<'_> {
             self.predicate(path, &name.referenced, predicate, known);
         }
         for (jsonpath, predicate) in expect.body.iter() {
-            if let Err(e) = JsonPath::parse(&jsonpath.value) {
-                self.report(
-                    path,
-                    &jsonpath.referenced,
-                    format!("invalid JSONPath `{}`: {e}", jsonpath.value),
-                );
-            }
+            self.jsonpath(path, jsonpath);
             self.predicate(path, &jsonpath.referenced, predicate, known);
         }
         if let Some(schema) = &expect.schema {

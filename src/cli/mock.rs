@@ -1,0 +1,92 @@
+//! `cpc mock`: the mock portal alone, for agency developers during step 9 (and for a step-10
+//! portal on a host the agency's network can reach).
+
+use std::io::Write;
+use std::net::TcpListener;
+
+use super::args::MockArgs;
+use super::{EXIT_INVALID, EXIT_PASS};
+use crate::portal::journal::Entry;
+use crate::portal::{MappingSet, MockPortal};
+use crate::redact::Redactor;
+
+/// The bundled stubs, plus `--mappings`; problems are printed and give exit code 2.
+pub fn mapping_set(extra: Option<&std::path::Path>) -> Result<MappingSet, u8> {
+    let set = MappingSet::bundled();
+    let set = match extra {
+        Some(dir) => set.and_then(|s| s.with_dir(dir)),
+        None => set,
+    };
+    set.map_err(|problems| {
+        super::validate::print_problems(&problems);
+        EXIT_INVALID
+    })
+}
+
+/// One line per inbound request, masked: time, method, path, status, the stub that answered.
+pub fn log_line(entry: &Entry) -> String {
+    let stub = entry.stub.as_deref().unwrap_or("no stub matched");
+    let time = entry.at.get(11..19).unwrap_or(&entry.at);
+    Redactor::default().text(&format!(
+        "{time} {} {} → {} ({stub})",
+        entry.method, entry.path, entry.status
+    ))
+}
+
+pub fn mock(args: MockArgs) -> u8 {
+    let set = match mapping_set(args.mappings.as_deref()) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let loopback = args.addr.ip().is_loopback();
+    // The journal holds tokens and personal data: off loopback, the admin API is guarded.
+    let admin_token = match (&args.admin_token, loopback) {
+        (Some(token), _) => Some(token.clone()),
+        (None, false) => Some(uuid::Uuid::new_v4().simple().to_string()),
+        (None, true) => None,
+    };
+    let listener = match TcpListener::bind(args.addr) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.addr);
+            return EXIT_INVALID;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    runtime.block_on(async {
+        let log = Box::new(|entry: &Entry| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", log_line(entry));
+        });
+        let portal = MockPortal::start(
+            listener,
+            set,
+            admin_token.clone(),
+            args.journal_cap,
+            Some(log),
+        )
+        .await;
+        println!("Portal จำลอง (mock portal) → {}", portal.uri());
+        println!(
+            "  {} stub(s); journal /__admin/requests; Ctrl-C stops",
+            portal.state.set.mappings.len()
+        );
+        if let Some(token) = &admin_token
+            && args.admin_token.is_none()
+        {
+            println!("  admin token (Authorization: Bearer …): {token}");
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        println!("stopped");
+    });
+    EXIT_PASS
+}

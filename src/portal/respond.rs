@@ -1,0 +1,81 @@
+//! Turning a response definition into wiremock's `ResponseTemplate`, safely: bad header names
+//! or values are skipped, never panicked on (they are rejected when mappings load).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use wiremock::ResponseTemplate;
+use wiremock::http::{HeaderName, HeaderValue};
+
+use super::mapping::ResponseDefinition;
+use super::template;
+
+/// The response and its body as JSON (when it is JSON), for token issuing.
+pub fn build(
+    def: &ResponseDefinition,
+    templated: bool,
+    path: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> (ResponseTemplate, Option<serde_json::Value>) {
+    let render = |s: &str| {
+        if templated {
+            template::render(s, path)
+        } else {
+            s.to_string()
+        }
+    };
+    let status = if (100..=599).contains(&def.status) {
+        def.status
+    } else {
+        500
+    };
+    let mut response = ResponseTemplate::new(status);
+    let mut content_type = None;
+    for (name, value) in &def.headers {
+        let value = render(value);
+        if name.eq_ignore_ascii_case("content-type") {
+            content_type = Some(value);
+            continue;
+        }
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            response = response.insert_header(n, v);
+        }
+    }
+    let mut json = None;
+    let body: Option<(Vec<u8>, &str)> = if let Some(value) = &def.json_body {
+        let value = if templated {
+            template::render_json(value, path)
+        } else {
+            value.clone()
+        };
+        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        json = Some(value);
+        Some((bytes, "application/json"))
+    } else if let Some(text) = &def.body {
+        Some((render(text).into_bytes(), "text/plain"))
+    } else {
+        def.body_file_name
+            .as_ref()
+            .and_then(|name| files.get(name))
+            .map(|bytes| (bytes.clone(), "application/octet-stream"))
+    };
+    if let Some((bytes, default_type)) = body {
+        if json.is_none() {
+            json = serde_json::from_slice(&bytes).ok();
+        }
+        let mime = content_type.as_deref().unwrap_or(default_type);
+        let mime = if HeaderValue::try_from(mime).is_ok() {
+            mime
+        } else {
+            default_type
+        };
+        response = response.set_body_raw(bytes, mime);
+    }
+    if let Some(ms) = def.fixed_delay_milliseconds {
+        response = response.set_delay(Duration::from_millis(ms));
+    }
+    (response, json)
+}

@@ -1,0 +1,344 @@
+//! The `await` step: wait until the mock portal's journal holds the agency's calls, woken each
+//! time the journal grows (never a sleep loop), then judge them.
+
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use super::case::{Attempt, RunContext, judge};
+use super::record;
+use crate::check::{self, CheckResult, Outcome, Response, compact, json_equal};
+use crate::http::Outgoing;
+use crate::i18n::Text;
+use crate::portal::journal::Entry;
+use crate::redact::Redactor;
+use crate::results::Exchange;
+use crate::suite::{AwaitSpec, CaseFile, CountSpec, InboundFilter, Step, TokenExpectation};
+use crate::template::Template;
+use crate::text;
+use crate::vars::Vars;
+
+const DEFAULT_QUIET_MS: u64 = 2000;
+
+/// An inbound filter with its templates rendered.
+struct Filter<'a> {
+    spec: &'a InboundFilter,
+    path: Option<String>,
+    path_re: Option<Regex>,
+}
+
+impl Filter<'_> {
+    fn describe(&self) -> String {
+        let path = self
+            .path
+            .clone()
+            .or_else(|| {
+                self.spec
+                    .path_matches
+                    .as_ref()
+                    .map(|p| format!("~{}", p.value))
+            })
+            .unwrap_or_else(|| "*".into());
+        format!("{} {path}", self.spec.method.value)
+    }
+
+    fn matches(&self, entry: &Entry, vars: &Vars) -> bool {
+        let f = self.spec;
+        let json: Option<Value> = serde_json::from_str(&entry.body).ok();
+        f.method.value.eq_ignore_ascii_case(&entry.method)
+            && self.path.as_ref().is_none_or(|p| *p == entry.path)
+            && self
+                .path_re
+                .as_ref()
+                .is_none_or(|re| re.is_match(&entry.path))
+            && f.answered
+                .as_ref()
+                .is_none_or(|s| s.value.accepts(entry.status))
+            && f.headers.iter().all(|(name, p)| {
+                let value = entry
+                    .header(&name.value)
+                    .map(|v| Value::String(v.to_string()));
+                check::holds(p, &value.iter().collect::<Vec<_>>(), vars)
+            })
+            && f.body.iter().all(|(path, p)| {
+                let (Ok(jp), Some(json)) = (JsonPath::parse(&path.value), &json) else {
+                    return false;
+                };
+                check::holds(p, &jp.query(json).all(), vars)
+            })
+    }
+}
+
+fn as_response(entry: &Entry) -> Response {
+    Response {
+        status: entry.status,
+        headers: entry.headers.clone(),
+        body: entry.body.clone().into_bytes(),
+        elapsed_ms: 0,
+    }
+}
+
+/// The received request as an exchange: what the agency sent, and the portal's status.
+fn exchange(entry: &Entry, portal_uri: &str, redactor: &Redactor) -> Option<Exchange> {
+    let url = reqwest::Url::parse(&format!("{portal_uri}{}", entry.path)).ok()?;
+    let out = Outgoing {
+        method: reqwest::Method::from_bytes(entry.method.as_bytes()).ok()?,
+        url,
+        headers: entry.headers.clone(),
+        body: Some(entry.body.clone().into_bytes()).filter(|b| !b.is_empty()),
+    };
+    let answer = Response {
+        status: entry.status,
+        ..Response::default()
+    };
+    Some(Exchange {
+        request: record::request(&out, redactor),
+        response: Some(record::response(&answer, redactor)),
+    })
+}
+
+pub(super) async fn run(
+    ctx: &RunContext,
+    file: &CaseFile,
+    spec: &AwaitSpec,
+    step: &Step,
+    vars: &mut Vars,
+    since: u64,
+) -> Attempt {
+    let Some(portal) = &ctx.portal else {
+        return Attempt::error(
+            text!(
+                "ขั้นตอน await ต้องใช้ Portal จำลอง",
+                "an await step needs the mock portal"
+            ),
+            None,
+        );
+    };
+    let f = &spec.request.value;
+    let render = |t: &str| Template::parse(t).and_then(|t| t.render_string(vars));
+    let path = match f.path.as_ref().map(|p| render(&p.value)).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            return Attempt::error(
+                text!("สร้าง path ไม่ได้: {}", "cannot build the path: {}", e),
+                None,
+            );
+        }
+    };
+    let path_re = f
+        .path_matches
+        .as_ref()
+        .and_then(|p| Regex::new(&format!("^(?:{})$", p.value)).ok());
+    let filter = Filter {
+        spec: f,
+        path,
+        path_re,
+    };
+
+    let count = spec.count.as_ref().map(|c| &c.value);
+    let (need, watch_extra) = match count {
+        Some(CountSpec {
+            exactly: Some(n), ..
+        }) => (*n, true),
+        Some(CountSpec {
+            at_most: Some(_),
+            at_least,
+            ..
+        }) => (at_least.unwrap_or(0), true),
+        Some(CountSpec {
+            at_least: Some(n), ..
+        }) => (*n, false),
+        _ => (1, false),
+    };
+    let journal = &portal.state.journal;
+    let started = Instant::now();
+    let deadline = started + Duration::from_millis(spec.within_ms);
+    let quiet = Duration::from_millis(spec.quiet_ms.unwrap_or(DEFAULT_QUIET_MS));
+    let mut reached: Option<Instant> = None;
+    let matched = loop {
+        // Registered before reading, so a request recorded in between still wakes us.
+        let grown = journal.grown();
+        tokio::pin!(grown);
+        grown.as_mut().enable();
+        let matched: Vec<Entry> = journal
+            .since(since)
+            .into_iter()
+            .filter(|e| filter.matches(e, vars))
+            .collect();
+        let sequence_complete = spec.sequence.as_ref().is_none_or(|s| {
+            first_seen(&matched, &s.value.path, &s.value.values)
+                .iter()
+                .all(Option::is_some)
+        });
+        let now = Instant::now();
+        if matched.len() >= need && sequence_complete {
+            reached.get_or_insert(now);
+        }
+        let wake = match reached {
+            Some(_) if !watch_extra => break matched,
+            Some(at) => (at + quiet).min(deadline),
+            None => deadline,
+        };
+        if now >= wake {
+            break matched;
+        }
+        tokio::select! {
+            _ = &mut grown => {}
+            _ = tokio::time::sleep_until(wake.into()) => {}
+        }
+    };
+
+    let mut checks = vec![count_check(&filter, count, matched.len(), spec.within_ms)];
+    if let Some(sequence) = &spec.sequence {
+        checks.push(sequence_check(
+            &matched,
+            &sequence.value.path,
+            &sequence.value.values,
+        ));
+    }
+    if spec.token == Some(TokenExpectation::Issued) && !matched.is_empty() {
+        let without = matched.iter().filter(|e| !e.token_issued).count();
+        checks.push(
+            CheckResult::new(
+                "await token",
+                if without == 0 {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail
+                },
+                text!(
+                    "คำขอ {} จาก {} ครั้งไม่มี Token ที่ Portal ออกให้",
+                    "{} of {} requests carry no Token the portal issued",
+                    without,
+                    matched.len()
+                ),
+            )
+            .expected("issued Token", format!("{without} without")),
+        );
+    }
+    // The expectations hold for every matching request; captures come from the first.
+    let mut first_exchange = None;
+    for (i, entry) in matched.iter().enumerate() {
+        let mut scratch = vars.clone();
+        let (outcome, entry_checks) = judge(
+            ctx,
+            file,
+            step,
+            &as_response(entry),
+            if i == 0 { vars } else { &mut scratch },
+        );
+        let redactor = Redactor::new(vars.secret_values());
+        if i == 0 || outcome != Outcome::Pass {
+            checks.extend(entry_checks);
+            first_exchange = first_exchange.or_else(|| exchange(entry, &portal.uri(), &redactor));
+            if outcome != Outcome::Pass {
+                first_exchange = exchange(entry, &portal.uri(), &redactor);
+                break;
+            }
+        }
+    }
+    Attempt {
+        outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
+        checks,
+        error: None,
+        exchange: first_exchange,
+    }
+}
+
+/// For each value, the index of the first matching request carrying it at `path`.
+fn first_seen(entries: &[Entry], path: &str, values: &[Value]) -> Vec<Option<usize>> {
+    let Ok(jp) = JsonPath::parse(path) else {
+        return vec![None; values.len()];
+    };
+    let at: Vec<Option<Value>> = entries
+        .iter()
+        .map(|e| {
+            serde_json::from_str::<Value>(&e.body)
+                .ok()
+                .and_then(|j| jp.query(&j).first().cloned())
+        })
+        .collect();
+    values
+        .iter()
+        .map(|v| {
+            at.iter()
+                .position(|a| a.as_ref().is_some_and(|a| json_equal(a, v)))
+        })
+        .collect()
+}
+
+fn count_check(
+    filter: &Filter,
+    count: Option<&CountSpec>,
+    got: usize,
+    within_ms: u64,
+) -> CheckResult {
+    let what = filter.describe();
+    let (ok, expected) = match count {
+        Some(CountSpec {
+            exactly: Some(n), ..
+        }) => (got == *n, format!("exactly {n}")),
+        Some(c) if c.at_least.is_some() || c.at_most.is_some() => {
+            let low = c.at_least.unwrap_or(0);
+            let ok = got >= low && c.at_most.is_none_or(|m| got <= m);
+            let text = match c.at_most {
+                Some(m) => format!("{low} to {m}"),
+                None => format!("at least {low}"),
+            };
+            (ok, text)
+        }
+        _ => (got >= 1, "at least 1".to_string()),
+    };
+    let message = if got == 0 && !ok {
+        text!(
+            "ไม่ได้รับคำขอ {} ที่ Portal จำลองภายใน {} ms",
+            "no {} reached the mock portal within {} ms",
+            what,
+            within_ms
+        )
+    } else {
+        text!(
+            "จำนวนคำขอ {}: คาดว่า {} ได้ {}",
+            "number of {} requests: expected {}, got {}",
+            what,
+            expected,
+            got
+        )
+    };
+    CheckResult::new(
+        "await count",
+        if ok { Outcome::Pass } else { Outcome::Fail },
+        message,
+    )
+    .expected(expected, got.to_string())
+}
+
+fn sequence_check(entries: &[Entry], path: &str, values: &[Value]) -> CheckResult {
+    let seen = first_seen(entries, path, values);
+    let expected = compact(&Value::Array(values.to_vec()));
+    let mut order: Vec<(usize, &Value)> = seen
+        .iter()
+        .zip(values)
+        .filter_map(|(i, v)| i.map(|i| (i, v)))
+        .collect();
+    order.sort_by_key(|(i, _)| *i);
+    let actual = compact(&Value::Array(
+        order.iter().map(|(_, v)| (*v).clone()).collect(),
+    ));
+    let ok = seen.iter().all(Option::is_some) && seen.windows(2).all(|w| w[0] < w[1]);
+    let message: Text = text!(
+        "ลำดับของ {}: คาดว่า {} ได้ {}",
+        "order of {}: expected {}, got {}",
+        path,
+        expected,
+        actual
+    );
+    CheckResult::new(
+        "await sequence",
+        if ok { Outcome::Pass } else { Outcome::Fail },
+        message,
+    )
+    .expected(expected, actual)
+}

@@ -1,0 +1,70 @@
+//! The `portal` step: change how the mock portal answers, for the rest of the case (e.g. `503`
+//! to the next two status callbacks of this reference, for TP-6.4).
+
+use super::case::{Attempt, CaseScope, RunContext};
+use crate::check::Outcome;
+use crate::portal::Override;
+use crate::portal::mapping::ResponseDefinition;
+use crate::suite::PortalSpec;
+use crate::template::{Template, render_json};
+use crate::text;
+use crate::vars::Vars;
+
+pub(super) fn run(
+    ctx: &RunContext,
+    spec: &PortalSpec,
+    vars: &Vars,
+    scope: &mut CaseScope,
+) -> Attempt {
+    let Some(portal) = &ctx.portal else {
+        return Attempt::error(
+            text!(
+                "ขั้นตอน portal ต้องใช้ Portal จำลอง",
+                "a portal step needs the mock portal"
+            ),
+            None,
+        );
+    };
+    let r = &spec.respond.value;
+    let built = Template::parse(&r.path.value)
+        .and_then(|t| t.render_string(vars))
+        .and_then(|path| {
+            Ok((
+                path,
+                r.json.as_ref().map(|j| render_json(j, vars)).transpose()?,
+            ))
+        });
+    let (path, json) = match built {
+        Ok(built) => built,
+        Err(e) => {
+            return Attempt::error(
+                text!(
+                    "สร้างขั้นตอน portal ไม่ได้: {}",
+                    "cannot build the portal step: {}",
+                    e
+                ),
+                None,
+            );
+        }
+    };
+    let id = portal.add_override(Override {
+        id: String::new(),
+        method: r.method.clone(),
+        path,
+        times: r.times,
+        response: ResponseDefinition {
+            status: r.status,
+            json_body: json,
+            body: r.body.clone(),
+            fixed_delay_milliseconds: r.delay_ms,
+            ..ResponseDefinition::default()
+        },
+    });
+    scope.overrides.push(id);
+    Attempt {
+        outcome: Outcome::Pass,
+        checks: Vec::new(),
+        error: None,
+        exchange: None,
+    }
+}
