@@ -2,7 +2,8 @@
 //! on wiremock with one stateful responder, for end-to-end tests of the real `cpc` binary.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -37,6 +38,16 @@ pub enum Fault {
     CancelAnything,
     /// TP-4.7 (should): Thai names come back as mojibake.
     Mojibake,
+    /// TP-6.1: never calls the portal back.
+    NoCallback,
+    /// TP-6.2: the first callback of an application arrives after the later ones.
+    OutOfOrder,
+    /// TP-6.3 (and TP-2.3): calls back without a Token.
+    NoToken,
+    /// TP-6.4: gives up after the first failed callback.
+    NoRetry,
+    /// TP-6.4: sends an accepted status a second time.
+    DuplicateCallback,
 }
 
 impl Fault {
@@ -54,6 +65,10 @@ impl Fault {
             Fault::DocumentsInAnyState => "TP-7.2",
             Fault::CancelAnything => "TP-8.2",
             Fault::Mojibake => "TP-4.7",
+            Fault::NoCallback => "TP-6.1",
+            Fault::OutOfOrder => "TP-6.2",
+            Fault::NoToken => "TP-6.3",
+            Fault::NoRetry | Fault::DuplicateCallback => "TP-6.4",
         }
     }
 }
@@ -80,13 +95,33 @@ struct State {
 pub struct Agency {
     fault: Option<Fault>,
     state: Mutex<State>,
+    portal: Option<Arc<Portal>>,
 }
 
-pub async fn start(fault: Option<Fault>) -> MockServer {
+/// The agency's side of section 6: a token from the portal, then a callback per status change.
+struct Portal {
+    url: String,
+    client: reqwest::Client,
+    token: tokio::sync::Mutex<Option<String>>,
+    /// One lane per application keeps its callbacks in order.
+    lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A fake agency whose `PORTAL_URL` is `portal_url` (callbacks go nowhere without one).
+pub async fn start(fault: Option<Fault>, portal_url: Option<String>) -> MockServer {
     let server = MockServer::start().await;
+    let portal = portal_url.map(|url| {
+        Arc::new(Portal {
+            url,
+            client: reqwest::Client::new(),
+            token: tokio::sync::Mutex::new(None),
+            lanes: Mutex::new(HashMap::new()),
+        })
+    });
     let agency = Agency {
         fault,
         state: Mutex::new(State::default()),
+        portal,
     };
     Mock::given(any()).respond_with(agency).mount(&server).await;
     server
@@ -242,6 +277,7 @@ impl Agency {
             remark_th: Value::Null,
         };
         let response = ResponseTemplate::new(201).set_body_json(receipt(&app));
+        self.notify(&app);
         state.by_request_id.insert(request_id, app.id.clone());
         state.apps.insert(app.id.clone(), app);
         response
@@ -394,6 +430,93 @@ impl Agency {
     }
 }
 
+impl Agency {
+    /// Reports the application's status to the portal, in the background (proposal §6).
+    fn notify(&self, app: &App) {
+        let (Some(portal), Ok(runtime)) =
+            (self.portal.clone(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        if self.fault == Some(Fault::NoCallback) {
+            return;
+        }
+        let body = json!({
+            "reference_no": app.reference_no, "application_id": app.id, "service_code": "CSG",
+            "status": app.status, "status_th": status_th(app.status),
+            "changed_at": app.history.last().map(|h| h.1.clone()),
+            "remark_th": app.remark_th, "documents_required": app.documents_required,
+        });
+        runtime.spawn(deliver(portal, self.fault, app.reference_no.clone(), body));
+    }
+}
+
+async fn deliver(portal: Arc<Portal>, fault: Option<Fault>, reference: String, body: Value) {
+    if fault == Some(Fault::OutOfOrder) && body["status"] == "received" {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+    let lane = portal
+        .lanes
+        .lock()
+        .unwrap()
+        .entry(reference.clone())
+        .or_default()
+        .clone();
+    let _in_order = lane.lock().await;
+    let url = format!("{}/api/v1/applications/{reference}/status", portal.url);
+    for attempt in 1..=6u64 {
+        let mut request = portal
+            .client
+            .post(&url)
+            .header("Consumer-Key", "csg-agency-key")
+            .timeout(Duration::from_secs(5))
+            .json(&body);
+        if fault != Some(Fault::NoToken) {
+            request = request.header("Token", portal.token().await.unwrap_or_default());
+        }
+        let accepted = request.send().await.is_ok_and(|r| r.status().is_success());
+        if accepted {
+            if fault == Some(Fault::DuplicateCallback) {
+                let _ = portal
+                    .client
+                    .post(&url)
+                    .header("Consumer-Key", "csg-agency-key")
+                    .header("Token", portal.token().await.unwrap_or_default())
+                    .json(&body)
+                    .send()
+                    .await;
+            }
+            return;
+        }
+        if fault == Some(Fault::NoRetry) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+    }
+}
+
+impl Portal {
+    /// TP-2.3: a token from the portal's gateway, fetched once.
+    async fn token(&self) -> Option<String> {
+        let mut token = self.token.lock().await;
+        if token.is_none() {
+            let answer: Value = self
+                .client
+                .get(format!("{}/ws/auth/validate", self.url))
+                .query(&[("ConsumerSecret", "csg-agency-secret"), ("AgentID", "CSG")])
+                .header("Consumer-Key", "csg-agency-key")
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            *token = answer["Result"].as_str().map(str::to_string);
+        }
+        token.clone()
+    }
+}
+
 fn receipt(app: &App) -> Value {
     json!({"application_id": app.id, "reference_no": app.reference_no, "status": "received",
            "status_th": "รับคำขอแล้ว", "received_at": app.history[0].1})
@@ -442,6 +565,7 @@ impl Respond for Agency {
                 {
                     Self::transition(app, "in_review");
                     app.documents_required.clear();
+                    self.notify(app);
                     ResponseTemplate::new(202).set_body_json(self.status_object(app))
                 } else {
                     self.error(409, "INVALID_STATE", "สถานะไม่อนุญาต", "invalid state")
@@ -450,6 +574,7 @@ impl Respond for Agency {
             ("POST", ["applications", id, "cancel"]) => self.with_app(req, id, |app| {
                 if allowed(app.status, "cancelled") || self.fault == Some(Fault::CancelAnything) {
                     Self::transition(app, "cancelled");
+                    self.notify(app);
                     ResponseTemplate::new(200).set_body_json(self.status_object(app))
                 } else {
                     self.error(409, "INVALID_STATE", "สถานะไม่อนุญาต", "invalid state")
@@ -473,6 +598,7 @@ impl Respond for Agency {
                             .as_array()
                             .cloned()
                             .unwrap_or_default();
+                        self.notify(app);
                         ResponseTemplate::new(200).set_body_json(self.status_object(app))
                     }
                     _ => self.error(409, "INVALID_STATE", "สถานะไม่อนุญาต", "invalid state"),
