@@ -68,6 +68,13 @@ pub struct RunArgs {
     /// printed at the start). The suite reads its URL as `{{ portal_url }}`.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub portal_addr: std::net::SocketAddr,
+    /// Use a `cpc mock` running elsewhere (e.g. on a host the agency's network reaches)
+    /// instead of the in-process portal: its journal and behaviour through its admin API.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["portal_addr", "mappings"])]
+    pub portal: Option<reqwest::Url>,
+    /// The admin token of the `--portal` (as `cpc mock` printed it).
+    #[arg(long, value_name = "TOKEN", requires = "portal")]
+    pub portal_admin_token: Option<String>,
     /// Add to or override the bundled portal stubs with a WireMock root (mappings/, __files/).
     #[arg(long, value_name = "DIR")]
     pub mappings: Option<PathBuf>,

@@ -9,8 +9,8 @@ use super::{EXIT_FAIL, EXIT_INVALID, EXIT_PASS};
 use crate::check::Outcome;
 use crate::gate::Verdict;
 use crate::http::Transport;
-use crate::portal::MockPortal;
 use crate::portal::journal::DEFAULT_CAP;
+use crate::portal::{MockPortal, PortalLink};
 use crate::redact::Redactor;
 use crate::report::console::Console;
 use crate::report::files::OutDir;
@@ -94,30 +94,12 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    let set = match super::mock::mapping_set(args.mappings.as_deref()) {
-        Ok(set) => set,
+    let (portal, admin_token) = match start_portal(&args, &runtime) {
+        Ok(started) => started,
         Err(code) => return code,
     };
-    let listener = match std::net::TcpListener::bind(args.portal_addr) {
-        Ok(l) => l,
-        Err(e) => {
-            return fail(format!(
-                "cannot start the mock portal on {}: {e}",
-                args.portal_addr
-            ));
-        }
-    };
-    // Off loopback the journal (tokens, personal data) is guarded, as with `cpc mock`.
-    let admin_token =
-        (!args.portal_addr.ip().is_loopback()).then(|| uuid::Uuid::new_v4().simple().to_string());
-    let portal = Arc::new(runtime.block_on(MockPortal::start(
-        listener,
-        set,
-        admin_token.clone(),
-        DEFAULT_CAP,
-        None,
-    )));
-    vars.set("portal_url", portal.uri().into(), false);
+    let portal_uri = portal.uri();
+    vars.set("portal_url", portal_uri.clone().into(), false);
     let selection = Selection {
         partial: !args.cases.is_empty() || !args.tags.is_empty(),
         cases: args.cases.clone(),
@@ -132,7 +114,7 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let ctx = Arc::new(RunContext {
         transport,
-        portal: Some(portal.clone()),
+        portal: Some(portal),
         schemas,
         defaults,
         vars,
@@ -152,7 +134,7 @@ pub fn run(args: RunArgs) -> u8 {
         suite.meta.id,
         suite.meta.name_th,
         plan.len(),
-        portal.uri()
+        portal_uri
     ));
     if let Some(token) = &admin_token {
         say(&format!(
@@ -221,4 +203,40 @@ fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted:
         .sort_by_key(|c| order.iter().position(|id| *id == c.id));
     results.interrupted = interrupted;
     results.finished_at = Some(clock::rfc3339(clock::now()));
+}
+
+/// The in-process mock portal on `--portal-addr`, or a `cpc mock` elsewhere (`--portal URL`),
+/// checked to answer before any case runs. Gives the admin token to print, if one was made.
+fn start_portal(
+    args: &RunArgs,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(PortalLink, Option<String>), u8> {
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        EXIT_INVALID
+    };
+    if let Some(url) = &args.portal {
+        let link =
+            PortalLink::remote(url.as_str(), args.portal_admin_token.clone()).map_err(fail)?;
+        runtime.block_on(link.next_seq()).map_err(fail)?;
+        return Ok((link, None));
+    }
+    let set = super::mock::mapping_set(args.mappings.as_deref())?;
+    let listener = std::net::TcpListener::bind(args.portal_addr).map_err(|e| {
+        fail(format!(
+            "cannot start the mock portal on {}: {e}",
+            args.portal_addr
+        ))
+    })?;
+    // Off loopback the journal (tokens, personal data) is guarded, as with `cpc mock`.
+    let admin_token =
+        (!args.portal_addr.ip().is_loopback()).then(|| uuid::Uuid::new_v4().simple().to_string());
+    let portal = runtime.block_on(MockPortal::start(
+        listener,
+        set,
+        admin_token.clone(),
+        DEFAULT_CAP,
+        None,
+    ));
+    Ok((PortalLink::Local(Arc::new(portal)), admin_token))
 }

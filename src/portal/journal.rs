@@ -56,7 +56,7 @@ impl Entry {
             "responseDefinition": {"status": self.status},
             "wasMatched": self.stub.is_some(),
             "stubMapping": self.stub.as_ref().map(|name| json!({"name": name})),
-            "cpc": {"seq": self.seq, "tokenIssued": self.token_issued},
+            "cpc": {"seq": self.seq, "tokenIssued": self.token_issued, "entry": self},
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The bundled mock portal (DESIGN §6): the portal side of the agency's calls, on wiremock-rs.
 
 pub mod journal;
+pub mod link;
 pub mod load;
 pub mod mapping;
 mod respond;
@@ -8,5 +9,6 @@ pub mod server;
 mod template;
 pub mod tokens;
 
+pub use link::PortalLink;
 pub use load::MappingSet;
 pub use server::{MockPortal, Override};

@@ -122,26 +122,26 @@ impl MockPortal {
     pub fn address(&self) -> SocketAddr {
         *self.server.address()
     }
+}
 
+impl PortalState {
     pub fn add_override(&self, mut rule: Override) -> String {
         if rule.id.is_empty() {
             rule.id = uuid::Uuid::new_v4().to_string();
         }
         let id = rule.id.clone();
-        if let Ok(mut all) = self.state.overrides.lock() {
+        if let Ok(mut all) = self.overrides.lock() {
             all.push(rule);
         }
         id
     }
 
     pub fn remove_override(&self, id: &str) {
-        if let Ok(mut all) = self.state.overrides.lock() {
+        if let Ok(mut all) = self.overrides.lock() {
             all.retain(|o| o.id != id);
         }
     }
-}
 
-impl PortalState {
     fn record(&self, req: &Request, stub: Option<String>, status: u16) {
         let token_issued = req
             .headers
@@ -415,6 +415,24 @@ impl Respond for Admin {
             }
             ("DELETE", "/__admin/requests") => {
                 self.state.journal.clear();
+                ResponseTemplate::new(200)
+            }
+            ("POST", "/__admin/cpc/overrides") => {
+                match serde_json::from_slice::<Override>(&req.body) {
+                    Ok(rule) if (100..=599).contains(&rule.response.status) => {
+                        let id = self.state.add_override(rule);
+                        ResponseTemplate::new(201).set_body_json(json!({"id": id}))
+                    }
+                    Ok(_) => ResponseTemplate::new(400)
+                        .set_body_json(json!({"error": "response.status is not an HTTP status"})),
+                    Err(e) => {
+                        ResponseTemplate::new(400).set_body_json(json!({"error": e.to_string()}))
+                    }
+                }
+            }
+            ("DELETE", path) if path.starts_with("/__admin/cpc/overrides/") => {
+                self.state
+                    .remove_override(path.trim_start_matches("/__admin/cpc/overrides/"));
                 ResponseTemplate::new(200)
             }
             ("GET", "/__admin/mappings") => {

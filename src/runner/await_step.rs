@@ -152,20 +152,19 @@ pub(super) async fn run(
         }) => (*n, false),
         _ => (1, false),
     };
-    let journal = &portal.state.journal;
     let started = Instant::now();
     let deadline = started + Duration::from_millis(spec.within_ms);
     let quiet = Duration::from_millis(spec.quiet_ms.unwrap_or(DEFAULT_QUIET_MS));
     let mut reached: Option<Instant> = None;
+    let mut entries = match portal.since(since).await {
+        Ok(entries) => entries,
+        Err(e) => return journal_error(e),
+    };
     let matched = loop {
-        // Registered before reading, so a request recorded in between still wakes us.
-        let grown = journal.grown();
-        tokio::pin!(grown);
-        grown.as_mut().enable();
-        let matched: Vec<Entry> = journal
-            .since(since)
-            .into_iter()
+        let matched: Vec<Entry> = entries
+            .iter()
             .filter(|e| filter.matches(e, vars))
+            .cloned()
             .collect();
         let sequence_complete = spec.sequence.as_ref().is_none_or(|s| {
             first_seen(&matched, &s.value.path, &s.value.values)
@@ -184,10 +183,12 @@ pub(super) async fn run(
         if now >= wake {
             break matched;
         }
-        tokio::select! {
-            _ = &mut grown => {}
-            _ = tokio::time::sleep_until(wake.into()) => {}
-        }
+        // Woken as soon as the journal grows, or at `wake`.
+        let seen = entries.last().map_or(since.saturating_sub(1), |e| e.seq);
+        entries = match portal.more(since, seen, wake).await {
+            Ok(entries) => entries,
+            Err(e) => return journal_error(e),
+        };
     };
 
     let mut checks = vec![count_check(&filter, count, matched.len(), spec.within_ms)];
@@ -245,6 +246,17 @@ pub(super) async fn run(
         error: None,
         exchange: first_exchange,
     }
+}
+
+fn journal_error(e: String) -> Attempt {
+    Attempt::error(
+        text!(
+            "อ่านบันทึกของ Portal จำลองไม่ได้: {}",
+            "cannot read the mock portal's journal: {}",
+            e
+        ),
+        None,
+    )
 }
 
 /// For each value, the index of the first matching request carrying it at `path`.

@@ -13,7 +13,7 @@ use crate::check::{self, CheckContext, CheckResult, Outcome, Schemas};
 use crate::diagnostic::Place;
 use crate::http::Transport;
 use crate::i18n::Text;
-use crate::portal::MockPortal;
+use crate::portal::PortalLink;
 use crate::redact::Redactor;
 use crate::results::{CaseResult, Exchange, StepResult};
 use crate::suite::{Case, CaseFile, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
@@ -25,7 +25,7 @@ use crate::vars::Vars;
 pub struct RunContext {
     pub transport: Transport,
     /// The mock portal the agency calls, for `await` and `portal` steps.
-    pub portal: Option<Arc<MockPortal>>,
+    pub portal: Option<PortalLink>,
     pub schemas: Schemas,
     pub defaults: RequestDefaults,
     pub vars: Vars,
@@ -67,11 +67,25 @@ pub async fn run_case(
             }
         }
     }
+    // The case's window on the portal's journal opens before its first step.
+    let awaits = case.value.steps.iter().any(|s| s.value.await_.is_some());
+    let since = match (&ctx.portal, awaits) {
+        (Some(portal), true) => match portal.next_seq().await {
+            Ok(seq) => seq,
+            Err(e) => {
+                result.outcome = Outcome::Error;
+                result.error = Some(text!(
+                    "อ่านบันทึกของ Portal จำลองไม่ได้: {}",
+                    "cannot read the mock portal's journal: {}",
+                    e
+                ));
+                return result;
+            }
+        },
+        _ => 0,
+    };
     let mut scope = CaseScope {
-        since: ctx
-            .portal
-            .as_ref()
-            .map_or(0, |p| p.state.journal.next_seq()),
+        since,
         overrides: Vec::new(),
     };
     let mut stopped = false;
@@ -85,10 +99,9 @@ pub async fn run_case(
         result.steps.push(step_result);
     }
     if let Some(portal) = &ctx.portal {
-        scope
-            .overrides
-            .iter()
-            .for_each(|id| portal.remove_override(id));
+        for id in &scope.overrides {
+            portal.remove_override(id).await;
+        }
     }
     result.outcome = Outcome::combine(
         result
@@ -166,7 +179,7 @@ async fn run_step(
             let received = u32::from(attempt.exchange.is_some());
             (attempt, received)
         }
-        Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope), 0),
+        Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope).await, 0),
         None => (
             Attempt::error(text!("ขั้นตอนไม่ระบุชนิด", "the step has no kind"), None),
             0,

@@ -10,7 +10,7 @@ use crate::template::{Template, render_json};
 use crate::text;
 use crate::vars::Vars;
 
-pub(super) fn run(
+pub(super) async fn run(
     ctx: &RunContext,
     spec: &PortalSpec,
     vars: &Vars,
@@ -47,7 +47,7 @@ pub(super) fn run(
             );
         }
     };
-    let id = portal.add_override(Override {
+    let added = portal.add_override(Override {
         id: String::new(),
         method: r.method.clone(),
         path,
@@ -60,7 +60,19 @@ pub(super) fn run(
             ..ResponseDefinition::default()
         },
     });
-    scope.overrides.push(id);
+    match added.await {
+        Ok(id) => scope.overrides.push(id),
+        Err(e) => {
+            return Attempt::error(
+                text!(
+                    "เปลี่ยนพฤติกรรม Portal จำลองไม่ได้: {}",
+                    "cannot change the mock portal: {}",
+                    e
+                ),
+                None,
+            );
+        }
+    }
     Attempt {
         outcome: Outcome::Pass,
         checks: Vec::new(),
