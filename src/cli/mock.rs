@@ -76,15 +76,15 @@ pub fn mock(args: MockArgs) -> u8 {
         )
         .await;
         println!("Portal จำลอง (mock portal) → {}", portal.uri());
-        println!(
-            "  {} stub(s); journal /__admin/requests; Ctrl-C stops",
-            portal.state.set.mappings.len()
-        );
         if let Some(token) = &admin_token
             && args.admin_token.is_none()
         {
             println!("  admin token (Authorization: Bearer …): {token}");
         }
+        println!(
+            "  {} stub(s); journal /__admin/requests; Ctrl-C stops",
+            portal.state.set.mappings.len()
+        );
         let _ = tokio::signal::ctrl_c().await;
         println!("stopped");
     });

@@ -1,0 +1,298 @@
+//! `cpc mock` end to end: tokens, the journal, the admin token off loopback, `--mappings`, and
+//! a run that uses a `cpc mock` elsewhere through `--portal`.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use support::agency::{self, Fault};
+use support::{args, cpc, read_json};
+
+/// A running `cpc mock`, stopped with Ctrl-C when dropped.
+struct Mock {
+    child: Child,
+    url: String,
+    /// The lines it printed before the first request.
+    banner: Vec<String>,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -INT {}", self.child.id()))
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_mock(extra: &[&str]) -> Mock {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cpc"))
+        .arg("mock")
+        .args(extra)
+        .current_dir(support::repo())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    let mut url = String::new();
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(u) = line
+            .split("→ ")
+            .nth(1)
+            .filter(|_| line.starts_with("Portal"))
+        {
+            url = u.trim().to_string();
+        }
+        let done = line.contains("Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    // Keep reading (and dropping) its log so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    assert!(!url.is_empty(), "no address in {banner:?}");
+    Mock { child, url, banner }
+}
+
+async fn token(client: &reqwest::Client, portal: &str) -> String {
+    let answer: Value = client
+        .get(format!(
+            "{portal}/ws/auth/validate?ConsumerSecret=csg-agency-secret&AgentID=CSG"
+        ))
+        .header("Consumer-Key", "csg-agency-key")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["Result"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn serves_tokens_checks_them_and_journals_every_call() {
+    let port = free_port();
+    let mock = start_mock(&["--addr", &format!("127.0.0.1:{port}")]);
+    let client = reqwest::Client::new();
+    let token = token(&client, &mock.url).await;
+    assert_eq!(token.len(), 36);
+
+    let denied = client
+        .get(format!(
+            "{}/ws/auth/validate?ConsumerSecret=wrong&AgentID=CSG",
+            mock.url
+        ))
+        .header("Consumer-Key", "csg-agency-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+
+    let callback = |token: Option<&str>| {
+        let mut request = client
+            .post(format!(
+                "{}/api/v1/applications/CSG-2569-000001/status",
+                mock.url
+            ))
+            .header("Consumer-Key", "csg-agency-key")
+            .json(&serde_json::json!({"status": "received"}));
+        if let Some(token) = token {
+            request = request.header("Token", token);
+        }
+        request.send()
+    };
+    let accepted = callback(Some(&token)).await.unwrap();
+    assert_eq!(accepted.status(), 202);
+    assert_eq!(
+        accepted.json::<Value>().await.unwrap(),
+        serde_json::json!({"accepted": true})
+    );
+    assert_eq!(callback(Some("not-issued")).await.unwrap().status(), 401);
+    assert_eq!(callback(None).await.unwrap().status(), 401);
+
+    let journal: Value = client
+        .get(format!("{}/__admin/requests", mock.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let requests = journal["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 5);
+    // WireMock's order: the newest first.
+    let oldest = &requests[4];
+    assert_eq!(oldest["request"]["method"], "GET");
+    assert!(
+        oldest["request"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/ws/auth/validate?")
+    );
+    assert_eq!(oldest["stubMapping"]["name"], "auth-validate");
+    assert_eq!(oldest["responseDefinition"]["status"], 200);
+    assert_eq!(requests[2]["cpc"]["tokenIssued"], true);
+    assert_eq!(
+        requests[1]["stubMapping"]["name"],
+        "status-callback-unauthorized"
+    );
+
+    let mappings: Value = client
+        .get(format!("{}/__admin/mappings", mock.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mappings["meta"]["total"], 4);
+    let cleared = client
+        .delete(format!("{}/__admin/requests", mock.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 200);
+    let journal: Value = client
+        .get(format!("{}/__admin/requests", mock.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(journal["requests"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn off_loopback_the_admin_api_wants_the_printed_token() {
+    let port = free_port();
+    let mock = start_mock(&["--addr", &format!("0.0.0.0:{port}")]);
+    let admin_token = mock
+        .banner
+        .iter()
+        .find_map(|l| l.split("admin token (Authorization: Bearer …): ").nth(1))
+        .expect("a generated admin token is printed")
+        .to_string();
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/__admin/requests");
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(
+        client
+            .get(&url)
+            .bearer_auth("guess")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        client
+            .get(&url)
+            .bearer_auth(&admin_token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_bad_mapping_names_its_file_and_key() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("mappings")).unwrap();
+    std::fs::write(
+        root.path().join("mappings/broken.json"),
+        "{\n  \"request\": {\"method\": \"GET\", \"urlPath\": \"/x\"},\n  \"response\": {\"status\": 200, \"proxyBaseUrl\": \"http://elsewhere\"}\n}\n",
+    )
+    .unwrap();
+    let output = cpc(args(&[
+        "mock",
+        "--addr",
+        "127.0.0.1:0",
+        "--mappings",
+        root.path().to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = support::stderr(&output);
+    assert!(stderr.contains("mappings/broken.json:3:"), "{stderr}");
+    assert!(stderr.contains("unknown field `proxyBaseUrl`"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_can_use_a_mock_portal_running_elsewhere() {
+    let port = free_port();
+    let mock = start_mock(&["--addr", &format!("127.0.0.1:{port}")]);
+    let agency = agency::start(None, Some(mock.url.clone())).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = cpc(args(&[
+        "run",
+        "suites/csg",
+        "--target",
+        &agency.uri(),
+        "--portal",
+        &mock.url,
+        "--tag",
+        "callback",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .await;
+    let results = read_json(&out.path().join("results.json"));
+    let cases = results["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for case in cases {
+        assert_eq!(
+            case["outcome"],
+            "pass",
+            "{case}\n{}",
+            support::stdout(&output)
+        );
+    }
+    // Partial (--tag): the gate cannot pass.
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_portal_catches_a_duplicate_callback() {
+    let port = free_port();
+    let mock = start_mock(&["--addr", &format!("127.0.0.1:{port}")]);
+    let agency = agency::start(Some(Fault::DuplicateCallback), Some(mock.url.clone())).await;
+    let out = tempfile::tempdir().unwrap();
+    cpc(args(&[
+        "run",
+        "suites/csg",
+        "--target",
+        &agency.uri(),
+        "--portal",
+        &mock.url,
+        "--case",
+        "CSG-CB-004",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .await;
+    let gate = read_json(&out.path().join("gate.json"));
+    let tp64 = gate["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "TP-6.4")
+        .unwrap();
+    assert_eq!(tp64["result"], "fail");
+}
