@@ -71,6 +71,7 @@ async fn each_broken_clause_is_named_in_the_gate() {
         Fault::NoRetry,
         Fault::NoCallback,
         Fault::NoToken,
+        Fault::LateCallback,
         Fault::SlowHealth,
         Fault::NoAuthCheck,
         Fault::PlainTextErrors,

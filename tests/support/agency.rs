@@ -40,6 +40,8 @@ pub enum Fault {
     Mojibake,
     /// TP-6.1: never calls the portal back.
     NoCallback,
+    /// TP-6.1: calls back 11 s after the status changed (the proposal allows 10 s).
+    LateCallback,
     /// TP-6.2: the first callback of an application arrives after the later ones.
     OutOfOrder,
     /// TP-6.3 (and TP-2.3): calls back without a Token.
@@ -65,7 +67,7 @@ impl Fault {
             Fault::DocumentsInAnyState => "TP-7.2",
             Fault::CancelAnything => "TP-8.2",
             Fault::Mojibake => "TP-4.7",
-            Fault::NoCallback => "TP-6.1",
+            Fault::NoCallback | Fault::LateCallback => "TP-6.1",
             Fault::OutOfOrder => "TP-6.2",
             Fault::NoToken => "TP-6.3",
             Fault::NoRetry | Fault::DuplicateCallback => "TP-6.4",
@@ -452,6 +454,9 @@ impl Agency {
 }
 
 async fn deliver(portal: Arc<Portal>, fault: Option<Fault>, reference: String, body: Value) {
+    if fault == Some(Fault::LateCallback) {
+        tokio::time::sleep(Duration::from_secs(11)).await;
+    }
     if fault == Some(Fault::OutOfOrder) && body["status"] == "received" {
         tokio::time::sleep(Duration::from_millis(800)).await;
     }
