@@ -4,3 +4,4 @@ pub mod console;
 pub mod exchange;
 pub mod files;
 pub mod junit;
+pub mod thai_date;

@@ -219,27 +219,25 @@ pub(super) async fn run(
             .expected("issued Token", format!("{without} without")),
         );
     }
-    // The expectations hold for every matching request; captures come from the first.
-    let mut first_exchange = None;
+    // The expectations hold for every matching request; captures come from the first. The
+    // exchange shown is the first request that does not meet them, or else the first.
+    let mut shown = matched.first();
     for (i, entry) in matched.iter().enumerate() {
-        let mut scratch = vars.clone();
-        let (outcome, entry_checks) = judge(
-            ctx,
-            file,
-            step,
-            &as_response(entry),
-            if i == 0 { vars } else { &mut scratch },
-        );
-        let redactor = Redactor::new(vars.secret_values());
+        let (outcome, entry_checks) = if i == 0 {
+            judge(ctx, file, step, &as_response(entry), vars)
+        } else {
+            judge(ctx, file, step, &as_response(entry), &mut vars.clone())
+        };
         if i == 0 || outcome != Outcome::Pass {
             checks.extend(entry_checks);
-            first_exchange = first_exchange.or_else(|| exchange(entry, &portal.uri(), &redactor));
-            if outcome != Outcome::Pass {
-                first_exchange = exchange(entry, &portal.uri(), &redactor);
-                break;
-            }
+        }
+        if outcome != Outcome::Pass {
+            shown = Some(entry);
+            break;
         }
     }
+    let redactor = Redactor::new(vars.secret_values());
+    let first_exchange = shown.and_then(|e| exchange(e, &portal.uri(), &redactor));
     Attempt {
         outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
         checks,
