@@ -84,16 +84,18 @@ impl Redactor {
     }
 }
 
-/// Masks every run of exactly 13 ASCII digits, and the dashed form `d-dddd-ddddd-dd-d`, not
-/// touching other digits. Checksum-invalid IDs are masked too: a mistyped real ID is still
-/// personal data.
+/// Masks every run of exactly 13 ASCII digits, and the dashed form `d-dddd-ddddd-dd-d`, that
+/// stands alone: not inside a longer number or next to an ASCII letter, so hex digests and
+/// UUIDs (the suite digest in gate.json, attachment sha256) are never mangled. Thai letters
+/// around an ID do not protect it. Checksum-invalid IDs are masked too: a mistyped real ID is
+/// still personal data.
 pub fn mask_citizen_ids(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
             i += 1;
             continue;
         }
@@ -111,7 +113,8 @@ pub fn mask_citizen_ids(text: &str) -> String {
     out
 }
 
-/// The length of the ID starting here (13 or 17 with dashes), or 0. A digit must not follow.
+/// The length of the ID starting here (13 or 17 with dashes), or 0. No digit or ASCII letter
+/// may follow.
 fn id_length_at(bytes: &[u8]) -> usize {
     const DASHED: &[u8] = b"d-dddd-ddddd-dd-d";
     let matches = |shape: &[u8]| {
@@ -120,7 +123,7 @@ fn id_length_at(bytes: &[u8]) -> usize {
                 b'd' => b.is_ascii_digit(),
                 _ => b == s,
             })
-            && !bytes.get(shape.len()).is_some_and(u8::is_ascii_digit)
+            && !bytes.get(shape.len()).is_some_and(u8::is_ascii_alphanumeric)
     };
     if matches(b"ddddddddddddd") {
         13

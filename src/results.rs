@@ -13,6 +13,16 @@ pub struct RunResults {
     pub cpc_version: String,
     pub suite: SuiteInfo,
     pub target: String,
+    /// The target was the built-in reference e-service, not an agency's system.
+    #[serde(default)]
+    pub reference_target: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tester: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
+    /// How the reports are rendered, so `cpc report` redoes them the same way.
+    #[serde(default)]
+    pub report: ReportOptions,
     pub started_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
@@ -22,6 +32,16 @@ pub struct RunResults {
     pub requirements: Vec<RequirementInfo>,
     /// In suite order; a selected case not yet finished is `interrupted` once the run ends.
     pub cases: Vec<CaseResult>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct ReportOptions {
+    /// English reports too (`report.en.*`).
+    #[serde(default)]
+    pub english: bool,
+    /// Arabic digits in the Thai report (Thai digits by default).
+    #[serde(default)]
+    pub arabic_digits: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -161,6 +181,10 @@ impl RunResults {
                 digest: suite.digest.clone(),
             },
             target: target.to_string(),
+            reference_target: false,
+            tester: None,
+            round: None,
+            report: ReportOptions::default(),
             started_at,
             finished_at: None,
             selection,

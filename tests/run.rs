@@ -50,7 +50,13 @@ fn case<'a>(results: &'a Value, id: &str) -> &'a Value {
 /// Every output file and the console, as one text, for leak checks.
 fn everything(out: &Path, console: &str) -> String {
     let mut all = console.to_string();
-    for name in ["results.json", "junit.xml", "gate.json"] {
+    for name in [
+        "results.json",
+        "junit.xml",
+        "gate.json",
+        "report.th.html",
+        "report.th.md",
+    ] {
         all.push_str(&std::fs::read_to_string(out.join(name)).unwrap());
     }
     all

@@ -31,6 +31,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Serve the mock portal alone (point the agency's PORTAL_URL at it); Ctrl-C stops it.
     Mock(MockArgs),
+    /// Re-render a run's reports, junit.xml and gate.json from its results.json alone.
+    Report(ReportArgs),
 }
 
 #[derive(Args)]
@@ -61,9 +63,11 @@ pub struct RunArgs {
     /// Largest response body read; a larger one is an error (could not evaluate).
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: u64,
-    /// Language of the console and JUnit.
+    /// Language of the console and JUnit; `en` also writes English reports (report.en.*).
     #[arg(long, value_enum, default_value_t = Lang::Th)]
     pub lang: Lang,
+    #[command(flatten)]
+    pub report: ReportFlags,
     /// Address of the in-process mock portal the agency calls back (port 0: any free port,
     /// printed at the start). The suite reads its URL as `{{ portal_url }}`.
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -105,4 +109,29 @@ pub struct MockArgs {
     /// How many requests the journal keeps (the oldest are dropped, and counted).
     #[arg(long, default_value_t = crate::portal::journal::DEFAULT_CAP)]
     pub journal_cap: usize,
+}
+
+/// What the Thai test report says about who tested, and how it writes numbers.
+#[derive(Args)]
+pub struct ReportFlags {
+    /// The tester's name, for the report's header.
+    #[arg(long)]
+    pub tester: Option<String>,
+    /// Which test round this is (ครั้งที่ทดสอบ).
+    #[arg(long)]
+    pub round: Option<u32>,
+    /// Arabic digits in the Thai report (Thai digits by default).
+    #[arg(long)]
+    pub arabic_digits: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A run's output directory (holding results.json).
+    pub run_dir: PathBuf,
+    /// `en` also writes English reports, and JUnit in English.
+    #[arg(long, value_enum, default_value_t = Lang::Th)]
+    pub lang: Lang,
+    #[command(flatten)]
+    pub report: ReportFlags,
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod mock;
+mod report;
 mod run;
 mod validate;
 
@@ -26,6 +27,7 @@ pub fn main() -> ExitCode {
         Command::Validate { suite } => validate::validate(&suite),
         Command::Run(args) => run::run(*args),
         Command::Mock(args) => mock::mock(args),
+        Command::Report(args) => report::report(args),
     };
     ExitCode::from(code)
 }

@@ -107,6 +107,7 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let target = redactor.text(args.target.as_str());
     let mut results = RunResults::start(&suite, &target, selection, clock::rfc3339(clock::now()));
+    super::report::apply(&args.report, args.lang, &mut results);
     let defaults = RequestDefaults {
         target: args.target.clone(),
         headers: suite.meta.defaults.headers.0.clone(),

@@ -4,6 +4,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::document::{self, Style};
+use super::render::{self, Format};
+use super::thai_date::Digits;
 use crate::gate::{self, Gate};
 use crate::i18n::Lang;
 use crate::redact::Redactor;
@@ -44,7 +47,7 @@ impl OutDir {
         self.write(RESULTS, &json)
     }
 
-    /// results.json, junit.xml and gate.json from the results alone.
+    /// results.json, junit.xml, gate.json and the reports, from the results alone.
     pub fn all(&self, results: &RunResults, lang: Lang) -> io::Result<Gate> {
         self.results(results)?;
         let junit = super::junit::render(results, lang).map_err(io::Error::other)?;
@@ -52,6 +55,29 @@ impl OutDir {
         let gate = gate::decide(results);
         let json = serde_json::to_string_pretty(&gate).map_err(io::Error::other)?;
         self.write(GATE, &json)?;
+        self.reports(results, &gate)?;
         Ok(gate)
+    }
+
+    /// `report.th.html` and `report.th.md`, and the English ones when asked for.
+    fn reports(&self, results: &RunResults, gate: &Gate) -> io::Result<()> {
+        let digits = if results.report.arabic_digits {
+            Digits::Arabic
+        } else {
+            Digits::Thai
+        };
+        let mut langs = vec![Lang::Th];
+        if results.report.english {
+            langs.push(Lang::En);
+        }
+        for lang in langs {
+            let doc = document::build(results, gate, render::labels(), Style { lang, digits });
+            for format in [Format::Html, Format::Markdown] {
+                let text = render::render(&doc, format).map_err(io::Error::other)?;
+                let code = if lang == Lang::Th { "th" } else { "en" };
+                self.write(&format!("report.{code}.{}", format.extension()), &text)?;
+            }
+        }
+        Ok(())
     }
 }

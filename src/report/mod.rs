@@ -1,7 +1,9 @@
 //! Rendering results for people and machines: console lines, JUnit XML, the files of a run.
 
 pub mod console;
+pub mod document;
 pub mod exchange;
 pub mod files;
 pub mod junit;
+pub mod render;
 pub mod thai_date;

@@ -1,0 +1,60 @@
+//! `cpc report RUN_DIR`: redo a run's reports (and junit.xml, gate.json) from results.json, so
+//! a report can be restyled or reworded without running the tests again.
+
+use std::path::Path;
+
+use super::args::{ReportArgs, ReportFlags};
+use super::{EXIT_INVALID, EXIT_PASS};
+use crate::i18n::Lang;
+use crate::redact::Redactor;
+use crate::report::files::{OutDir, RESULTS};
+use crate::results::RunResults;
+
+/// Applies the report flags given on the command line; absent ones keep what results.json says.
+pub fn apply(flags: &ReportFlags, lang: Lang, results: &mut RunResults) {
+    if let Some(tester) = &flags.tester {
+        results.tester = Some(tester.clone());
+    }
+    if let Some(round) = flags.round {
+        results.round = Some(round);
+    }
+    results.report.arabic_digits |= flags.arabic_digits;
+    results.report.english |= lang == Lang::En;
+}
+
+fn read(dir: &Path) -> Result<RunResults, String> {
+    let path = dir.join(RESULTS);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: not a cpc results file: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+pub fn report(args: ReportArgs) -> u8 {
+    let mut results = match read(&args.run_dir) {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    apply(&args.report, args.lang, &mut results);
+    let written = OutDir::create(&args.run_dir, Redactor::default())
+        .and_then(|out| out.all(&results, args.lang));
+    match written {
+        Ok(_) => {
+            println!("→ {}", args.run_dir.display());
+            EXIT_PASS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write to `{}`: {e}", args.run_dir.display());
+            EXIT_INVALID
+        }
+    }
+}

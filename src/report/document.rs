@@ -1,0 +1,398 @@
+//! What a report says, computed from the results alone, in one language: the templates only lay
+//! it out. Thai digits apply to dates and counts, never to identifiers, codes or evidence.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::exchange::render_step;
+use super::thai_date::{Digits, digits, english_datetime, thai_datetime};
+use crate::check::Outcome;
+use crate::gate::{Gate, RequirementResult, Verdict};
+use crate::i18n::Lang;
+use crate::results::{CaseResult, RunResults};
+use crate::suite::Level;
+
+/// Labels by key, each in Thai and English (from `templates/labels.yaml`).
+pub type Labels = BTreeMap<String, BTreeMap<String, String>>;
+
+#[derive(Serialize)]
+pub struct Document {
+    pub lang: &'static str,
+    /// The labels in this document's language.
+    pub l: BTreeMap<String, String>,
+    pub title: String,
+    pub meta: Vec<Row>,
+    pub pass: bool,
+    pub verdict: String,
+    pub next_step: String,
+    pub partial: bool,
+    pub interrupted: bool,
+    pub observations: Vec<RequirementRow>,
+    pub counts: Vec<Row>,
+    pub requirements: Vec<RequirementRow>,
+    pub failures: Vec<FailedCase>,
+    pub fixes: Vec<Fix>,
+    pub generated_by: String,
+}
+
+#[derive(Serialize)]
+pub struct Row {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+pub struct RequirementRow {
+    pub id: String,
+    pub level: String,
+    pub text: String,
+    pub result: String,
+    /// `pass`, `fail`, `error`, `not_run` or `not_tested`, for styling.
+    pub class: String,
+    pub cases: String,
+    pub not_tested_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct FailedCase {
+    pub id: String,
+    pub title: String,
+    pub requirements: String,
+    pub outcome: String,
+    pub problems: Vec<Problem>,
+    pub exchanges: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Problem {
+    pub step: String,
+    pub check: String,
+    pub message: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    pub place: String,
+}
+
+#[derive(Serialize)]
+pub struct Fix {
+    pub id: String,
+    pub text: String,
+    pub items: Vec<String>,
+}
+
+/// Options a run's reports are rendered with (kept in results.json, so `cpc report` redoes
+/// them the same way).
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub lang: Lang,
+    pub digits: Digits,
+}
+
+pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -> Document {
+    let lang = style.lang;
+    let code = match lang {
+        Lang::Th => "th",
+        Lang::En => "en",
+    };
+    let l: BTreeMap<String, String> = labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.get(code).cloned().unwrap_or_default()))
+        .collect();
+    let label = |key: &str| l.get(key).cloned().unwrap_or_else(|| key.to_string());
+    let num = |n: usize| match lang {
+        Lang::Th => digits(&n.to_string(), style.digits),
+        Lang::En => n.to_string(),
+    };
+    let when = |at: &str| match lang {
+        Lang::Th => thai_datetime(at, style.digits),
+        Lang::En => english_datetime(at),
+    };
+    let pick = |th: &str, en: &Option<String>| match (lang, en) {
+        (Lang::En, Some(en)) => en.clone(),
+        _ => th.to_string(),
+    };
+    let s = &results.suite;
+    let service_name = pick(&s.name_th, &s.name_en);
+    let title = match lang {
+        Lang::Th => format!("{}{}", label("title"), service_name),
+        Lang::En => format!("{} {}", label("title"), service_name),
+    };
+
+    let mut meta = vec![
+        Row {
+            label: label("service"),
+            value: service_name,
+        },
+        Row {
+            label: label("service_code"),
+            value: s.service_code.clone(),
+        },
+        Row {
+            label: label("agency"),
+            value: pick(&s.agency_th, &s.agency_en),
+        },
+        Row {
+            label: label("proposal_version"),
+            value: s.proposal_version.clone(),
+        },
+        Row {
+            label: label("tested_at"),
+            value: when(&results.started_at),
+        },
+    ];
+    if let Some(finished) = &results.finished_at {
+        meta.push(Row {
+            label: label("finished_at"),
+            value: when(finished),
+        });
+    }
+    let target = if results.reference_target {
+        label("reference_target")
+    } else {
+        results.target.clone()
+    };
+    meta.push(Row {
+        label: label("target"),
+        value: target,
+    });
+    if let Some(tester) = &results.tester {
+        meta.push(Row {
+            label: label("tester"),
+            value: tester.clone(),
+        });
+    }
+    if let Some(round) = results.round {
+        meta.push(Row {
+            label: label("round"),
+            value: num(round as usize),
+        });
+    }
+    meta.push(Row {
+        label: label("suite"),
+        value: s.id.clone(),
+    });
+    meta.push(Row {
+        label: label("cpc_version"),
+        value: format!("cpc {}", results.cpc_version),
+    });
+    meta.push(Row {
+        label: label("suite_digest"),
+        value: s.digest.clone(),
+    });
+
+    let pass = gate.verdict == Verdict::Pass;
+    let next = |key: &str| match lang {
+        Lang::Th => digits(&label(key), style.digits),
+        Lang::En => label(key),
+    };
+
+    let requirement_rows: Vec<RequirementRow> = gate
+        .requirements
+        .iter()
+        .map(|r| {
+            let info = results.requirements.iter().find(|i| i.id == r.id);
+            let class = match r.result {
+                RequirementResult::Pass => "pass",
+                RequirementResult::Fail => "fail",
+                RequirementResult::Error => "error",
+                RequirementResult::NotRun => "not_run",
+                RequirementResult::NotTested => "not_tested",
+            };
+            RequirementRow {
+                id: r.id.clone(),
+                level: label(match r.level {
+                    Level::Must => "level_must",
+                    Level::Should => "level_should",
+                }),
+                text: info
+                    .map(|i| pick(&i.text_th, &i.text_en))
+                    .unwrap_or_default(),
+                result: label(&format!("result_{class}")),
+                class: class.to_string(),
+                cases: r.cases.join(", "),
+                not_tested_reason: info.and_then(|i| i.not_tested_reason.clone()),
+            }
+        })
+        .collect();
+
+    let count_level = |level: Level| {
+        let all: Vec<_> = gate
+            .requirements
+            .iter()
+            .filter(|r| r.level == level)
+            .collect();
+        let passed = all
+            .iter()
+            .filter(|r| r.result == RequirementResult::Pass)
+            .count();
+        (all.len(), passed)
+    };
+    let c = &gate.cases;
+    let (must, must_passed) = count_level(Level::Must);
+    let (should, should_passed) = count_level(Level::Should);
+    let counts = vec![
+        Row {
+            label: label("cases"),
+            value: format!(
+                "{} {} — {} {}, {} {}, {} {}, {} {}",
+                label("total"),
+                num(c.total),
+                label("cases_passed"),
+                num(c.passed),
+                label("cases_failed"),
+                num(c.failed),
+                label("cases_error"),
+                num(c.error),
+                label("cases_skipped"),
+                num(c.interrupted
+                    + c.total
+                        .saturating_sub(c.passed + c.failed + c.error + c.interrupted)),
+            ),
+        },
+        Row {
+            label: format!("{} ({})", label("requirements"), label("level_must")),
+            value: format!(
+                "{} {} — {} {}",
+                label("total"),
+                num(must),
+                label("of_which_passed"),
+                num(must_passed)
+            ),
+        },
+        Row {
+            label: format!("{} ({})", label("requirements"), label("level_should")),
+            value: format!(
+                "{} {} — {} {}",
+                label("total"),
+                num(should),
+                label("of_which_passed"),
+                num(should_passed)
+            ),
+        },
+    ];
+
+    let failures: Vec<FailedCase> = results
+        .cases
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.outcome,
+                Outcome::Fail | Outcome::Error | Outcome::Interrupted
+            )
+        })
+        .map(|c| failed_case(c, lang))
+        .collect();
+
+    let fixes = gate
+        .requirements
+        .iter()
+        .filter(|r| r.result.is_failure())
+        .map(|r| {
+            let row = requirement_rows.iter().find(|x| x.id == r.id);
+            let items = failures
+                .iter()
+                .filter(|f| f.requirements.split(", ").any(|id| id == r.id))
+                .flat_map(|f| {
+                    f.problems
+                        .iter()
+                        .map(move |p| format!("{} — {}: {}", f.id, p.check, p.message))
+                })
+                .collect();
+            Fix {
+                id: r.id.clone(),
+                text: row.map(|x| x.text.clone()).unwrap_or_default(),
+                items,
+            }
+        })
+        .collect();
+
+    Document {
+        lang: code,
+        title,
+        meta,
+        pass,
+        verdict: label(if pass { "pass" } else { "fail" }),
+        next_step: next(if pass { "next_pass" } else { "next_fail" }),
+        partial: results.selection.partial,
+        interrupted: results.interrupted,
+        observations: requirement_rows
+            .iter()
+            .filter(|r| gate.observations.contains(&r.id))
+            .map(clone_row)
+            .collect(),
+        counts,
+        requirements: requirement_rows,
+        failures,
+        fixes,
+        generated_by: format!("{} cpc {}", label("generated_by"), results.cpc_version),
+        l,
+    }
+}
+
+fn clone_row(r: &RequirementRow) -> RequirementRow {
+    RequirementRow {
+        id: r.id.clone(),
+        level: r.level.clone(),
+        text: r.text.clone(),
+        result: r.result.clone(),
+        class: r.class.clone(),
+        cases: r.cases.clone(),
+        not_tested_reason: r.not_tested_reason.clone(),
+    }
+}
+
+fn failed_case(c: &CaseResult, lang: Lang) -> FailedCase {
+    let title = match (lang, &c.title_en) {
+        (Lang::En, Some(en)) => en.clone(),
+        _ => c.title_th.clone(),
+    };
+    let mut problems = Vec::new();
+    if let Some(error) = &c.error {
+        problems.push(Problem {
+            step: String::new(),
+            check: c.outcome.label(lang).to_string(),
+            message: error.get(lang).to_string(),
+            expected: None,
+            actual: None,
+            place: c.place.to_string(),
+        });
+    }
+    for step in &c.steps {
+        let step_label = format!("{} {}", step.kind, step.index);
+        if let Some(error) = &step.error {
+            problems.push(Problem {
+                step: step_label.clone(),
+                check: step.outcome.label(lang).to_string(),
+                message: error.get(lang).to_string(),
+                expected: None,
+                actual: None,
+                place: step.place.to_string(),
+            });
+        }
+        for check in step.checks.iter().filter(|k| k.outcome != Outcome::Pass) {
+            problems.push(Problem {
+                step: step_label.clone(),
+                check: check.check.clone(),
+                message: check.message.get(lang).to_string(),
+                expected: check.expected.clone(),
+                actual: check.actual.clone(),
+                place: check.place.as_ref().unwrap_or(&step.place).to_string(),
+            });
+        }
+    }
+    let exchanges = c
+        .steps
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error) && s.exchange.is_some())
+        .map(render_step)
+        .collect();
+    FailedCase {
+        id: c.id.clone(),
+        title,
+        requirements: c.requirements.join(", "),
+        outcome: c.outcome.label(lang).to_string(),
+        problems,
+        exchanges,
+    }
+}
