@@ -123,7 +123,9 @@ fn id_length_at(bytes: &[u8]) -> usize {
                 b'd' => b.is_ascii_digit(),
                 _ => b == s,
             })
-            && !bytes.get(shape.len()).is_some_and(u8::is_ascii_alphanumeric)
+            && !bytes
+                .get(shape.len())
+                .is_some_and(u8::is_ascii_alphanumeric)
     };
     if matches(b"ddddddddddddd") {
         13
