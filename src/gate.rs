@@ -56,6 +56,8 @@ pub struct Gate {
     pub partial: bool,
     pub interrupted: bool,
     pub target: String,
+    /// The target was cpc's built-in reference e-service, not an agency's system.
+    pub reference_target: bool,
     /// Every `must` requirement not passed: failed, error, not run or not tested.
     pub failed_must: Vec<String>,
     /// `should` requirements that failed or could not be evaluated (ข้อสังเกต).
@@ -123,6 +125,7 @@ pub fn decide(results: &RunResults) -> Gate {
         partial: results.selection.partial,
         interrupted: results.interrupted,
         target: results.target.clone(),
+        reference_target: results.reference_target,
         failed_must,
         observations,
         untested,

@@ -13,6 +13,7 @@ pub mod http;
 pub mod i18n;
 pub mod portal;
 pub mod redact;
+pub mod reference;
 pub mod report;
 pub mod results;
 pub mod runner;

@@ -33,15 +33,21 @@ pub enum Command {
     Mock(MockArgs),
     /// Re-render a run's reports, junit.xml and gate.json from its results.json alone.
     Report(ReportArgs),
+    /// List the reference e-service's fault switches and the requirements each breaks.
+    Faults,
 }
 
 #[derive(Args)]
 pub struct RunArgs {
     /// The suite directory.
     pub suite: PathBuf,
-    /// Base URL of the agency's e-Service under test.
+    /// Base URL of the agency's e-Service under test, or `reference` for the built-in
+    /// reference e-service (no agency system needed).
     #[arg(long)]
-    pub target: reqwest::Url,
+    pub target: String,
+    /// With `--target reference`: break one clause on purpose (see `cpc faults`).
+    #[arg(long, value_enum)]
+    pub fault: Option<crate::reference::Fault>,
     /// Where to write results.json, junit.xml and gate.json (created if missing).
     #[arg(long, default_value = "cpc-out")]
     pub out: PathBuf,

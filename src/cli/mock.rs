@@ -75,18 +75,23 @@ pub fn mock(args: MockArgs) -> u8 {
             Some(log),
         )
         .await;
-        println!("Portal จำลอง (mock portal) → {}", portal.uri());
+        super::say(format_args!(
+            "Portal จำลอง (mock portal) → {}",
+            portal.uri()
+        ));
         if let Some(token) = &admin_token
             && args.admin_token.is_none()
         {
-            println!("  admin token (Authorization: Bearer …): {token}");
+            super::say(format_args!(
+                "  admin token (Authorization: Bearer …): {token}"
+            ));
         }
-        println!(
+        super::say(format_args!(
             "  {} stub(s); journal /__admin/requests; Ctrl-C stops",
             portal.state.set.mappings.len()
-        );
+        ));
         let _ = tokio::signal::ctrl_c().await;
-        println!("stopped");
+        super::say(format_args!("stopped"));
     });
     EXIT_PASS
 }

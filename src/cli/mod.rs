@@ -28,6 +28,13 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(*args),
         Command::Mock(args) => mock::mock(args),
         Command::Report(args) => report::report(args),
+        Command::Faults => run::list_faults(),
     };
     ExitCode::from(code)
+}
+
+/// A line to stdout; a closed pipe (`cpc faults | head`) is not an error worth a panic.
+pub(crate) fn say(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

@@ -49,7 +49,7 @@ pub fn report(args: ReportArgs) -> u8 {
         .and_then(|out| out.all(&results, args.lang));
     match written {
         Ok(_) => {
-            println!("→ {}", args.run_dir.display());
+            super::say(format_args!("→ {}", args.run_dir.display()));
             EXIT_PASS
         }
         Err(e) => {

@@ -12,6 +12,7 @@ use crate::http::Transport;
 use crate::portal::journal::DEFAULT_CAP;
 use crate::portal::{MockPortal, PortalLink};
 use crate::redact::Redactor;
+use crate::reference::{Fault, Reference};
 use crate::report::console::Console;
 use crate::report::files::OutDir;
 use crate::results::{RunResults, Selection};
@@ -23,11 +24,6 @@ use crate::{VERSION, clock};
 /// Suite defaults, then the variable's environment variable, then `--var`.
 fn resolve_vars(suite: &Suite, args: &RunArgs) -> Result<Vars, String> {
     let mut vars = Vars::default();
-    vars.set(
-        "target",
-        args.target.as_str().trim_end_matches('/').into(),
-        false,
-    );
     for (name, _) in &args.vars {
         let declared = suite.meta.variables.iter().any(|(k, _)| &k.value == name);
         if !declared {
@@ -105,11 +101,40 @@ pub fn run(args: RunArgs) -> u8 {
         cases: args.cases.clone(),
         tags: args.tags.clone(),
     };
-    let target = redactor.text(args.target.as_str());
+    // The built-in reference calls back to the portal, so it starts after it.
+    let _reference = match start_target(&args, &runtime, &portal_uri) {
+        Ok(started) => started,
+        Err(e) => return fail(e),
+    };
+    let (target_url, reference) = match &_reference {
+        Some(r) => (r.uri(), true),
+        None => (args.target.clone(), false),
+    };
+    let target_url = match reqwest::Url::parse(&target_url) {
+        Ok(url) => url,
+        Err(e) => {
+            return fail(format!(
+                "--target `{}`: {e} (a URL, or `reference`)",
+                args.target
+            ));
+        }
+    };
+    vars.set(
+        "target",
+        target_url.as_str().trim_end_matches('/').into(),
+        false,
+    );
+    let target = redactor.text(target_url.as_str());
+    let shown_target = if reference {
+        format!("{target} (ระบบอ้างอิงในตัว / built-in reference e-service)")
+    } else {
+        target.clone()
+    };
     let mut results = RunResults::start(&suite, &target, selection, clock::rfc3339(clock::now()));
     super::report::apply(&args.report, args.lang, &mut results);
+    results.reference_target = reference;
     let defaults = RequestDefaults {
-        target: args.target.clone(),
+        target: target_url.clone(),
         headers: suite.meta.defaults.headers.0.clone(),
         timeout_ms: suite.meta.defaults.timeout_ms.unwrap_or(args.timeout_ms),
     };
@@ -131,7 +156,7 @@ pub fn run(args: RunArgs) -> u8 {
         let _ = stdout.flush();
     };
     say(&format!(
-        "cpc {VERSION} · {} ({}) · {} case(s) → {target}\nPortal จำลอง (mock portal): {}\n",
+        "cpc {VERSION} · {} ({}) · {} case(s) → {shown_target}\nPortal จำลอง (mock portal): {}\n",
         suite.meta.id,
         suite.meta.name_th,
         plan.len(),
@@ -240,4 +265,37 @@ fn start_portal(
         None,
     ));
     Ok((PortalLink::Local(Arc::new(portal)), admin_token))
+}
+
+/// `--target reference` starts the built-in reference e-service; a URL starts nothing.
+fn start_target(
+    args: &RunArgs,
+    runtime: &tokio::runtime::Runtime,
+    portal_uri: &str,
+) -> Result<Option<Reference>, String> {
+    match (args.target.as_str(), args.fault) {
+        ("reference", fault) => runtime
+            .block_on(Reference::start(fault, portal_uri))
+            .map(Some)
+            .map_err(|e| format!("cannot start the reference e-service: {e}")),
+        (_, Some(_)) => Err("--fault works with --target reference only".into()),
+        _ => Ok(None),
+    }
+}
+
+/// `cpc faults`: one line per switch, with the requirements it breaks.
+pub fn list_faults() -> u8 {
+    use clap::ValueEnum;
+    for fault in Fault::all() {
+        let help = fault
+            .to_possible_value()
+            .and_then(|v| v.get_help().map(ToString::to_string))
+            .unwrap_or_default();
+        super::say(format_args!(
+            "{:<24} {:<40} {help}",
+            fault.name(),
+            fault.breaks().join(", ")
+        ));
+    }
+    EXIT_PASS
 }

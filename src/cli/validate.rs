@@ -47,12 +47,12 @@ pub fn validate(dir: &Path) -> u8 {
     match load_checked(dir) {
         Ok((suite, _)) => {
             let cases = suite.cases().count();
-            println!(
+            super::say(format_args!(
                 "{}: {} requirement(s), {} case(s) — OK",
                 dir.display(),
                 suite.requirements.len(),
                 cases
-            );
+            ));
             EXIT_PASS
         }
         Err(code) => code,
