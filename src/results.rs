@@ -113,6 +113,37 @@ pub struct StepResult {
     /// The (last) request and response exchanged, masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Exchange>,
+    /// What a load step measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadSummary>,
+}
+
+/// A load step's measurements: counts, throughput and latency percentiles (from an HDR
+/// histogram of every request, in ms with microsecond precision).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LoadSummary {
+    pub users: usize,
+    pub requests: u64,
+    pub errors: u64,
+    pub error_rate: f64,
+    pub duration_ms: u64,
+    pub throughput_rps: f64,
+    pub latency_ms: Latency,
+    /// Responses by status, and `error` for transport failures.
+    pub outcomes: std::collections::BTreeMap<String, u64>,
+    /// The first few failures, as said.
+    pub error_samples: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Latency {
+    pub min: f64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

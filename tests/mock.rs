@@ -7,7 +7,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
-use support::agency::{self, Fault};
 use support::{args, cpc, read_json};
 
 /// A running `cpc mock`, stopped with Ctrl-C when dropped.
@@ -238,13 +237,12 @@ async fn a_bad_mapping_names_its_file_and_key() {
 async fn a_run_can_use_a_mock_portal_running_elsewhere() {
     let port = free_port();
     let mock = start_mock(&["--addr", &format!("127.0.0.1:{port}")]);
-    let agency = agency::start(None, Some(mock.url.clone())).await;
     let out = tempfile::tempdir().unwrap();
     let output = cpc(args(&[
         "run",
         "suites/csg",
         "--target",
-        &agency.uri(),
+        "reference",
         "--portal",
         &mock.url,
         "--tag",
@@ -272,13 +270,14 @@ async fn a_run_can_use_a_mock_portal_running_elsewhere() {
 async fn a_remote_portal_catches_a_duplicate_callback() {
     let port = free_port();
     let mock = start_mock(&["--addr", &format!("127.0.0.1:{port}")]);
-    let agency = agency::start(Some(Fault::DuplicateCallback), Some(mock.url.clone())).await;
     let out = tempfile::tempdir().unwrap();
     cpc(args(&[
         "run",
         "suites/csg",
         "--target",
-        &agency.uri(),
+        "reference",
+        "--fault",
+        "duplicate-callback",
         "--portal",
         &mock.url,
         "--case",

@@ -55,18 +55,26 @@ impl Fault {
     pub fn breaks(self) -> &'static [&'static str] {
         match self {
             Fault::NoAuthCheck => &["TP-2.1"],
-            Fault::PlainTextErrors => &["TP-2.2"],
+            // Every clause that names an error code or body checks it.
+            Fault::PlainTextErrors => &[
+                "TP-2.2", "TP-2.1", "TP-2.4", "TP-4.5", "TP-4.6", "TP-5.1", "TP-5.2", "TP-7.2",
+                "TP-8.2",
+            ],
             Fault::NoCitizenIsolation => &["TP-2.4"],
             Fault::SlowHealth => &["TP-3.1"],
-            Fault::GregorianReference => &["TP-4.1"],
+            // The reference number's format is part of every answer and callback that carries it.
+            Fault::GregorianReference => {
+                &["TP-4.1", "TP-5.1", "TP-6.1", "TP-6.2", "TP-7.1", "TP-8.1"]
+            }
             Fault::SlowSubmit => &["TP-4.2", "TP-10.1"],
             Fault::NotIdempotent => &["TP-4.3"],
             Fault::NoChecksum => &["TP-4.4"],
-            Fault::CrashOnMalformedJson => &["TP-4.5"],
+            // A 500 with a stack trace breaks the error-body clause too.
+            Fault::CrashOnMalformedJson => &["TP-4.5", "TP-2.2"],
             Fault::NoSizeLimit => &["TP-4.6"],
             Fault::Mojibake => &["TP-4.7"],
-            Fault::WrongStatusTh => &["TP-5.1"],
-            Fault::CrashOnUnknown => &["TP-5.2"],
+            Fault::WrongStatusTh => &["TP-5.1", "TP-7.1"],
+            Fault::CrashOnUnknown => &["TP-5.2", "TP-2.2"],
             Fault::NoCallback => &["TP-6.1", "TP-2.3", "TP-6.2", "TP-6.3", "TP-6.4"],
             Fault::OutOfOrder => &["TP-6.2"],
             Fault::NoToken => &["TP-6.3", "TP-2.3", "TP-6.4"],

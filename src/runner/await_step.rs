@@ -243,6 +243,7 @@ pub(super) async fn run(
         checks,
         error: None,
         exchange: first_exchange,
+        load: None,
     }
 }
 

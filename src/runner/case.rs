@@ -15,7 +15,7 @@ use crate::http::Transport;
 use crate::i18n::Text;
 use crate::portal::PortalLink;
 use crate::redact::Redactor;
-use crate::results::{CaseResult, Exchange, StepResult};
+use crate::results::{CaseResult, Exchange, LoadSummary, StepResult};
 use crate::suite::{Case, CaseFile, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
 use crate::template::Template;
 use crate::text;
@@ -130,6 +130,7 @@ fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
         error: None,
         checks: Vec::new(),
         exchange: None,
+        load: None,
     }
 }
 
@@ -139,6 +140,7 @@ pub(super) struct Attempt {
     pub checks: Vec<CheckResult>,
     pub error: Option<Text>,
     pub exchange: Option<Exchange>,
+    pub load: Option<LoadSummary>,
 }
 
 impl Attempt {
@@ -148,6 +150,7 @@ impl Attempt {
             checks: Vec::new(),
             error: Some(error),
             exchange,
+            load: None,
         }
     }
 }
@@ -161,7 +164,7 @@ pub(super) struct CaseScope {
 }
 
 async fn run_step(
-    ctx: &RunContext,
+    ctx: &Arc<RunContext>,
     file: &CaseFile,
     i: usize,
     step: &Spanned<Step>,
@@ -179,6 +182,11 @@ async fn run_step(
             let received = u32::from(attempt.exchange.is_some());
             (attempt, received)
         }
+        Some(StepKind::Load(l)) => {
+            let attempt = super::load_step::run(ctx, &l.value, s, vars).await;
+            let sent = attempt.load.as_ref().map_or(0, |l| l.requests as u32);
+            (attempt, sent)
+        }
         Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope).await, 0),
         None => (
             Attempt::error(text!("ขั้นตอนไม่ระบุชนิด", "the step has no kind"), None),
@@ -189,6 +197,7 @@ async fn run_step(
     result.checks = attempt.checks;
     result.error = attempt.error;
     result.exchange = attempt.exchange;
+    result.load = attempt.load;
     result.attempts = attempts;
     result.duration_ms = started.elapsed().as_millis() as u64;
     result
@@ -254,6 +263,7 @@ async fn attempt(
         checks,
         error: None,
         exchange: Some(exchange),
+        load: None,
     }
 }
 

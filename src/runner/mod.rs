@@ -3,6 +3,7 @@
 
 mod await_step;
 mod case;
+mod load_step;
 mod outgoing;
 mod plan;
 mod portal_step;

@@ -78,5 +78,6 @@ pub(super) async fn run(
         checks: Vec::new(),
         error: None,
         exchange: None,
+        load: None,
     }
 }

@@ -221,10 +221,15 @@ fn resolve_fixtures(
     let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
     for case in &mut file.cases {
         for step in &mut case.value.steps {
-            let request = match (&mut step.value.request, &mut step.value.poll) {
-                (Some(r), _) => &mut r.value,
-                (None, Some(p)) => &mut p.value.request.value,
-                (None, None) => continue,
+            let s = &mut step.value;
+            let request = if let Some(r) = &mut s.request {
+                &mut r.value
+            } else if let Some(p) = &mut s.poll {
+                &mut p.value.request.value
+            } else if let Some(l) = &mut s.load {
+                &mut l.value.request.value
+            } else {
+                continue;
             };
             for json in [&mut request.json, &mut request.merge_patch]
                 .into_iter()

@@ -141,6 +141,7 @@ pub struct Step {
     #[serde(rename = "await")]
     pub await_: Option<Spanned<AwaitSpec>>,
     pub portal: Option<Spanned<PortalSpec>>,
+    pub load: Option<Spanned<LoadSpec>>,
     #[serde(default)]
     pub expect: Expect,
     #[serde(default)]
@@ -153,6 +154,7 @@ pub enum StepKind<'a> {
     Poll(&'a Spanned<PollSpec>),
     Await(&'a Spanned<AwaitSpec>),
     Portal(&'a Spanned<PortalSpec>),
+    Load(&'a Spanned<LoadSpec>),
 }
 
 impl StepKind<'_> {
@@ -162,6 +164,7 @@ impl StepKind<'_> {
             StepKind::Poll(_) => "poll",
             StepKind::Await(_) => "await",
             StepKind::Portal(_) => "portal",
+            StepKind::Load(_) => "load",
         }
     }
 }
@@ -174,6 +177,7 @@ impl Step {
             self.poll.as_ref().map(StepKind::Poll),
             self.await_.as_ref().map(StepKind::Await),
             self.portal.as_ref().map(StepKind::Portal),
+            self.load.as_ref().map(StepKind::Load),
         ]
         .into_iter()
         .flatten();
@@ -188,6 +192,7 @@ impl Step {
         match self.kind()? {
             StepKind::Request(r) => Some(r),
             StepKind::Poll(p) => Some(&p.value.request),
+            StepKind::Load(l) => Some(&l.value.request),
             _ => None,
         }
     }
@@ -272,7 +277,7 @@ pub struct PortalResponse {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     pub method: Spanned<String>,
@@ -331,6 +336,46 @@ pub struct Expect {
     #[serde(default)]
     pub body: OrderedMap<Spanned<String>, Predicate>,
     pub duration_ms: Option<DurationSpec>,
+    /// Load steps: latency percentiles over every request, in ms.
+    pub latency_ms: Option<LatencySpec>,
+    /// Load steps: the share of requests that failed (transport error, or a status other
+    /// than `status`, 2xx by default).
+    pub error_rate: Option<RateSpec>,
+    /// Load steps: completed requests per second.
+    pub throughput_rps: Option<ThroughputSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySpec {
+    pub p50: Option<u64>,
+    pub p95: Option<u64>,
+    pub p99: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateSpec {
+    pub max: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThroughputSpec {
+    pub min: f64,
+}
+
+/// Many virtual users sending one templated request: `requests` in all, or for `duration_ms`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSpec {
+    pub request: Spanned<RequestSpec>,
+    pub users: usize,
+    pub requests: Option<u64>,
+    pub duration_ms: Option<u64>,
+    /// Evaluated afresh for every request (e.g. `request_id: "{{ uuid() }}"`).
+    #[serde(default)]
+    pub fresh: OrderedMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

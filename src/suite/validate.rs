@@ -166,10 +166,22 @@ impl Validator<'_> {
             }
             StepKind::Await(a) => self.await_step(path, a, known),
             StepKind::Portal(p) => self.portal_step(path, p, known),
+            StepKind::Load(l) => self.load_step(path, l, &s.expect, known),
             StepKind::Request(_) => {}
         }
-        if let Some(request) = s.request_spec() {
+        // A load's request is checked with its fresh variables, in `load_step`.
+        if let (Some(request), None) = (s.request_spec(), &s.load) {
             self.request(path, request, known);
+        }
+        let aggregates = s.expect.latency_ms.is_some()
+            || s.expect.error_rate.is_some()
+            || s.expect.throughput_rps.is_some();
+        if aggregates && s.load.is_none() {
+            self.report(
+                path,
+                &step.referenced,
+                "`latency_ms`, `error_rate` and `throughput_rps` belong to load steps",
+            );
         }
         self.expect(path, &s.expect, known);
         for (name, capture) in s.capture.iter() {
@@ -296,6 +308,49 @@ impl Validator<'_> {
                 path,
                 &r.referenced,
                 format!("`{}` is not an HTTP method", r.value.method),
+            );
+        }
+    }
+
+    fn load_step(
+        &mut self,
+        path: &Path,
+        step: &Spanned<LoadSpec>,
+        expect: &Expect,
+        known: &BTreeSet<String>,
+    ) {
+        let l = &step.value;
+        let at = &step.referenced;
+        if l.users == 0 {
+            self.report(path, at, "a load needs at least 1 user");
+        }
+        match (l.requests, l.duration_ms) {
+            (Some(0), _) | (_, Some(0)) => {
+                self.report(path, at, "`requests` and `duration_ms` are more than 0")
+            }
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => self.report(
+                path,
+                at,
+                "a load needs exactly one of `requests` or `duration_ms`",
+            ),
+        }
+        let mut with_fresh = known.clone();
+        for (name, value) in l.fresh.iter() {
+            self.template(path, &value.referenced, &value.value, &with_fresh);
+            with_fresh.insert(name.value.clone());
+        }
+        self.request(path, &l.request, &with_fresh);
+        // A load judges aggregates (and each response's status), not one response's content.
+        if expect.schema.is_some()
+            || !expect.body.is_empty()
+            || !expect.headers.is_empty()
+            || expect.json.is_some()
+        {
+            self.report(
+                path,
+                at,
+                "a load step checks only `status`, `latency_ms`, `error_rate` and `throughput_rps`",
             );
         }
     }

@@ -1,7 +1,5 @@
-//! Shared by the end-to-end tests: fake targets and a way to run the real `cpc` binary.
+//! Shared by the end-to-end tests: a way to run the real `cpc` binary and read what it wrote.
 #![allow(dead_code)]
-
-pub mod agency;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

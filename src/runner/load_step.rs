@@ -1,0 +1,375 @@
+//! The `load` step: `users` virtual users send one templated request (fresh values each time)
+//! until `requests` are done or `duration_ms` passes. Every latency goes into an HDR histogram;
+//! every failure is counted; the step's checks judge the percentiles, error rate and throughput.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::case::{Attempt, RunContext};
+use super::outgoing::build;
+use super::record;
+use crate::check::{CheckResult, Outcome};
+use crate::i18n::Text;
+use crate::redact::Redactor;
+use crate::results::{Exchange, Latency, LoadSummary};
+use crate::suite::{Expect, LoadSpec, RequestSpec, StatusSpec, Step};
+use crate::template::Template;
+use crate::text;
+use crate::vars::Vars;
+
+/// Latencies are kept in microseconds, up to an hour, to 3 significant figures.
+const HIGHEST_US: u64 = 3_600_000_000;
+const ERROR_SAMPLES: usize = 5;
+
+/// What one virtual user saw.
+struct Tally {
+    latencies: Histogram<u64>,
+    outcomes: BTreeMap<String, u64>,
+    errors: u64,
+    samples: Vec<String>,
+    first: Option<Exchange>,
+}
+
+impl Tally {
+    fn new() -> Option<Self> {
+        Some(Self {
+            latencies: Histogram::new_with_bounds(1, HIGHEST_US, 3).ok()?,
+            outcomes: BTreeMap::new(),
+            errors: 0,
+            samples: Vec::new(),
+            first: None,
+        })
+    }
+
+    fn failure(&mut self, message: String) {
+        self.errors += 1;
+        if self.samples.len() < ERROR_SAMPLES {
+            self.samples.push(message);
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        let _ = self.latencies.add(&other.latencies);
+        for (k, v) in other.outcomes {
+            *self.outcomes.entry(k).or_default() += v;
+        }
+        self.errors += other.errors;
+        for s in other.samples {
+            if self.samples.len() < ERROR_SAMPLES {
+                self.samples.push(s);
+            }
+        }
+        self.first = self.first.take().or(other.first);
+    }
+}
+
+/// The next request number for a user, or `None` when the load is done.
+struct Quota {
+    taken: AtomicU64,
+    requests: Option<u64>,
+    until: Option<Instant>,
+}
+
+impl Quota {
+    fn take(&self) -> Option<u64> {
+        if self.until.is_some_and(|t| Instant::now() >= t) {
+            return None;
+        }
+        let n = self.taken.fetch_add(1, Ordering::Relaxed);
+        self.requests.is_none_or(|max| n < max).then_some(n)
+    }
+}
+
+fn progress(total: Option<u64>) -> ProgressBar {
+    // Drawn only for a person at a terminal; CI logs stay clean.
+    let target = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(total, target);
+    if let Ok(style) =
+        ProgressStyle::with_template("  load {bar:30} {pos}/{len} requests, {per_sec}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub(super) async fn run(
+    ctx: &Arc<RunContext>,
+    spec: &LoadSpec,
+    step: &Step,
+    vars: &Vars,
+) -> Attempt {
+    let quota = Arc::new(Quota {
+        taken: AtomicU64::new(0),
+        requests: spec.requests,
+        until: spec
+            .duration_ms
+            .map(|ms| Instant::now() + Duration::from_millis(ms)),
+    });
+    let accept = step.expect.status.as_ref().map(|s| s.value.clone());
+    let bar = progress(spec.requests);
+    let started = Instant::now();
+    let mut users = tokio::task::JoinSet::new();
+    for _ in 0..spec.users.max(1) {
+        let (ctx, quota, accept, bar) = (ctx.clone(), quota.clone(), accept.clone(), bar.clone());
+        // Each user renders its own requests: the spec and variables are shared read-only.
+        let spec = Arc::new(LoadRequest::from(spec, vars));
+        users.spawn(async move { user(&ctx, &spec, &quota, accept.as_ref(), &bar).await });
+    }
+    let mut tally = match Tally::new() {
+        Some(t) => t,
+        None => {
+            return Attempt::error(
+                text!("สร้าง histogram ไม่ได้", "cannot create the histogram"),
+                None,
+            );
+        }
+    };
+    while let Some(joined) = users.join_next().await {
+        match joined {
+            Ok(Some(t)) => tally.merge(t),
+            Ok(None) => {}
+            Err(e) => tally.failure(format!("a virtual user crashed: {e}")),
+        }
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let summary = summarise(&tally, spec.users, elapsed);
+    let checks = judge(&step.expect, &summary);
+    Attempt {
+        outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
+        checks,
+        error: None,
+        exchange: tally.first,
+        load: Some(summary),
+    }
+}
+
+/// The request and the variables a user renders it with (owned, so users can run on every
+/// core).
+struct LoadRequest {
+    spec: RequestSpec,
+    fresh: Vec<(String, String)>,
+    vars: Vars,
+}
+
+impl LoadRequest {
+    fn from(spec: &LoadSpec, vars: &Vars) -> Self {
+        Self {
+            spec: spec.request.value.clone(),
+            fresh: spec
+                .fresh
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect(),
+            vars: vars.clone(),
+        }
+    }
+
+    /// This request's variables: the case's, plus fresh values.
+    fn vars(&self) -> Result<Vars, Text> {
+        let mut vars = self.vars.clone();
+        for (name, template) in &self.fresh {
+            let value = Template::parse(template)
+                .and_then(|t| t.render_value(&vars))
+                .map_err(|e| text!("ตัวแปร {}: {}", "variable {}: {}", name, e))?;
+            vars.set(name, value, false);
+        }
+        Ok(vars)
+    }
+}
+
+/// One virtual user: requests until the quota is used up.
+async fn user(
+    ctx: &RunContext,
+    load: &LoadRequest,
+    quota: &Quota,
+    accept: Option<&StatusSpec>,
+    bar: &ProgressBar,
+) -> Option<Tally> {
+    let mut tally = Tally::new()?;
+    while quota.take().is_some() {
+        let built = load
+            .vars()
+            .and_then(|vars| build(&load.spec, &ctx.defaults, &vars).map(|b| (b, vars)));
+        let ((out, timeout), vars) = match built {
+            Ok(built) => built,
+            Err(e) => {
+                tally.failure(e.en);
+                bar.inc(1);
+                continue;
+            }
+        };
+        let sent = Instant::now();
+        let result = ctx.transport.send(&out, timeout).await;
+        let micros = sent.elapsed().as_micros().clamp(1, u128::from(HIGHEST_US)) as u64;
+        tally.latencies.saturating_record(micros);
+        match &result {
+            Ok(response) => {
+                *tally
+                    .outcomes
+                    .entry(response.status.to_string())
+                    .or_default() += 1;
+                let ok = accept.map_or(response.status / 100 == 2, |s| s.accepts(response.status));
+                if !ok {
+                    tally.failure(format!(
+                        "{} {} → {}",
+                        out.method,
+                        out.url.path(),
+                        response.status
+                    ));
+                }
+            }
+            Err(e) => {
+                *tally.outcomes.entry("error".into()).or_default() += 1;
+                tally.failure(format!("{} {}: {e}", out.method, out.url.path()));
+            }
+        }
+        if tally.first.is_none() {
+            let redactor = Redactor::new(vars.secret_values());
+            tally.first = Some(Exchange {
+                request: record::request(&out, &redactor),
+                response: result.as_ref().ok().map(|r| record::response(r, &redactor)),
+            });
+        }
+        bar.inc(1);
+    }
+    Some(tally)
+}
+
+fn ms(micros: u64) -> f64 {
+    (micros as f64 / 1000.0 * 1000.0).round() / 1000.0
+}
+
+fn summarise(tally: &Tally, users: usize, elapsed: Duration) -> LoadSummary {
+    let h = &tally.latencies;
+    let requests = h.len();
+    let q = |quantile: f64| {
+        if requests == 0 {
+            0.0
+        } else {
+            ms(h.value_at_quantile(quantile))
+        }
+    };
+    let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
+    LoadSummary {
+        users,
+        requests,
+        errors: tally.errors,
+        error_rate: if requests == 0 {
+            0.0
+        } else {
+            tally.errors as f64 / requests as f64
+        },
+        duration_ms: elapsed.as_millis() as u64,
+        throughput_rps: (requests as f64 / seconds * 10.0).round() / 10.0,
+        latency_ms: Latency {
+            min: if requests == 0 { 0.0 } else { ms(h.min()) },
+            mean: if requests == 0 {
+                0.0
+            } else {
+                (h.mean() / 1000.0 * 1000.0).round() / 1000.0
+            },
+            p50: q(0.50),
+            p90: q(0.90),
+            p95: q(0.95),
+            p99: q(0.99),
+            max: if requests == 0 { 0.0 } else { ms(h.max()) },
+        },
+        outcomes: tally.outcomes.clone(),
+        error_samples: tally.samples.clone(),
+    }
+}
+
+fn verdict(ok: bool) -> Outcome {
+    if ok { Outcome::Pass } else { Outcome::Fail }
+}
+
+/// The step's aggregate checks; no request at all fails every one of them.
+fn judge(expect: &Expect, s: &LoadSummary) -> Vec<CheckResult> {
+    let mut checks = Vec::new();
+    if let Some(latency) = &expect.latency_ms {
+        for (name, limit, got) in [
+            ("p50", latency.p50, s.latency_ms.p50),
+            ("p95", latency.p95, s.latency_ms.p95),
+            ("p99", latency.p99, s.latency_ms.p99),
+        ] {
+            let Some(limit) = limit else { continue };
+            checks.push(
+                CheckResult::new(
+                    format!("latency {name}"),
+                    verdict(s.requests > 0 && got <= limit as f64),
+                    text!(
+                        "เวลาตอบ {} ต้องไม่เกิน {} ms ได้ {} ms",
+                        "{} response time: expected at most {} ms, got {} ms",
+                        name,
+                        limit,
+                        got
+                    ),
+                )
+                .expected(format!("<= {limit} ms"), format!("{got} ms")),
+            );
+        }
+    }
+    if let Some(rate) = &expect.error_rate {
+        checks.push(
+            CheckResult::new(
+                "error rate",
+                verdict(s.requests > 0 && s.error_rate <= rate.max),
+                text!(
+                    "สัดส่วนคำขอที่ผิดพลาด ต้องไม่เกิน {} ได้ {} ({} จาก {} คำขอ)",
+                    "error rate: expected at most {}, got {} ({} of {} requests)",
+                    rate.max,
+                    s.error_rate,
+                    s.errors,
+                    s.requests
+                ),
+            )
+            .expected(format!("<= {}", rate.max), s.error_rate.to_string()),
+        );
+    }
+    if let Some(throughput) = &expect.throughput_rps {
+        checks.push(
+            CheckResult::new(
+                "throughput",
+                verdict(s.throughput_rps >= throughput.min),
+                text!(
+                    "ปริมาณงาน ต้องไม่น้อยกว่า {} คำขอ/วินาที ได้ {}",
+                    "throughput: expected at least {} requests/s, got {}",
+                    throughput.min,
+                    s.throughput_rps
+                ),
+            )
+            .expected(
+                format!(">= {} req/s", throughput.min),
+                format!("{} req/s", s.throughput_rps),
+            ),
+        );
+    }
+    if checks.is_empty() {
+        // With no aggregate check, every request must have succeeded.
+        checks.push(
+            CheckResult::new(
+                "error rate",
+                verdict(s.requests > 0 && s.errors == 0),
+                text!(
+                    "คำขอผิดพลาด {} จาก {}",
+                    "{} of {} requests failed",
+                    s.errors,
+                    s.requests
+                ),
+            )
+            .expected("0 errors", s.errors.to_string()),
+        );
+    }
+    checks
+}
