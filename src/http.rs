@@ -45,6 +45,10 @@ impl Transport {
         Ok(Self { client, body_cap })
     }
 
+    pub fn body_cap(&self) -> u64 {
+        self.body_cap
+    }
+
     /// Sends and reads the whole body, within `timeout` for the whole exchange.
     pub async fn send(
         &self,

@@ -12,6 +12,7 @@ use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::case::{Attempt, RunContext};
+use super::http1::Connection;
 use super::outgoing::build;
 use super::record;
 use crate::check::{CheckResult, Outcome};
@@ -19,7 +20,7 @@ use crate::i18n::Text;
 use crate::redact::Redactor;
 use crate::results::{Exchange, Latency, LoadSummary};
 use crate::suite::{Expect, LoadSpec, RequestSpec, StatusSpec, Step};
-use crate::template::Template;
+use crate::template::{Expr, Template, json_templates};
 use crate::text;
 use crate::vars::Vars;
 
@@ -30,7 +31,8 @@ const ERROR_SAMPLES: usize = 5;
 /// What one virtual user saw.
 struct Tally {
     latencies: Histogram<u64>,
-    outcomes: BTreeMap<String, u64>,
+    statuses: BTreeMap<u16, u64>,
+    transport_errors: u64,
     errors: u64,
     samples: Vec<String>,
     first: Option<Exchange>,
@@ -40,7 +42,8 @@ impl Tally {
     fn new() -> Option<Self> {
         Some(Self {
             latencies: Histogram::new_with_bounds(1, HIGHEST_US, 3).ok()?,
-            outcomes: BTreeMap::new(),
+            statuses: BTreeMap::new(),
+            transport_errors: 0,
             errors: 0,
             samples: Vec::new(),
             first: None,
@@ -56,9 +59,10 @@ impl Tally {
 
     fn merge(&mut self, other: Tally) {
         let _ = self.latencies.add(&other.latencies);
-        for (k, v) in other.outcomes {
-            *self.outcomes.entry(k).or_default() += v;
+        for (k, v) in other.statuses {
+            *self.statuses.entry(k).or_default() += v;
         }
+        self.transport_errors += other.transport_errors;
         self.errors += other.errors;
         for s in other.samples {
             if self.samples.len() < ERROR_SAMPLES {
@@ -158,6 +162,8 @@ pub(super) async fn run(
 /// core).
 struct LoadRequest {
     spec: RequestSpec,
+    /// Renders the same every time: no fresh variables and no function calls.
+    is_static: bool,
     fresh: Vec<(String, String)>,
     vars: Vars,
 }
@@ -165,6 +171,7 @@ struct LoadRequest {
 impl LoadRequest {
     fn from(spec: &LoadSpec, vars: &Vars) -> Self {
         Self {
+            is_static: spec.fresh.is_empty() && !calls_functions(&spec.request.value),
             spec: spec.request.value.clone(),
             fresh: spec
                 .fresh
@@ -197,28 +204,45 @@ async fn user(
     bar: &ProgressBar,
 ) -> Option<Tally> {
     let mut tally = Tally::new()?;
+    let mut own: Option<Connection> = None;
+    // A request that renders the same every time is built once.
+    let render = || {
+        load.vars()
+            .and_then(|vars| build(&load.spec, &ctx.defaults, &vars).map(|(o, t)| (o, t, vars)))
+    };
+    let fixed = if load.is_static { render().ok() } else { None };
     while quota.take().is_some() {
-        let built = load
-            .vars()
-            .and_then(|vars| build(&load.spec, &ctx.defaults, &vars).map(|b| (b, vars)));
-        let ((out, timeout), vars) = match built {
-            Ok(built) => built,
-            Err(e) => {
-                tally.failure(e.en);
-                bar.inc(1);
-                continue;
-            }
+        let dynamic;
+        let (out, timeout, vars) = match &fixed {
+            Some((o, t, v)) => (o, *t, v),
+            None => match render() {
+                Ok(built) => {
+                    dynamic = built;
+                    (&dynamic.0, dynamic.1, &dynamic.2)
+                }
+                Err(e) => {
+                    tally.failure(e.en);
+                    bar.inc(1);
+                    continue;
+                }
+            },
         };
+        if own.is_none() {
+            own = Connection::for_url(&out.url, ctx.transport.body_cap());
+        }
+        // Headers and body are read (the connection is reused) but kept only for the first
+        // exchange, which the results show.
+        let keep = tally.first.is_none();
         let sent = Instant::now();
-        let result = ctx.transport.send(&out, timeout).await;
+        let result = match own.as_mut() {
+            Some(connection) => connection.send(out, timeout, keep).await,
+            None => ctx.transport.send(out, timeout).await,
+        };
         let micros = sent.elapsed().as_micros().clamp(1, u128::from(HIGHEST_US)) as u64;
         tally.latencies.saturating_record(micros);
         match &result {
             Ok(response) => {
-                *tally
-                    .outcomes
-                    .entry(response.status.to_string())
-                    .or_default() += 1;
+                *tally.statuses.entry(response.status).or_default() += 1;
                 let ok = accept.map_or(response.status / 100 == 2, |s| s.accepts(response.status));
                 if !ok {
                     tally.failure(format!(
@@ -230,18 +254,20 @@ async fn user(
                 }
             }
             Err(e) => {
-                *tally.outcomes.entry("error".into()).or_default() += 1;
+                tally.transport_errors += 1;
                 tally.failure(format!("{} {}: {e}", out.method, out.url.path()));
             }
         }
-        if tally.first.is_none() {
+        if keep {
             let redactor = Redactor::new(vars.secret_values());
             tally.first = Some(Exchange {
-                request: record::request(&out, &redactor),
+                request: record::request(out, &redactor),
                 response: result.as_ref().ok().map(|r| record::response(r, &redactor)),
             });
         }
-        bar.inc(1);
+        if !bar.is_hidden() {
+            bar.inc(1);
+        }
     }
     Some(tally)
 }
@@ -285,7 +311,14 @@ fn summarise(tally: &Tally, users: usize, elapsed: Duration) -> LoadSummary {
             p99: q(0.99),
             max: if requests == 0 { 0.0 } else { ms(h.max()) },
         },
-        outcomes: tally.outcomes.clone(),
+        outcomes: tally
+            .statuses
+            .iter()
+            .map(|(status, n)| (status.to_string(), *n))
+            .chain(
+                (tally.transport_errors > 0).then(|| ("error".to_string(), tally.transport_errors)),
+            )
+            .collect(),
         error_samples: tally.samples.clone(),
     }
 }
@@ -372,4 +405,24 @@ fn judge(expect: &Expect, s: &LoadSummary) -> Vec<CheckResult> {
         );
     }
     checks
+}
+
+/// Whether any template of the request calls `uuid()`, `now()`, … (fresh each time).
+fn calls_functions(spec: &RequestSpec) -> bool {
+    let mut texts: Vec<&str> = Vec::new();
+    texts.extend(spec.path.iter().map(|p| p.value.as_str()));
+    texts.extend(spec.url.iter().map(|u| u.value.as_str()));
+    texts.extend(spec.query.iter().map(|(_, v)| v.as_str()));
+    texts.extend(spec.headers.iter().filter_map(|(_, v)| v.as_deref()));
+    texts.extend(spec.body.iter().map(String::as_str));
+    let mut templates: Vec<Template> = texts
+        .into_iter()
+        .filter_map(|t| Template::parse(t).ok())
+        .collect();
+    for json in [&spec.json, &spec.merge_patch].into_iter().flatten() {
+        templates.extend(json_templates(&json.value).unwrap_or_default());
+    }
+    templates
+        .iter()
+        .any(|t| t.exprs().any(|e| matches!(e, Expr::Call(_) | Expr::Env(_))))
 }

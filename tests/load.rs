@@ -1,0 +1,80 @@
+//! The load step: percentiles reflect a known delay; failures are counted by status.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{args, cpc, read_json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn run_case(server: &MockServer, case: &str) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    cpc(args(&[
+        "run",
+        "tests/suites/load",
+        "--target",
+        &server.uri(),
+        "--case",
+        case,
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .await;
+    let results = read_json(&out.path().join("results.json"));
+    results["cases"][0]["steps"][0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percentiles_reflect_a_known_delay() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    let step = run_case(&server, "LOAD-SLOW").await;
+    let load = &step["load"];
+    assert_eq!(load["requests"], 20);
+    assert_eq!(load["errors"], 0);
+    assert_eq!(load["outcomes"]["200"], 20);
+    let latency = &load["latency_ms"];
+    for q in ["min", "p50", "p95", "p99", "max"] {
+        let ms = latency[q].as_f64().unwrap();
+        // Every request waited the target's 200 ms; none can be faster.
+        assert!(ms >= 200.0, "{q} = {ms} ms");
+    }
+    assert!(latency["p50"].as_f64() <= latency["p99"].as_f64());
+    assert_eq!(step["outcome"], "pass", "{step}");
+    // 4 users, 20 requests of 200 ms: at most about 20 requests per second.
+    assert!(load["throughput_rps"].as_f64().unwrap() <= 20.5, "{load}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_counted_and_judged() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(5)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let step = run_case(&server, "LOAD-FLAKY").await;
+    let load = &step["load"];
+    assert_eq!(load["requests"], 20);
+    assert_eq!(load["errors"], 5);
+    assert_eq!(load["error_rate"], 0.25);
+    assert_eq!(load["outcomes"], serde_json::json!({"200": 15, "503": 5}));
+    assert_eq!(load["error_samples"][0], "GET /flaky → 503");
+    assert_eq!(step["outcome"], "fail");
+    let check = &step["checks"][0];
+    assert_eq!(check["check"], "error rate");
+    assert_eq!(check["actual"], "0.25");
+}
