@@ -7,8 +7,6 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use support::{args, cpc};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const REPORTS: [&str; 4] = [
     "report.th.html",
@@ -17,26 +15,8 @@ const REPORTS: [&str; 4] = [
     "report.en.md",
 ];
 
-async fn target(status: &str) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/thing"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"status": status, "citizen_id": "1101401234566"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/health"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    server
-}
-
 async fn run_mini(status: &str, out: &Path) {
-    let server = target(status).await;
+    let server = support::mini_target(support::thing(status)).await;
     cpc(args(&[
         "run",
         "tests/suites/mini",

@@ -13,25 +13,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const MINI: &str = "tests/suites/mini";
 
-async fn target(thing: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/thing"))
-        .respond_with(thing)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/health"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    server
-}
-
-fn ok_thing() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"status": "ok", "citizen_id": "1101401234566"}))
-}
-
 async fn run_mini(uri: &str, out: &Path, extra: &[&str]) -> std::process::Output {
     let mut list = args(&["run", MINI, "--target", uri, "--out", out.to_str().unwrap()]);
     list.extend(args(extra));
@@ -64,7 +45,7 @@ fn everything(out: &Path, console: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passing_target_passes_the_gate_with_exit_0() {
-    let server = target(ok_thing()).await;
+    let server = support::mini_target(support::thing("ok")).await;
     let out = tempfile::tempdir().unwrap();
     let output = run_mini(&server.uri(), out.path(), &[]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -89,7 +70,7 @@ async fn a_passing_target_passes_the_gate_with_exit_0() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_check_fails_the_gate_and_names_the_requirement() {
-    let server = target(
+    let server = support::mini_target(
         ResponseTemplate::new(200)
             .set_body_json(json!({"status": "down", "citizen_id": "1234545678789"})),
     )
@@ -132,7 +113,8 @@ async fn a_failed_check_fails_the_gate_and_names_the_requirement() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_target_is_an_error_within_the_timeout() {
-    let server = target(ok_thing().set_delay(Duration::from_secs(30))).await;
+    let server =
+        support::mini_target(support::thing("ok").set_delay(Duration::from_secs(30))).await;
     let out = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let output = run_mini(&server.uri(), out.path(), &["--timeout-ms", "300"]).await;
@@ -155,7 +137,8 @@ async fn a_hanging_target_is_an_error_within_the_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_is_an_error_not_a_crash() {
-    let server = target(ResponseTemplate::new(200).set_body_string("x".repeat(200_000))).await;
+    let server =
+        support::mini_target(ResponseTemplate::new(200).set_body_string("x".repeat(200_000))).await;
     let out = tempfile::tempdir().unwrap();
     let output = run_mini(&server.uri(), out.path(), &["--max-body-bytes", "1000"]).await;
     assert_eq!(output.status.code(), Some(1));
@@ -171,7 +154,9 @@ async fn an_oversized_body_is_an_error_not_a_crash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_bytes_are_recorded_as_binary_and_judged_as_not_json() {
     let garbage: Vec<u8> = (0..=255u8).rev().cycle().take(4096).collect();
-    let server = target(ResponseTemplate::new(200).set_body_raw(garbage, "application/json")).await;
+    let server =
+        support::mini_target(ResponseTemplate::new(200).set_body_raw(garbage, "application/json"))
+            .await;
     let out = tempfile::tempdir().unwrap();
     let output = run_mini(&server.uri(), out.path(), &[]).await;
     assert_eq!(output.status.code(), Some(1));
@@ -205,7 +190,7 @@ async fn an_absent_target_is_an_error_per_case() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_run_never_passes() {
-    let server = target(ok_thing()).await;
+    let server = support::mini_target(support::thing("ok")).await;
     let out = tempfile::tempdir().unwrap();
     let output = run_mini(&server.uri(), out.path(), &["--tag", "thing"]).await;
     assert_eq!(output.status.code(), Some(1));
@@ -225,7 +210,8 @@ async fn a_partial_run_never_passes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_keeps_what_finished_and_marks_the_rest_interrupted() {
-    let server = target(ok_thing().set_delay(Duration::from_secs(60))).await;
+    let server =
+        support::mini_target(support::thing("ok").set_delay(Duration::from_secs(60))).await;
     let out = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
         .args([

@@ -3,10 +3,8 @@
 
 mod support;
 
-use serde_json::json;
 use support::{args, cpc, stdout};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -18,24 +16,6 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r#"timestamp="[^"]*""#, r#"timestamp="[timestamp]""#),
         (r"< date: .*", "< date: [date]"),
     ]
-}
-
-async fn target() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/thing"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"status": "down", "citizen_id": "1101401234566"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/health"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    server
 }
 
 async fn run(server: &MockServer, extra: &[&str]) -> (String, String) {
@@ -86,7 +66,7 @@ fn sorted_case_blocks(console: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_case_in_thai() {
-    let server = target().await;
+    let server = support::mini_target(support::thing("down")).await;
     let (console, junit) = run(&server, &["--case", "MINI-001"]).await;
     insta::with_settings!({ filters => filters() }, {
         insta::assert_snapshot!("failing_console_th", console);
@@ -96,7 +76,7 @@ async fn failing_case_in_thai() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_run_in_english() {
-    let server = target().await;
+    let server = support::mini_target(support::thing("down")).await;
     let (console, junit) = run(&server, &["--lang", "en"]).await;
     insta::with_settings!({ filters => filters() }, {
         insta::assert_snapshot!("whole_console_en", sorted_case_blocks(&console));

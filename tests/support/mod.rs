@@ -41,3 +41,27 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A target for `tests/suites/mini`: `GET /thing` answers `thing`, `GET /health` 204.
+pub async fn mini_target(thing: wiremock::ResponseTemplate) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/thing"))
+        .respond_with(thing)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// `/thing` with this status word and a national ID to be masked.
+pub fn thing(status: &str) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200)
+        .set_body_json(serde_json::json!({"status": status, "citizen_id": "1101401234566"}))
+}
