@@ -4,7 +4,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use crate::check::Outcome;
-use crate::gate::{Gate, Verdict};
+use crate::gate::{Gate, RequirementResult, Verdict};
 use crate::i18n::Lang;
 use crate::results::{CaseResult, RunResults};
 use crate::suite::Level;
@@ -135,27 +135,36 @@ impl Console {
                 "The run was interrupted\n"
             });
         }
-        let failed: Vec<&str> = gate
-            .requirements
-            .iter()
-            .filter(|r| r.level == Level::Must && r.result.is_failure())
-            .map(|r| r.id.as_str())
-            .collect();
+        let ids = |level: Level, keep: fn(RequirementResult) -> bool| -> String {
+            let matching = gate
+                .requirements
+                .iter()
+                .filter(|r| r.level == level && keep(r.result));
+            matching
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let lines = [
             (
-                failed.join(", "),
+                ids(Level::Must, RequirementResult::is_failure),
                 "ข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน",
                 "Must requirements failed",
             ),
             (
-                gate.untested.join(", "),
-                "ยังไม่ได้ทดสอบ (ระดับ \"ต้อง\" นับเป็นไม่ผ่าน)",
-                "Not tested (counts as not passed for must)",
+                ids(Level::Must, RequirementResult::is_untested),
+                "ข้อกำหนดระดับ \"ต้อง\" ที่ยังไม่ได้ทดสอบ (นับเป็นไม่ผ่าน)",
+                "Must requirements not tested (count as not passed)",
             ),
             (
-                gate.observations.join(", "),
+                ids(Level::Should, RequirementResult::is_failure),
                 "ข้อสังเกต (ข้อกำหนดระดับ \"ควร\" ที่ไม่ผ่าน)",
                 "Observations (should requirements failed)",
+            ),
+            (
+                ids(Level::Should, RequirementResult::is_untested),
+                "ข้อกำหนดระดับ \"ควร\" ที่ยังไม่ได้ทดสอบ",
+                "Should requirements not tested",
             ),
         ];
         for (list, th_label, en_label) in lines {
