@@ -66,6 +66,10 @@ fn start_mock(extra: &[&str]) -> Mock {
     Mock { child, url, banner }
 }
 
+async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn token(client: &reqwest::Client, portal: &str) -> String {
     let answer: Value = client
         .get(format!(
@@ -122,14 +126,7 @@ async fn serves_tokens_checks_them_and_journals_every_call() {
     assert_eq!(callback(Some("not-issued")).await.unwrap().status(), 401);
     assert_eq!(callback(None).await.unwrap().status(), 401);
 
-    let journal: Value = client
-        .get(format!("{}/__admin/requests", mock.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let journal: Value = get_json(&client, &format!("{}/__admin/requests", mock.url)).await;
     let requests = journal["requests"].as_array().unwrap();
     assert_eq!(requests.len(), 5);
     // WireMock's order: the newest first.
@@ -149,14 +146,7 @@ async fn serves_tokens_checks_them_and_journals_every_call() {
         "status-callback-unauthorized"
     );
 
-    let mappings: Value = client
-        .get(format!("{}/__admin/mappings", mock.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mappings: Value = get_json(&client, &format!("{}/__admin/mappings", mock.url)).await;
     assert_eq!(mappings["meta"]["total"], 4);
     let cleared = client
         .delete(format!("{}/__admin/requests", mock.url))
@@ -164,14 +154,7 @@ async fn serves_tokens_checks_them_and_journals_every_call() {
         .await
         .unwrap();
     assert_eq!(cleared.status(), 200);
-    let journal: Value = client
-        .get(format!("{}/__admin/requests", mock.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let journal: Value = get_json(&client, &format!("{}/__admin/requests", mock.url)).await;
     assert_eq!(journal["requests"], serde_json::json!([]));
 }
 

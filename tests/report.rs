@@ -79,13 +79,7 @@ async fn pinned_run(status: &str) -> tempfile::TempDir {
         serde_json::to_string_pretty(&results).unwrap(),
     )
     .unwrap();
-    let output = cpc(args(&[
-        "report",
-        out.path().to_str().unwrap(),
-        "--lang",
-        "en",
-    ]))
-    .await;
+    let output = rerender(out.path()).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -93,6 +87,11 @@ async fn pinned_run(status: &str) -> tempfile::TempDir {
         support::stderr(&output)
     );
     out
+}
+
+/// `cpc report DIR --lang en`.
+async fn rerender(dir: &Path) -> std::process::Output {
+    cpc(args(&["report", dir.to_str().unwrap(), "--lang", "en"])).await
 }
 
 fn read(dir: &Path, name: &str) -> String {
@@ -132,13 +131,7 @@ async fn cpc_report_reproduces_a_run_byte_for_byte() {
         .clone()
         .map(|n| std::fs::read(out.path().join(n)).unwrap())
         .collect();
-    let output = cpc(args(&[
-        "report",
-        out.path().to_str().unwrap(),
-        "--lang",
-        "en",
-    ]))
-    .await;
+    let output = rerender(out.path()).await;
     assert_eq!(output.status.code(), Some(0));
     for (name, old) in names.zip(before) {
         assert_eq!(
