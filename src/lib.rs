@@ -17,6 +17,7 @@ pub mod reference;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod serve;
 pub mod suite;
 pub mod template;
 pub mod vars;

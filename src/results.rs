@@ -119,11 +119,14 @@ pub struct StepResult {
 }
 
 /// A load step's measurements: counts, throughput and latency percentiles (from an HDR
-/// histogram of every request, in ms with microsecond precision).
+/// histogram of every successful answer, in ms with microsecond precision).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LoadSummary {
     pub users: usize,
     pub requests: u64,
+    /// Answered with an accepted status; the latencies are theirs.
+    #[serde(default)]
+    pub successes: u64,
     pub errors: u64,
     pub error_rate: f64,
     pub duration_ms: u64,

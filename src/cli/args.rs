@@ -88,7 +88,18 @@ pub struct RunArgs {
     /// Add to or override the bundled portal stubs with a WireMock root (mappings/, __files/).
     #[arg(long, value_name = "DIR")]
     pub mappings: Option<PathBuf>,
-    /// Accept invalid TLS certificates (self-signed test servers only).
+    /// Trust this CA certificate (PEM) besides the platform's: the agency's test CA
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
+    /// Present this certificate (PEM) for mutual TLS; with --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Accept any TLS certificate: the last resort for a self-signed test server (prefer
+    /// --ca-cert).
     #[arg(long)]
     pub insecure: bool,
 }
@@ -113,8 +124,20 @@ pub struct MockArgs {
     #[arg(long)]
     pub admin_token: Option<String>,
     /// How many requests the journal keeps (the oldest are dropped, and counted).
-    #[arg(long, default_value_t = crate::portal::journal::DEFAULT_CAP)]
-    pub journal_cap: usize,
+    #[arg(long, default_value_t = crate::portal::journal::DEFAULT_CAP as u64,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub journal_cap: u64,
+    /// How many bytes the journal keeps, at most (the oldest requests are dropped past it).
+    #[arg(long, default_value_t = crate::portal::journal::DEFAULT_MAX_BYTES as u64,
+          value_parser = clap::value_parser!(u64).range(1024..=16 * 1024 * 1024 * 1024))]
+    pub journal_bytes: u64,
+    /// Largest request body accepted; a larger one is answered 413.
+    #[arg(long, default_value_t = crate::serve::Limits::default().max_body_bytes as u64,
+          value_parser = clap::value_parser!(u64).range(0..=1024 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+    /// Do not log each request (the journal still keeps them).
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// What the Thai test report says about who tested, and how it writes numbers.

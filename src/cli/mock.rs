@@ -7,8 +7,9 @@ use std::net::TcpListener;
 use super::args::MockArgs;
 use super::{EXIT_INVALID, EXIT_PASS};
 use crate::portal::journal::Entry;
-use crate::portal::{MappingSet, MockPortal};
+use crate::portal::{MappingSet, MockPortal, PortalLimits};
 use crate::redact::Redactor;
+use crate::serve::{Limits, Log};
 
 /// The bundled stubs, plus `--mappings`; problems are printed and give exit code 2.
 pub fn mapping_set(extra: Option<&std::path::Path>) -> Result<MappingSet, u8> {
@@ -62,19 +63,36 @@ pub fn mock(args: MockArgs) -> u8 {
             return EXIT_INVALID;
         }
     };
+    let limits = PortalLimits {
+        journal_entries: usize::try_from(args.journal_cap).unwrap_or(usize::MAX),
+        journal_bytes: usize::try_from(args.journal_bytes).unwrap_or(usize::MAX),
+        server: Limits {
+            max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
+            ..Limits::default()
+        },
+    };
     runtime.block_on(async {
-        let log = Box::new(|entry: &Entry| {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", log_line(entry));
+        let mut stop = match super::stop::Stop::listen() {
+            Ok(stop) => stop,
+            Err(e) => {
+                eprintln!("error: cannot handle signals: {e}");
+                return EXIT_INVALID;
+            }
+        };
+        let log = (!args.quiet).then(|| -> crate::portal::server::RequestLog {
+            Box::new(|entry: &Entry| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", log_line(entry));
+            })
         });
-        let portal = MockPortal::start(
-            listener,
-            set,
-            admin_token.clone(),
-            args.journal_cap,
-            Some(log),
-        )
-        .await;
+        let portal = match MockPortal::start(listener, set, admin_token.clone(), limits, log, stderr_log())
+        {
+            Ok(portal) => portal,
+            Err(e) => {
+                eprintln!("error: cannot serve on {}: {e}", args.addr);
+                return EXIT_INVALID;
+            }
+        };
         super::say(format_args!(
             "Portal จำลอง (mock portal) → {}",
             portal.uri()
@@ -87,11 +105,19 @@ pub fn mock(args: MockArgs) -> u8 {
             ));
         }
         super::say(format_args!(
-            "  {} stub(s); journal /__admin/requests; Ctrl-C stops",
+            "  {} stub(s); journal /__admin/requests; Ctrl-C or SIGTERM stops",
             portal.state.set.mappings.len()
         ));
-        let _ = tokio::signal::ctrl_c().await;
-        super::say(format_args!("stopped"));
-    });
-    EXIT_PASS
+        let signal = stop.signalled().await;
+        super::say(format_args!("stopped ({})", signal.name()));
+        EXIT_PASS
+    })
+}
+
+/// Where the servers say what goes wrong outside any request (accept errors): stderr.
+pub fn stderr_log() -> Log {
+    std::sync::Arc::new(|line: &str| {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "cpc: {line}");
+    })
 }

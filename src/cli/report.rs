@@ -45,8 +45,9 @@ pub fn report(args: ReportArgs) -> u8 {
         }
     };
     apply(&args.report, args.lang, &mut results);
-    let written = OutDir::create(&args.run_dir, Redactor::default())
-        .and_then(|out| out.all(&results, args.lang));
+    let gate = crate::gate::decide(&results);
+    let written = OutDir::open(&args.run_dir, Redactor::default())
+        .and_then(|out| out.all(&results, &gate, args.lang));
     match written {
         Ok(_) => {
             super::say(format_args!("→ {}", args.run_dir.display()));
@@ -54,7 +55,7 @@ pub fn report(args: ReportArgs) -> u8 {
         }
         Err(e) => {
             eprintln!("error: cannot write to `{}`: {e}", args.run_dir.display());
-            EXIT_INVALID
+            super::EXIT_OUTPUT
         }
     }
 }

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use super::args::RunArgs;
 use super::validate::load_checked;
-use super::{EXIT_FAIL, EXIT_INVALID, EXIT_PASS};
+use super::stop::Stop;
+use super::{EXIT_FAIL, EXIT_INVALID, EXIT_OUTPUT, EXIT_PASS};
 use crate::check::Outcome;
-use crate::gate::Verdict;
-use crate::http::Transport;
-use crate::portal::journal::DEFAULT_CAP;
-use crate::portal::{MockPortal, PortalLink};
+use crate::gate::{self, Verdict};
+use crate::i18n::Lang;
+use crate::http::{TlsOptions, Transport};
+use crate::portal::{MockPortal, PortalLimits, PortalLink};
 use crate::redact::Redactor;
 use crate::reference::{Fault, Reference};
 use crate::report::console::Console;
@@ -58,13 +59,26 @@ fn resolve_vars(suite: &Suite, args: &RunArgs) -> Result<Vars, String> {
 }
 
 pub fn run(args: RunArgs) -> u8 {
-    let (suite, schemas) = match load_checked(&args.suite) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
     let fail = |message: String| {
         eprintln!("error: {message}");
         EXIT_INVALID
+    };
+    // The runtime and the signal handlers come first: from here on, any signal ends the run
+    // with a verdict and every file written.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    let mut stop = match runtime.block_on(async { Stop::listen() }) {
+        Ok(stop) => stop,
+        Err(e) => return fail(format!("cannot handle signals: {e}")),
+    };
+    let (suite, schemas) = match load_checked(&args.suite) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let mut vars = match resolve_vars(&suite, &args) {
         Ok(vars) => vars,
@@ -74,21 +88,25 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(plan) => plan,
         Err(e) => return fail(e),
     };
-    let transport = match Transport::new(args.insecure, args.max_body_bytes) {
+    let tls = TlsOptions {
+        ca_certs: args.ca_cert.clone(),
+        client_cert: args.client_cert.clone().zip(args.client_key.clone()),
+        insecure: args.insecure,
+    };
+    let transport = match Transport::new(&tls, args.max_body_bytes) {
         Ok(t) => t,
-        Err(e) => return fail(format!("cannot set up HTTP: {e}")),
+        Err(e) => return fail(e),
     };
     let redactor = Redactor::new(vars.secret_values());
-    let out = match OutDir::create(&args.out, redactor.clone()) {
+    let out = match OutDir::prepare(&args.out, redactor.clone()) {
         Ok(out) => out,
-        Err(e) => return fail(format!("cannot create `{}`: {e}", args.out.display())),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+        Err(e) => {
+            eprintln!(
+                "error: cannot write to `{}`: {e} (--out must be a directory cpc can write)",
+                args.out.display()
+            );
+            return EXIT_OUTPUT;
+        }
     };
     let (portal, admin_token) = match start_portal(&args, &runtime) {
         Ok(started) => started,
@@ -169,43 +187,76 @@ pub fn run(args: RunArgs) -> u8 {
     }
 
     let suite = Arc::new(suite);
-    let interrupted = runtime.block_on(async {
-        let (handle, mut finished) = runner::start(suite.clone(), ctx, plan.clone(), args.jobs);
-        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-        loop {
-            tokio::select! {
-                case = finished.recv() => match case {
-                    Some(case) => {
-                        say(&console.case(&case));
-                        results.cases.push(case);
-                        if let Err(e) = out.results(&results) {
-                            eprintln!("error: cannot write results: {e}");
+    let mut write_failed = false;
+    // A signal during start-up means no case runs: every one is interrupted.
+    let signal = match stop.received() {
+        Some(signal) => Some(signal),
+        None => runtime.block_on(async {
+            let (handle, mut finished) =
+                runner::start(suite.clone(), ctx, plan.clone(), args.jobs);
+            loop {
+                tokio::select! {
+                    case = finished.recv() => match case {
+                        Some(case) => {
+                            say(&console.case(&case));
+                            results.cases.push(case);
+                            if let Err(e) = out.results(&results) {
+                                if !write_failed {
+                                    eprintln!("error: cannot write to `{}`: {e}", out.path().display());
+                                }
+                                write_failed = true;
+                            }
                         }
+                        None => break None,
+                    },
+                    signal = stop.signalled() => {
+                        handle.abort();
+                        break Some(signal);
                     }
-                    None => break false,
-                },
-                _ = &mut ctrl_c => {
-                    handle.abort();
-                    break true;
                 }
             }
-        }
-    });
+        }),
+    };
     // Shut down now: the cases still running were aborted with the runner.
     runtime.shutdown_background();
 
-    close(&mut results, &suite, &plan, interrupted);
-
-    match out.all(&results, args.lang) {
-        Ok(gate) => {
-            say(&console.summary(&results, &gate));
+    if let Some(signal) = signal {
+        say(&format!(
+            "\n{} — {}\n",
+            signal.name(),
+            match args.lang {
+                Lang::Th => "หยุดการทดสอบ กรณีที่ยังไม่เสร็จถือว่าถูกขัดจังหวะ",
+                Lang::En => "stopping: unfinished cases count as interrupted",
+            }
+        ));
+    }
+    close(&mut results, &suite, &plan, signal.is_some());
+    let gate = gate::decide(&results);
+    let written = out.all(&results, &gate, args.lang);
+    say(&console.summary(&results, &gate));
+    match written {
+        Ok(()) if !write_failed => {
             say(&format!("→ {}\n", out.path().display()));
-            match gate.verdict {
-                Verdict::Pass => EXIT_PASS,
-                Verdict::Fail => EXIT_FAIL,
+            match (signal, gate.verdict) {
+                (Some(signal), _) => signal.exit_code(),
+                (None, Verdict::Pass) => EXIT_PASS,
+                (None, Verdict::Fail) => EXIT_FAIL,
             }
         }
-        Err(e) => fail(format!("cannot write to `{}`: {e}", out.path().display())),
+        Ok(()) => {
+            eprintln!(
+                "error: some of the run's files could not be written during the run; those in `{}` are from its end",
+                out.path().display()
+            );
+            EXIT_OUTPUT
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the run's files to `{}`: {e}; the verdict above is not on disk",
+                out.path().display()
+            );
+            EXIT_OUTPUT
+        }
     }
 }
 
@@ -257,13 +308,18 @@ fn start_portal(
     // Off loopback the journal (tokens, personal data) is guarded, as with `cpc mock`.
     let admin_token =
         (!args.portal_addr.ip().is_loopback()).then(|| uuid::Uuid::new_v4().simple().to_string());
-    let portal = runtime.block_on(MockPortal::start(
-        listener,
-        set,
-        admin_token.clone(),
-        DEFAULT_CAP,
-        None,
-    ));
+    let portal = runtime
+        .block_on(async {
+            MockPortal::start(
+                listener,
+                set,
+                admin_token.clone(),
+                PortalLimits::default(),
+                None,
+                super::mock::stderr_log(),
+            )
+        })
+        .map_err(|e| fail(format!("cannot start the mock portal: {e}")))?;
     Ok((PortalLink::Local(Arc::new(portal)), admin_token))
 }
 
@@ -275,7 +331,7 @@ fn start_target(
 ) -> Result<Option<Reference>, String> {
     match (args.target.as_str(), args.fault) {
         ("reference", fault) => runtime
-            .block_on(Reference::start(fault, portal_uri))
+            .block_on(async { Reference::start(fault, portal_uri, super::mock::stderr_log()) })
             .map(Some)
             .map_err(|e| format!("cannot start the reference e-service: {e}")),
         (_, Some(_)) => Err("--fault works with --target reference only".into()),

@@ -1,5 +1,7 @@
-//! The journal: every inbound request, bounded (oldest dropped past the cap, and counted).
-//! Waiters are woken when it grows, so an `await` step finishes as soon as the call arrives.
+//! The journal: every inbound request, bounded by count and by bytes (the oldest are dropped
+//! past either cap, and counted), each body kept up to a limit. A portal that runs for days
+//! holds at most this much, whatever the traffic. Waiters are woken when it grows, so an
+//! `await` step finishes as soon as the call arrives.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -10,6 +12,9 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 pub const DEFAULT_CAP: usize = 10_000;
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// A body is kept up to this many bytes (its size is always kept).
+pub const ENTRY_BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Entry {
@@ -20,7 +25,14 @@ pub struct Entry {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
+    /// Up to `ENTRY_BODY_LIMIT` bytes of it (lossy UTF-8).
     pub body: String,
+    /// The body's size as received.
+    #[serde(default)]
+    pub body_bytes: usize,
+    /// The body was longer than what is kept.
+    #[serde(default)]
+    pub body_truncated: bool,
     /// The stub that answered; `None` when none matched.
     pub stub: Option<String>,
     pub status: u16,
@@ -29,6 +41,26 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Keeps at most `ENTRY_BODY_LIMIT` bytes of a body (cut at a character boundary).
+    pub fn keep_body(&mut self, body: &[u8]) {
+        self.body_bytes = body.len();
+        let kept = &body[..body.len().min(ENTRY_BODY_LIMIT)];
+        self.body_truncated = kept.len() < body.len();
+        self.body = String::from_utf8_lossy(kept).into_owned();
+    }
+
+    /// Roughly what the entry holds in memory, for the journal's byte cap.
+    pub fn size(&self) -> usize {
+        const FIXED: usize = 256;
+        FIXED
+            + self.path.len()
+            + self.body.len()
+            + self.at.len()
+            + self.query.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+            + self.headers.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+            + self.stub.as_ref().map_or(0, String::len)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -62,18 +94,26 @@ impl Entry {
 }
 
 pub struct Journal {
-    entries: Mutex<VecDeque<Entry>>,
+    entries: Mutex<Kept>,
     cap: usize,
+    max_bytes: usize,
     next: AtomicU64,
     dropped: AtomicU64,
     grew: Notify,
 }
 
+#[derive(Default)]
+struct Kept {
+    entries: VecDeque<Entry>,
+    bytes: usize,
+}
+
 impl Journal {
-    pub fn new(cap: usize) -> Self {
+    pub fn new(cap: usize, max_bytes: usize) -> Self {
         Self {
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Kept::default()),
             cap: cap.max(1),
+            max_bytes,
             next: AtomicU64::new(1),
             dropped: AtomicU64::new(0),
             grew: Notify::new(),
@@ -84,10 +124,16 @@ impl Journal {
     pub fn record(&self, mut entry: Entry) -> u64 {
         let seq = self.next.fetch_add(1, Ordering::SeqCst);
         entry.seq = seq;
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.push_back(entry);
-            while entries.len() > self.cap {
-                entries.pop_front();
+        if let Ok(mut kept) = self.entries.lock() {
+            kept.bytes += entry.size();
+            kept.entries.push_back(entry);
+            // The newest entry stays even alone over the byte cap: its body is bounded.
+            while kept.entries.len() > self.cap
+                || (kept.bytes > self.max_bytes && kept.entries.len() > 1)
+            {
+                if let Some(old) = kept.entries.pop_front() {
+                    kept.bytes -= old.size();
+                }
                 self.dropped.fetch_add(1, Ordering::SeqCst);
             }
         }
@@ -100,11 +146,21 @@ impl Journal {
         self.next.load(Ordering::SeqCst)
     }
 
+    /// The entries from `seq` on, oldest first.
     pub fn since(&self, seq: u64) -> Vec<Entry> {
         self.entries
             .lock()
-            .map(|e| e.iter().filter(|x| x.seq >= seq).cloned().collect())
+            .map(|kept| {
+                // Entries are in seq order: skip the older ones without looking at each.
+                let start = kept.entries.partition_point(|x| x.seq < seq);
+                kept.entries.range(start..).cloned().collect()
+            })
             .unwrap_or_default()
+    }
+
+    /// What the kept entries hold, roughly, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().map_or(0, |kept| kept.bytes)
     }
 
     pub fn dropped(&self) -> u64 {
@@ -112,8 +168,8 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+        if let Ok(mut kept) = self.entries.lock() {
+            *kept = Kept::default();
         }
     }
 
@@ -137,6 +193,8 @@ mod tests {
             query: vec![],
             headers: vec![],
             body: String::new(),
+            body_bytes: 0,
+            body_truncated: false,
             stub: None,
             status: 404,
             token_issued: false,
@@ -145,7 +203,7 @@ mod tests {
 
     #[test]
     fn drops_the_oldest_past_the_cap_and_counts_them() {
-        let j = Journal::new(2);
+        let j = Journal::new(2, DEFAULT_MAX_BYTES);
         for p in ["/a", "/b", "/c"] {
             j.record(entry(p));
         }
@@ -156,9 +214,24 @@ mod tests {
         assert_eq!(j.since(3).len(), 1);
     }
 
+    #[test]
+    fn bytes_are_capped_and_big_bodies_cut() {
+        let j = Journal::new(1000, 3 * ENTRY_BODY_LIMIT);
+        for _ in 0..10 {
+            let mut e = entry("/big");
+            e.keep_body(&vec![b'x'; 10 * ENTRY_BODY_LIMIT]);
+            assert!(e.body_truncated && e.body.len() == ENTRY_BODY_LIMIT);
+            assert_eq!(e.body_bytes, 10 * ENTRY_BODY_LIMIT);
+            j.record(e);
+        }
+        assert!(j.bytes() <= 3 * ENTRY_BODY_LIMIT, "{}", j.bytes());
+        assert_eq!(j.since(0).len() as u64 + j.dropped(), 10);
+        assert_eq!(j.since(0).last().map(|e| e.seq), Some(10));
+    }
+
     #[tokio::test]
     async fn wakes_waiters_when_it_grows() {
-        let j = std::sync::Arc::new(Journal::new(10));
+        let j = std::sync::Arc::new(Journal::new(10, DEFAULT_MAX_BYTES));
         let waiter = {
             let j = j.clone();
             tokio::spawn(async move {

@@ -11,4 +11,4 @@ pub mod tokens;
 
 pub use link::PortalLink;
 pub use load::MappingSet;
-pub use server::{MockPortal, Override};
+pub use server::{MockPortal, Override, PortalLimits};

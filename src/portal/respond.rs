@@ -1,22 +1,20 @@
-//! Turning a response definition into wiremock's `ResponseTemplate`, safely: bad header names
-//! or values are skipped, never panicked on (they are rejected when mappings load).
+//! Turning a response definition into a `Reply`, safely: bad header names or values are
+//! skipped, never panicked on (they are rejected when mappings load).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use wiremock::ResponseTemplate;
-use wiremock::http::{HeaderName, HeaderValue};
-
 use super::mapping::ResponseDefinition;
 use super::template;
+use crate::serve::Reply;
 
-/// The response and its body as JSON (when it is JSON), for token issuing.
+/// The reply and its body as JSON (when it is JSON), for token issuing.
 pub fn build(
     def: &ResponseDefinition,
     templated: bool,
     path: &str,
     files: &BTreeMap<String, Vec<u8>>,
-) -> (ResponseTemplate, Option<serde_json::Value>) {
+) -> (Reply, Option<serde_json::Value>) {
     let render = |s: &str| {
         if templated {
             template::render(s, path)
@@ -24,24 +22,14 @@ pub fn build(
             s.to_string()
         }
     };
-    let status = if (100..=599).contains(&def.status) {
-        def.status
-    } else {
-        500
-    };
-    let mut response = ResponseTemplate::new(status);
+    let mut reply = Reply::new(def.status);
     let mut content_type = None;
     for (name, value) in &def.headers {
         let value = render(value);
         if name.eq_ignore_ascii_case("content-type") {
             content_type = Some(value);
-            continue;
-        }
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::try_from(value.as_str()),
-        ) {
-            response = response.insert_header(n, v);
+        } else {
+            reply = reply.insert_header(name, &value);
         }
     }
     let mut json = None;
@@ -66,16 +54,13 @@ pub fn build(
         if json.is_none() {
             json = serde_json::from_slice(&bytes).ok();
         }
-        let mime = content_type.as_deref().unwrap_or(default_type);
-        let mime = if HeaderValue::try_from(mime).is_ok() {
-            mime
-        } else {
-            default_type
-        };
-        response = response.set_body_raw(bytes, mime);
+        reply = reply.set_body_raw(bytes, default_type);
+    }
+    if let Some(mime) = content_type {
+        reply = reply.insert_header("Content-Type", &mime);
     }
     if let Some(ms) = def.fixed_delay_milliseconds {
-        response = response.set_delay(Duration::from_millis(ms));
+        reply = reply.set_delay(Duration::from_millis(ms));
     }
-    (response, json)
+    (reply, json)
 }

@@ -1,5 +1,6 @@
-//! The mock portal: WireMock-format stubs served by wiremock-rs, a bounded journal of every
-//! inbound request, token issuing and checking, per-case behaviour overrides and the admin API.
+//! The mock portal: WireMock-format stubs matched with wiremock's `Match` model and served by
+//! cpc's own server (`serve`), a bounded journal of every inbound request, token issuing and
+//! checking, per-case behaviour overrides and the admin API.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
@@ -7,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json_path::JsonPath;
-use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Match, Request};
 
 use super::journal::{Entry, Journal};
 use super::load::{MappingSet, anchored};
@@ -15,19 +16,37 @@ use super::mapping::{BodyPattern, Mapping, ResponseDefinition, TokenState, Value
 use super::respond;
 use super::tokens::Tokens;
 use crate::clock;
+use crate::serve::{Answer, Limits, Log, Reply, Server};
 
 /// Called with each journal entry as it is recorded (the `cpc mock` log).
 pub type RequestLog = Box<dyn Fn(&Entry) + Send + Sync>;
+
+/// How much the portal keeps and accepts: it runs for days.
+#[derive(Clone, Copy, Debug)]
+pub struct PortalLimits {
+    pub journal_entries: usize,
+    pub journal_bytes: usize,
+    pub server: Limits,
+}
+
+impl Default for PortalLimits {
+    fn default() -> Self {
+        Self {
+            journal_entries: super::journal::DEFAULT_CAP,
+            journal_bytes: super::journal::DEFAULT_MAX_BYTES,
+            server: Limits::default(),
+        }
+    }
+}
 
 /// Everything the stubs share.
 pub struct PortalState {
     pub journal: Journal,
     pub tokens: Tokens,
     pub set: MappingSet,
+    /// The mappings as matchers, highest priority first.
+    stubs: Vec<Stub>,
     overrides: Mutex<Vec<Override>>,
-    /// The override the matcher chose for the request being answered (matching and answering
-    /// of one request happen back to back under wiremock's lock).
-    chosen: Mutex<Option<ResponseDefinition>>,
     admin_token: Option<String>,
     /// Called with each journal entry as it is recorded (the `cpc mock` log).
     on_request: Option<RequestLog>,
@@ -47,72 +66,34 @@ pub struct Override {
 }
 
 pub struct MockPortal {
-    server: MockServer,
+    server: Server,
     pub state: Arc<PortalState>,
 }
 
 impl MockPortal {
-    pub async fn start(
+    /// Serves the mappings on the listener. Must be called within a tokio runtime.
+    pub fn start(
         listener: TcpListener,
         set: MappingSet,
         admin_token: Option<String>,
-        journal_cap: usize,
+        limits: PortalLimits,
         on_request: Option<RequestLog>,
-    ) -> Self {
+        log: Log,
+    ) -> std::io::Result<Self> {
+        let mut stubs: Vec<Stub> = set.mappings.iter().map(|(_, m)| Stub::new(m)).collect();
+        // WireMock: 1 is the highest priority, 5 the default; ties keep file order.
+        stubs.sort_by_key(|s| s.mapping.priority.unwrap_or(5));
         let state = Arc::new(PortalState {
-            journal: Journal::new(journal_cap),
+            journal: Journal::new(limits.journal_entries, limits.journal_bytes),
             tokens: Tokens::default(),
             set,
+            stubs,
             overrides: Mutex::new(Vec::new()),
-            chosen: Mutex::new(None),
             admin_token,
             on_request,
         });
-        // The journal is ours and bounded; wiremock's own recording would grow without end.
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        let admin = Admin {
-            state: state.clone(),
-        };
-        server
-            .register(Mock::given(AdminPath).respond_with(admin).with_priority(1))
-            .await;
-        let overrides = OverrideStub {
-            state: state.clone(),
-        };
-        server
-            .register(
-                Mock::given(overrides.clone())
-                    .respond_with(overrides)
-                    .with_priority(1),
-            )
-            .await;
-        for (_, mapping) in &state.set.mappings {
-            let stub = Stub::new(mapping.clone(), state.clone());
-            // Data priorities shift by one: 1 is kept for the admin API and overrides.
-            let priority = mapping.priority.unwrap_or(5).saturating_add(1).min(254);
-            server
-                .register(
-                    Mock::given(stub.clone())
-                        .respond_with(stub)
-                        .with_priority(priority),
-                )
-                .await;
-        }
-        let unmatched = Unmatched {
-            state: state.clone(),
-        };
-        server
-            .register(
-                Mock::given(wiremock::matchers::any())
-                    .respond_with(unmatched)
-                    .with_priority(255),
-            )
-            .await;
-        Self { server, state }
+        let server = Server::start(listener, state.clone(), limits.server, log)?;
+        Ok(Self { server, state })
     }
 
     pub fn uri(&self) -> String {
@@ -120,7 +101,26 @@ impl MockPortal {
     }
 
     pub fn address(&self) -> SocketAddr {
-        *self.server.address()
+        self.server.address()
+    }
+}
+
+impl Answer for PortalState {
+    fn answer(&self, req: &Request) -> Reply {
+        if req.url.path().starts_with("/__admin") {
+            return self.admin(req);
+        }
+        if let Some(response) = self.take_override(req) {
+            let (reply, _) = respond::build(&response, false, req.url.path(), &self.set.files);
+            self.record(req, Some("cpc portal step".into()), response.status);
+            return reply;
+        }
+        if let Some(stub) = self.stubs.iter().find(|s| s.matches_with(req, &self.tokens)) {
+            return self.answer_with(stub, req);
+        }
+        // As WireMock: a request no stub matched is recorded and answered 404.
+        self.record(req, None, 404);
+        Reply::new(404)
     }
 }
 
@@ -142,13 +142,48 @@ impl PortalState {
         }
     }
 
+    /// The answer of the first override that matches, counting it down.
+    fn take_override(&self, req: &Request) -> Option<ResponseDefinition> {
+        let mut all = self.overrides.lock().ok()?;
+        let rule = all.iter_mut().find(|o| {
+            o.method.eq_ignore_ascii_case(req.method.as_str())
+                && o.path == req.url.path()
+                && o.times != Some(0)
+        })?;
+        if let Some(n) = rule.times.as_mut() {
+            *n -= 1;
+        }
+        Some(rule.response.clone())
+    }
+
+    fn answer_with(&self, stub: &Stub, req: &Request) -> Reply {
+        let m = &stub.mapping;
+        let (reply, json) = respond::build(
+            &m.response,
+            m.templated(),
+            req.url.path(),
+            &self.set.files,
+        );
+        if let (Some(path), Some(json)) = (m.cpc().and_then(|c| c.issues_token.as_ref()), &json)
+            && let Ok(p) = JsonPath::parse(path)
+            && let Ok(Some(token)) = p
+                .query(json)
+                .at_most_one()
+                .map(|v| v.and_then(|v| v.as_str()))
+        {
+            self.tokens.issue(token);
+        }
+        self.record(req, Some(m.label()), m.response.status);
+        reply
+    }
+
     fn record(&self, req: &Request, stub: Option<String>, status: u16) {
         let token_issued = req
             .headers
             .get("token")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| self.tokens.is_issued(t));
-        let entry = Entry {
+        let mut entry = Entry {
             seq: 0,
             at: clock::rfc3339(clock::now()),
             method: req.method.as_str().to_string(),
@@ -168,11 +203,14 @@ impl PortalState {
                     )
                 })
                 .collect(),
-            body: String::from_utf8_lossy(&req.body).into_owned(),
+            body: String::new(),
+            body_bytes: 0,
+            body_truncated: false,
             stub,
             status,
             token_issued,
         };
+        entry.keep_body(&req.body);
         if let Some(log) = &self.on_request {
             log(&entry);
         }
@@ -180,24 +218,66 @@ impl PortalState {
     }
 }
 
-/// A mapping as a wiremock matcher and responder.
-#[derive(Clone)]
+/// A mapping as a wiremock matcher.
 struct Stub {
     mapping: Arc<Mapping>,
     path_pattern: Option<Regex>,
     url_pattern: Option<Regex>,
-    state: Arc<PortalState>,
+    /// Compiled `matches` patterns of headers and query parameters, by the pattern text.
+    patterns: Vec<(String, Regex)>,
 }
 
 impl Stub {
-    fn new(mapping: Mapping, state: Arc<PortalState>) -> Self {
+    fn new(mapping: &Mapping) -> Self {
         let compile = |p: &Option<String>| p.as_ref().and_then(|p| Regex::new(&anchored(p)).ok());
+        let r = &mapping.request;
+        let patterns = r
+            .headers
+            .values()
+            .chain(r.query_parameters.values())
+            .filter_map(|p| match p {
+                ValuePattern::Matches(re) => {
+                    Regex::new(&anchored(re)).ok().map(|c| (re.clone(), c))
+                }
+                _ => None,
+            })
+            .collect();
         Self {
-            path_pattern: compile(&mapping.request.url_path_pattern),
-            url_pattern: compile(&mapping.request.url_pattern),
-            mapping: Arc::new(mapping),
-            state,
+            path_pattern: compile(&r.url_path_pattern),
+            url_pattern: compile(&r.url_pattern),
+            patterns,
+            mapping: Arc::new(mapping.clone()),
         }
+    }
+
+    fn value_matches(&self, pattern: &ValuePattern, value: Option<&str>) -> bool {
+        match (pattern, value) {
+            (ValuePattern::Absent(absent), v) => *absent == v.is_none(),
+            (_, None) => false,
+            (ValuePattern::EqualTo(want), Some(v)) => v == want,
+            (ValuePattern::Contains(part), Some(v)) => v.contains(part.as_str()),
+            (ValuePattern::Matches(re), Some(v)) => self
+                .patterns
+                .iter()
+                .find(|(text, _)| text == re)
+                .is_some_and(|(_, re)| re.is_match(v)),
+        }
+    }
+
+    /// The request part of the mapping, then cpc's token rule.
+    fn matches_with(&self, req: &Request, tokens: &Tokens) -> bool {
+        self.matches(req)
+            && self
+                .mapping
+                .cpc()
+                .and_then(|c| c.token.as_ref())
+                .is_none_or(|rule| {
+                    let token = req.headers.get(rule.header.as_str());
+                    let issued = token
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|t| tokens.is_issued(t));
+                    issued == (rule.is == TokenState::Issued)
+                })
     }
 }
 
@@ -205,18 +285,6 @@ fn path_and_query(req: &Request) -> String {
     match req.url.query() {
         Some(q) => format!("{}?{q}", req.url.path()),
         None => req.url.path().to_string(),
-    }
-}
-
-fn value_matches(pattern: &ValuePattern, value: Option<&str>) -> bool {
-    match (pattern, value) {
-        (ValuePattern::Absent(absent), v) => *absent == v.is_none(),
-        (_, None) => false,
-        (ValuePattern::EqualTo(want), Some(v)) => v == want,
-        (ValuePattern::Contains(part), Some(v)) => v.contains(part.as_str()),
-        (ValuePattern::Matches(re), Some(v)) => {
-            Regex::new(&anchored(re)).is_ok_and(|re| re.is_match(v))
-        }
     }
 }
 
@@ -241,35 +309,20 @@ impl Match for Stub {
         if !(method_ok && url_ok) {
             return false;
         }
-        let query: Vec<(String, String)> = req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
         let query_ok = r.query_parameters.iter().all(|(name, pattern)| {
-            value_matches(
-                pattern,
-                query
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.as_str()),
-            )
+            let value = req
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned());
+            self.value_matches(pattern, value.as_deref())
         });
         let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
         let headers_ok = r
             .headers
             .iter()
-            .all(|(name, pattern)| value_matches(pattern, header(name)));
-        let body_ok = r.body_patterns.iter().all(|p| body_matches(p, &req.body));
-        let token_ok = self
-            .mapping
-            .cpc()
-            .and_then(|c| c.token.as_ref())
-            .is_none_or(|rule| {
-                let issued = header(&rule.header).is_some_and(|t| self.state.tokens.is_issued(t));
-                issued == (rule.is == TokenState::Issued)
-            });
-        query_ok && headers_ok && body_ok && token_ok
+            .all(|(name, pattern)| self.value_matches(pattern, header(name)));
+        query_ok && headers_ok && r.body_patterns.iter().all(|p| body_matches(p, &req.body))
     }
 }
 
@@ -287,163 +340,70 @@ fn body_matches(pattern: &BodyPattern, body: &[u8]) -> bool {
     }
 }
 
-impl Respond for Stub {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let m = &self.mapping;
-        let (response, json) = respond::build(
-            &m.response,
-            m.templated(),
-            req.url.path(),
-            &self.state.set.files,
-        );
-        if let (Some(path), Some(json)) = (m.cpc().and_then(|c| c.issues_token.as_ref()), &json)
-            && let Ok(p) = JsonPath::parse(path)
-            && let Ok(Some(token)) = p
-                .query(json)
-                .at_most_one()
-                .map(|v| v.and_then(|v| v.as_str()))
-        {
-            self.state.tokens.issue(token);
-        }
-        self.state.record(req, Some(m.label()), m.response.status);
-        response
-    }
-}
-
-/// Overrides added by `portal` steps, ahead of every stub.
-#[derive(Clone)]
-struct OverrideStub {
-    state: Arc<PortalState>,
-}
-
-impl Match for OverrideStub {
-    fn matches(&self, req: &Request) -> bool {
-        if req.url.path().starts_with("/__admin") {
-            return false;
-        }
-        let Ok(mut all) = self.state.overrides.lock() else {
-            return false;
-        };
-        let found = all.iter_mut().find(|o| {
-            o.method.eq_ignore_ascii_case(req.method.as_str())
-                && o.path == req.url.path()
-                && o.times != Some(0)
-        });
-        let Some(rule) = found else {
-            return false;
-        };
-        if let Some(n) = rule.times.as_mut() {
-            *n -= 1;
-        }
-        if let Ok(mut chosen) = self.state.chosen.lock() {
-            *chosen = Some(rule.response.clone());
-        }
-        true
-    }
-}
-
-impl Respond for OverrideStub {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let chosen = self.state.chosen.lock().ok().and_then(|mut c| c.take());
-        let def = chosen.unwrap_or_else(|| ResponseDefinition {
-            status: 500,
-            ..Default::default()
-        });
-        let (response, _) = respond::build(&def, false, req.url.path(), &self.state.set.files);
-        self.state
-            .record(req, Some("cpc portal step".into()), def.status);
-        response
-    }
-}
-
-/// A request no stub matched: recorded, answered 404 as WireMock does.
-struct Unmatched {
-    state: Arc<PortalState>,
-}
-
-impl Respond for Unmatched {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.state.record(req, None, 404);
-        ResponseTemplate::new(404)
-    }
-}
-
-struct AdminPath;
-
-impl Match for AdminPath {
-    fn matches(&self, req: &Request) -> bool {
-        req.url.path().starts_with("/__admin")
-    }
-}
-
-/// WireMock's admin API, the parts cpc needs. Behind a bearer token when one is set, because
-/// the journal holds tokens and personal data.
-struct Admin {
-    state: Arc<PortalState>,
-}
-
-impl Respond for Admin {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl PortalState {
+    /// WireMock's admin API, the parts cpc needs. Behind a bearer token when one is set,
+    /// because the journal holds tokens and personal data.
+    fn admin(&self, req: &Request) -> Reply {
         use serde_json::json;
-        if let Some(token) = &self.state.admin_token {
+        if let Some(token) = &self.admin_token {
             let given = req
                 .headers
                 .get("authorization")
                 .and_then(|v| v.to_str().ok());
             if given != Some(format!("Bearer {token}").as_str()) {
-                return ResponseTemplate::new(401)
-                    .set_body_json(json!({"error": "admin token required"}));
+                return Reply::new(401).set_body_json(&json!({"error": "admin token required"}));
             }
         }
-        let since = req
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "since")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
+        let query = |name: &str| {
+            req.url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        };
         match (req.method.as_str(), req.url.path()) {
             ("GET", "/__admin/requests") => {
-                // WireMock lists the newest first.
-                let entries = self.state.journal.since(since);
-                let requests: Vec<_> = entries.iter().rev().map(Entry::wiremock_json).collect();
-                ResponseTemplate::new(200).set_body_json(json!({
+                let entries = self.journal.since(query("since").unwrap_or(0));
+                // WireMock lists the newest first; `limit` keeps the newest N.
+                let limit = query("limit").map_or(usize::MAX, |n| n as usize);
+                let requests: Vec<_> = entries
+                    .iter()
+                    .rev()
+                    .take(limit)
+                    .map(Entry::wiremock_json)
+                    .collect();
+                Reply::new(200).set_body_json(&json!({
                     "requests": requests,
                     "meta": {"total": requests.len()},
                     "requestJournalDisabled": false,
-                    "cpc": {"dropped": self.state.journal.dropped(), "nextSeq": self.state.journal.next_seq()},
+                    "cpc": {"dropped": self.journal.dropped(), "nextSeq": self.journal.next_seq(),
+                            "bytes": self.journal.bytes(), "tokens": self.tokens.live()},
                 }))
             }
             ("DELETE", "/__admin/requests") => {
-                self.state.journal.clear();
-                ResponseTemplate::new(200)
+                self.journal.clear();
+                Reply::new(200)
             }
             ("POST", "/__admin/cpc/overrides") => {
                 match serde_json::from_slice::<Override>(&req.body) {
                     Ok(rule) if (100..=599).contains(&rule.response.status) => {
-                        let id = self.state.add_override(rule);
-                        ResponseTemplate::new(201).set_body_json(json!({"id": id}))
+                        let id = self.add_override(rule);
+                        Reply::new(201).set_body_json(&json!({"id": id}))
                     }
-                    Ok(_) => ResponseTemplate::new(400)
-                        .set_body_json(json!({"error": "response.status is not an HTTP status"})),
-                    Err(e) => {
-                        ResponseTemplate::new(400).set_body_json(json!({"error": e.to_string()}))
-                    }
+                    Ok(_) => Reply::new(400)
+                        .set_body_json(&json!({"error": "response.status is not an HTTP status"})),
+                    Err(e) => Reply::new(400).set_body_json(&json!({"error": e.to_string()})),
                 }
             }
             ("DELETE", path) if path.starts_with("/__admin/cpc/overrides/") => {
-                self.state
-                    .remove_override(path.trim_start_matches("/__admin/cpc/overrides/"));
-                ResponseTemplate::new(200)
+                self.remove_override(path.trim_start_matches("/__admin/cpc/overrides/"));
+                Reply::new(200)
             }
             ("GET", "/__admin/mappings") => {
-                let mappings: Vec<&Mapping> =
-                    self.state.set.mappings.iter().map(|(_, m)| m).collect();
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"mappings": mappings, "meta": {"total": mappings.len()}}))
+                let mappings: Vec<&Mapping> = self.set.mappings.iter().map(|(_, m)| m).collect();
+                Reply::new(200)
+                    .set_body_json(&json!({"mappings": mappings, "meta": {"total": mappings.len()}}))
             }
-            _ => {
-                ResponseTemplate::new(404).set_body_json(json!({"error": "no such admin endpoint"}))
-            }
+            _ => Reply::new(404).set_body_json(&json!({"error": "no such admin endpoint"})),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 use super::fault::Fault;
 
@@ -23,8 +24,9 @@ pub struct Portal {
     url: String,
     client: reqwest::Client,
     token: tokio::sync::Mutex<Option<String>>,
-    /// One lane per application, so its callbacks leave in the order the statuses changed.
-    lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// One queue per application, fed in the order its status changed and emptied by one
+    /// task, so its callbacks leave in that order (TP-6.2) however fast the changes come.
+    lanes: Mutex<HashMap<String, mpsc::UnboundedSender<Value>>>,
 }
 
 impl Portal {
@@ -59,19 +61,38 @@ impl Portal {
         token.clone()
     }
 
-    fn lane(&self, reference: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-        lanes.entry(reference.to_string()).or_default().clone()
-    }
 }
 
-/// Delivers one status callback (runs in the background).
-pub async fn deliver(portal: Arc<Portal>, fault: Option<Fault>, reference: String, body: Value) {
+/// Queues one status callback of an application; called in the order its status changes.
+pub fn enqueue(portal: &Arc<Portal>, fault: Option<Fault>, reference: &str, body: Value) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
     if fault == Some(Fault::OutOfOrder) && body["status"] == "received" {
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        // Broken on purpose: the first callback overtakes nothing and arrives last.
+        let (portal, reference) = (portal.clone(), reference.to_string());
+        runtime.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            deliver(&portal, fault, &reference, &body).await;
+        });
+        return;
     }
-    let lane = portal.lane(&reference);
-    let _in_order = lane.lock().await;
+    let mut lanes = portal.lanes.lock().unwrap_or_else(|e| e.into_inner());
+    let lane = lanes.entry(reference.to_string()).or_insert_with(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+        let (portal, reference) = (portal.clone(), reference.to_string());
+        runtime.spawn(async move {
+            while let Some(body) = rx.recv().await {
+                deliver(&portal, fault, &reference, &body).await;
+            }
+        });
+        tx
+    });
+    let _ = lane.send(body);
+}
+
+/// Delivers one status callback, retrying as TP-6.4 says.
+async fn deliver(portal: &Portal, fault: Option<Fault>, reference: &str, body: &Value) {
     let url = format!("{}/api/v1/applications/{reference}/status", portal.url);
     for attempt in 1..=ATTEMPTS {
         let mut request = portal
@@ -79,7 +100,7 @@ pub async fn deliver(portal: Arc<Portal>, fault: Option<Fault>, reference: Strin
             .post(&url)
             .header("Consumer-Key", CONSUMER_KEY)
             .timeout(PORTAL_TIMEOUT)
-            .json(&body);
+            .json(body);
         if fault != Some(Fault::NoToken) {
             request = request.header("Token", portal.token().await.unwrap_or_default());
         }
@@ -90,7 +111,7 @@ pub async fn deliver(portal: Arc<Portal>, fault: Option<Fault>, reference: Strin
                     .post(&url)
                     .header("Consumer-Key", CONSUMER_KEY);
                 let token = portal.token().await.unwrap_or_default();
-                let _ = again.header("Token", token).json(&body).send().await;
+                let _ = again.header("Token", token).json(body).send().await;
             }
             return;
         }

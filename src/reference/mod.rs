@@ -8,30 +8,34 @@ mod rules;
 mod service;
 
 use std::net::TcpListener;
-
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer};
+use std::sync::Arc;
 
 pub use fault::Fault;
 
+use crate::serve::{Limits, Log, Server};
+
 /// The running reference e-service.
 pub struct Reference {
-    server: MockServer,
+    server: Server,
 }
 
 impl Reference {
-    /// Starts on a free loopback port; `portal_url` is its `PORTAL_URL`.
-    pub async fn start(fault: Option<Fault>, portal_url: &str) -> std::io::Result<Self> {
+    /// Starts on a free loopback port; `portal_url` is its `PORTAL_URL`. Must be called within a
+    /// tokio runtime.
+    pub fn start(fault: Option<Fault>, portal_url: &str, log: Log) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        let service = service::Service::new(fault, portal_url);
-        server
-            .register(Mock::given(any()).respond_with(service))
-            .await;
+        // TP-4.6: a body over 10 MiB is refused from its head, unless that clause is broken.
+        let max_body_bytes = if fault == Some(Fault::NoSizeLimit) {
+            4 * service::MAX_BODY
+        } else {
+            service::MAX_BODY
+        };
+        let limits = Limits {
+            max_body_bytes,
+            ..Limits::default()
+        };
+        let service = Arc::new(service::Service::new(fault, portal_url));
+        let server = Server::start(listener, service, limits, log)?;
         Ok(Self { server })
     }
 

@@ -7,18 +7,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
 
 use super::callbacks::{self, Portal};
 use super::fault::Fault;
 use super::rules::{allowed, known_status, status_th, validate};
 use crate::clock;
+use crate::serve::{Answer, Reply};
 
 /// The portal → agency credentials of the test environment (§11), checked by TP-2.1.
 const PORTAL_CONSUMER_KEY: &str = "csg-portal-key";
 const PORTAL_TOKEN: &str = "csg-portal-token";
 /// TP-4.6.
-const MAX_BODY: usize = 10 * 1024 * 1024;
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
 
 struct Application {
     id: String,
@@ -64,16 +65,16 @@ impl Service {
     }
 
     /// TP-2.2: every error is JSON with a Thai message, and nothing internal.
-    fn error(&self, status: u16, code: &str, th: &str, en: &str) -> ResponseTemplate {
+    fn error(&self, status: u16, code: &str, th: &str, en: &str) -> Reply {
         if self.broken(Fault::PlainTextErrors) {
-            return ResponseTemplate::new(status)
+            return Reply::new(status)
                 .set_body_raw(format!("{code}: {en}"), "text/plain");
         }
-        ResponseTemplate::new(status)
+        Reply::new(status)
             .set_body_json(json!({"code": code, "message_th": th, "message_en": en}))
     }
 
-    fn not_found(&self) -> ResponseTemplate {
+    fn not_found(&self) -> Reply {
         self.error(
             404,
             "APPLICATION_NOT_FOUND",
@@ -82,7 +83,7 @@ impl Service {
         )
     }
 
-    fn invalid_state(&self) -> ResponseTemplate {
+    fn invalid_state(&self) -> Reply {
         self.error(
             409,
             "INVALID_STATE",
@@ -118,21 +119,13 @@ impl Service {
         if self.broken(Fault::NoCallback) {
             return;
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
         let body = json!({
             "reference_no": app.reference_no, "application_id": app.id, "service_code": "CSG",
             "status": app.status, "status_th": status_th(app.status),
             "changed_at": app.history.last().map(|h| h.1.clone()),
             "remark_th": app.remark_th, "documents_required": app.documents_required,
         });
-        runtime.spawn(callbacks::deliver(
-            self.portal.clone(),
-            self.fault,
-            app.reference_no.clone(),
-            body,
-        ));
+        callbacks::enqueue(&self.portal, self.fault, &app.reference_no, body);
     }
 
     fn change(&self, app: &mut Application, to: &'static str) {
@@ -142,7 +135,7 @@ impl Service {
     }
 
     /// §4, `POST /applications`.
-    fn submit(&self, req: &Request) -> ResponseTemplate {
+    fn submit(&self, req: &Request) -> Reply {
         if req.body.len() > MAX_BODY && !self.broken(Fault::NoSizeLimit) {
             return self.error(
                 413,
@@ -167,7 +160,7 @@ impl Service {
         let body: Value = match serde_json::from_slice(&req.body) {
             Ok(body) => body,
             Err(_) if self.broken(Fault::CrashOnMalformedJson) => {
-                return ResponseTemplate::new(500)
+                return Reply::new(500)
                     .set_body_string("Traceback (most recent call last):\n  ...");
             }
             Err(_) => {
@@ -181,7 +174,7 @@ impl Service {
         };
         let details = validate(&body, !self.broken(Fault::NoChecksum));
         if !details.is_empty() {
-            return ResponseTemplate::new(422).set_body_json(json!({
+            return Reply::new(422).set_body_json(json!({
                 "code": "VALIDATION_FAILED", "message_th": "ข้อมูลคำขอไม่ถูกต้อง",
                 "message_en": "validation failed", "details": details}));
         }
@@ -194,7 +187,7 @@ impl Service {
                 .get(&request_id)
                 .and_then(|id| state.applications.get(id))
         {
-            return ResponseTemplate::new(200).set_body_json(receipt(app));
+            return Reply::new(200).set_body_json(receipt(app));
         }
         state.next += 1;
         let now = clock::now();
@@ -221,7 +214,7 @@ impl Service {
             documents_required: Vec::new(),
             remark_th: Value::Null,
         };
-        let mut response = ResponseTemplate::new(201).set_body_json(receipt(&app));
+        let mut response = Reply::new(201).set_body_json(receipt(&app));
         if self.broken(Fault::SlowSubmit) {
             response = response.set_delay(Duration::from_millis(3500));
         }
@@ -236,8 +229,8 @@ impl Service {
         &self,
         req: &Request,
         id: &str,
-        then: impl FnOnce(&mut Application) -> ResponseTemplate,
-    ) -> ResponseTemplate {
+        then: impl FnOnce(&mut Application) -> Reply,
+    ) -> Reply {
         let citizen = req
             .headers
             .get("x-citizen-id")
@@ -248,13 +241,13 @@ impl Service {
             Some(app) if app.citizen_id == citizen || self.broken(Fault::NoCitizenIsolation) => {
                 then(app)
             }
-            None if self.broken(Fault::CrashOnUnknown) => ResponseTemplate::new(500),
+            None if self.broken(Fault::CrashOnUnknown) => Reply::new(500),
             _ => self.not_found(),
         }
     }
 
     /// §11: the test-only staff decision endpoint.
-    fn transition(&self, id: &str, body: &Value) -> ResponseTemplate {
+    fn transition(&self, id: &str, body: &Value) -> Reply {
         let mut state = self.state();
         let Some(app) = state.applications.get_mut(id) else {
             return self.not_found();
@@ -268,7 +261,7 @@ impl Service {
                     .cloned()
                     .unwrap_or_default();
                 self.change(app, to);
-                ResponseTemplate::new(200).set_body_json(self.status_object(app))
+                Reply::new(200).set_body_json(self.status_object(app))
             }
             _ => self.invalid_state(),
         }
@@ -280,14 +273,24 @@ fn receipt(app: &Application) -> Value {
            "status_th": status_th("received"), "received_at": app.history[0].1})
 }
 
-impl Respond for Service {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Answer for Service {
+    /// TP-4.6, from the request's head: the body is not read (as nginx answers).
+    fn oversized(&self, _limit: usize) -> Reply {
+        self.error(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            "ข้อมูลมีขนาดเกิน 10 MiB",
+            "payload over 10 MiB",
+        )
+    }
+
+    fn answer(&self, req: &Request) -> Reply {
         let path = req.url.path().to_string();
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let method = req.method.as_str();
         // TP-3.1: health needs no credentials.
         if (method, segments.as_slice()) == ("GET", ["health"].as_slice()) {
-            let ok = ResponseTemplate::new(200).set_body_json(json!({"status": "ok"}));
+            let ok = Reply::new(200).set_body_json(json!({"status": "ok"}));
             return if self.broken(Fault::SlowHealth) {
                 ok.set_delay(Duration::from_millis(1500))
             } else {
@@ -310,14 +313,14 @@ impl Respond for Service {
         match (method, segments.as_slice()) {
             ("POST", ["applications"]) => self.submit(req),
             ("GET", ["applications", id]) => self.citizens_own(req, id, |app| {
-                ResponseTemplate::new(200).set_body_json(self.status_object(app))
+                Reply::new(200).set_body_json(self.status_object(app))
             }),
             // §7: documents only when asked for; the application goes back to review.
             ("POST", ["applications", id, "documents"]) => self.citizens_own(req, id, |app| {
                 if app.status == "need_more_info" || self.broken(Fault::DocumentsInAnyState) {
                     app.documents_required.clear();
                     self.change(app, "in_review");
-                    ResponseTemplate::new(202).set_body_json(self.status_object(app))
+                    Reply::new(202).set_body_json(self.status_object(app))
                 } else {
                     self.invalid_state()
                 }
@@ -326,7 +329,7 @@ impl Respond for Service {
             ("POST", ["applications", id, "cancel"]) => self.citizens_own(req, id, |app| {
                 if allowed(app.status, "cancelled") || self.broken(Fault::CancelAnything) {
                     self.change(app, "cancelled");
-                    ResponseTemplate::new(200).set_body_json(self.status_object(app))
+                    Reply::new(200).set_body_json(self.status_object(app))
                 } else {
                     self.invalid_state()
                 }

@@ -1,5 +1,7 @@
-//! Writes a run's files. Each write is atomic (temp file, then rename) and passes through the
-//! redactor, so no output can carry a secret or an unmasked national ID.
+//! Writes a run's files. Each write is atomic (temp file, then rename, and the temp file is
+//! removed if the write fails) and passes through the redactor, so no output can carry a secret
+//! or an unmasked national ID. A run starts by removing the previous run's files, so a stale
+//! verdict can never stand beside new results.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -7,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::document::{self, Style};
 use super::render::{self, Format};
 use super::thai_date::Digits;
-use crate::gate::{self, Gate};
+use crate::gate::Gate;
 use crate::i18n::Lang;
 use crate::redact::Redactor;
 use crate::results::RunResults;
@@ -21,13 +23,37 @@ pub struct OutDir {
     redactor: Redactor,
 }
 
+/// Whether a file in a run directory is one a run writes (or a temp file of one).
+fn is_run_file(name: &str) -> bool {
+    let name = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).unwrap_or(name);
+    [RESULTS, JUNIT, GATE].contains(&name)
+        || (name.starts_with("report.") && (name.ends_with(".html") || name.ends_with(".md")))
+}
+
 impl OutDir {
-    pub fn create(dir: &Path, redactor: Redactor) -> io::Result<Self> {
+    /// A directory to write into (created if missing); nothing is removed from it.
+    pub fn open(dir: &Path, redactor: Redactor) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             redactor,
         })
+    }
+
+    /// A directory for a new run: created if missing, shown to be writable, and cleared of
+    /// the files an earlier run wrote there (only those).
+    pub fn prepare(dir: &Path, redactor: Redactor) -> io::Result<Self> {
+        let out = Self::open(dir, redactor)?;
+        let probe = dir.join(".cpc-write-probe.tmp");
+        std::fs::write(&probe, b"cpc")?;
+        std::fs::remove_file(&probe)?;
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let name = entry.file_name();
+            if is_run_file(&name.to_string_lossy()) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(out)
     }
 
     pub fn path(&self) -> &Path {
@@ -37,8 +63,12 @@ impl OutDir {
     fn write(&self, name: &str, text: &str) -> io::Result<()> {
         let target = self.dir.join(name);
         let temp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&temp, self.redactor.text(text))?;
-        std::fs::rename(&temp, &target)
+        let written = std::fs::write(&temp, self.redactor.text(text))
+            .and_then(|()| std::fs::rename(&temp, &target));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        written.map_err(|e| io::Error::new(e.kind(), format!("{name}: {e}")))
     }
 
     /// Rewritten as each case finishes, so a killed run still leaves what it obtained.
@@ -47,16 +77,15 @@ impl OutDir {
         self.write(RESULTS, &json)
     }
 
-    /// results.json, junit.xml, gate.json and the reports, from the results alone.
-    pub fn all(&self, results: &RunResults, lang: Lang) -> io::Result<Gate> {
+    /// results.json, junit.xml, the reports and gate.json (last: its presence says the run's
+    /// files are complete), from the results alone.
+    pub fn all(&self, results: &RunResults, gate: &Gate, lang: Lang) -> io::Result<()> {
         self.results(results)?;
         let junit = super::junit::render(results, lang).map_err(io::Error::other)?;
         self.write(JUNIT, &junit)?;
-        let gate = gate::decide(results);
-        let json = serde_json::to_string_pretty(&gate).map_err(io::Error::other)?;
-        self.write(GATE, &json)?;
-        self.reports(results, &gate)?;
-        Ok(gate)
+        self.reports(results, gate)?;
+        let json = serde_json::to_string_pretty(gate).map_err(io::Error::other)?;
+        self.write(GATE, &json)
     }
 
     /// `report.th.html` and `report.th.md`, and the English ones when asked for.

@@ -325,6 +325,7 @@ fn transport_message(e: &crate::http::TransportError) -> Text {
             "the response body exceeds the {}-byte cap",
             cap
         ),
+        Tls(words) => text!("เชื่อมต่อแบบ TLS ไม่ได้: {}", "{}", words),
         Other(d) => text!("การรับส่ง HTTP ผิดพลาด: {}", "HTTP exchange failed: {}", d),
     }
 }

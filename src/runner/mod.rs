@@ -3,7 +3,6 @@
 
 mod await_step;
 mod case;
-mod http1;
 mod load_step;
 mod outgoing;
 mod plan;

@@ -336,12 +336,12 @@ pub struct Expect {
     #[serde(default)]
     pub body: OrderedMap<Spanned<String>, Predicate>,
     pub duration_ms: Option<DurationSpec>,
-    /// Load steps: latency percentiles over every request, in ms.
+    /// Load steps: latency percentiles over the successful answers, in ms.
     pub latency_ms: Option<LatencySpec>,
     /// Load steps: the share of requests that failed (transport error, or a status other
     /// than `status`, 2xx by default).
     pub error_rate: Option<RateSpec>,
-    /// Load steps: completed requests per second.
+    /// Load steps: successful answers per second.
     pub throughput_rps: Option<ThroughputSpec>,
 }
 

@@ -1,11 +1,20 @@
 //! The HTTP transport to the target: every request has a timeout, every body a cap, and
-//! whatever a broken or hostile target sends back becomes data or a `TransportError`.
+//! whatever a broken or hostile target sends back becomes data or a `TransportError`. Requests
+//! go through reqwest's pooled client, except large bodies, which go through a connection of
+//! cpc's own that reads an early answer (see `connection`).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use super::connection::{Connection, Connector};
+use super::tls::{self, TlsOptions};
 use crate::check::Response;
+
+/// Bodies at least this large are sent on a connection of their own that reads an early
+/// answer (413 before the body is read).
+const EARLY_ANSWER_BODY: usize = 64 * 1024;
 
 /// A request ready to send: templates rendered, defaults applied.
 #[derive(Clone, Debug)]
@@ -23,6 +32,9 @@ pub enum TransportError {
     Timeout(u64),
     #[error("cannot connect: {0}")]
     Connect(String),
+    /// The TLS handshake failed; the words say why and what to do.
+    #[error("{0}")]
+    Tls(String),
     #[error("the response body is larger than the {0}-byte cap")]
     TooLarge(u64),
     #[error("{0}")]
@@ -31,22 +43,34 @@ pub enum TransportError {
 
 pub struct Transport {
     client: reqwest::Client,
+    connector: Arc<Connector>,
     body_cap: u64,
 }
 
 impl Transport {
-    pub fn new(insecure: bool, body_cap: u64) -> Result<Self, reqwest::Error> {
+    pub fn new(tls: &TlsOptions, body_cap: u64) -> Result<Self, String> {
+        let config = tls::client_config(tls)?;
         let client = reqwest::Client::builder()
             .user_agent(concat!("cpc/", env!("CARGO_PKG_VERSION")))
             // A conformance check judges the response the target gives, not where it points.
             .redirect(reqwest::redirect::Policy::none())
-            .tls_danger_accept_invalid_certs(insecure)
-            .build()?;
-        Ok(Self { client, body_cap })
+            .tls_backend_preconfigured((*config).clone())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let connector = Arc::new(Connector {
+            tls: tokio_rustls::TlsConnector::from(config),
+            body_cap: usize::try_from(body_cap).unwrap_or(usize::MAX),
+        });
+        Ok(Self {
+            client,
+            connector,
+            body_cap,
+        })
     }
 
-    pub fn body_cap(&self) -> u64 {
-        self.body_cap
+    /// A connection of its own (a load user's), with the run's TLS settings.
+    pub fn connection(&self) -> Connection {
+        Connection::new(self.connector.clone())
     }
 
     /// Sends and reads the whole body, within `timeout` for the whole exchange.
@@ -55,6 +79,9 @@ impl Transport {
         out: &Outgoing,
         timeout: Duration,
     ) -> Result<Response, TransportError> {
+        if out.body.as_ref().is_some_and(|b| b.len() >= EARLY_ANSWER_BODY) {
+            return self.connection().send(out, timeout, true).await;
+        }
         let started = Instant::now();
         let limit = timeout.as_millis() as u64;
         match tokio::time::timeout(timeout, self.exchange(out, started)).await {
@@ -102,8 +129,12 @@ impl Transport {
     }
 }
 
-/// reqwest's Display is only "error sending request"; say what actually happened.
+/// reqwest's Display is only "error sending request"; say what actually happened, in words a
+/// tester can act on for TLS.
 fn classify(e: reqwest::Error) -> TransportError {
+    if let Some(words) = tls::explain(&e) {
+        return TransportError::Tls(words.to_string());
+    }
     let mut detail = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(inner) = source {
@@ -114,5 +145,12 @@ fn classify(e: reqwest::Error) -> TransportError {
         TransportError::Connect(detail)
     } else {
         TransportError::Other(detail)
+    }
+}
+
+pub(super) fn classify_io(e: &std::io::Error) -> TransportError {
+    match tls::explain(e) {
+        Some(words) => TransportError::Tls(words.to_string()),
+        None => TransportError::Connect(e.to_string()),
     }
 }

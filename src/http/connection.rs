@@ -1,0 +1,254 @@
+//! One HTTP/1.1 connection of cpc's own to the target (plain or TLS), for what a pooled client
+//! does badly: a load user's persistent connection (no pool to share and lock, see
+//! BENCHMARKS.md), and a large request body that the target may refuse before reading it.
+//!
+//! A server may answer early (413 from the head of a 10 MiB upload, as nginx does) and close
+//! without reading the rest. Writing into such a connection fails with "broken pipe" while the
+//! answer sits unread, and a client that reports the write error never sees the 413. Here a
+//! write that fails that way is treated as sent: the body goes nowhere, and the answer already
+//! on its way is read and judged.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::transport::{Outgoing, TransportError, classify_io};
+use crate::check::Response;
+
+/// How connections to the target are opened: its TLS configuration, and the body cap.
+pub struct Connector {
+    pub tls: tokio_rustls::TlsConnector,
+    pub body_cap: usize,
+}
+
+pub struct Connection {
+    connector: Arc<Connector>,
+    sender: Option<SendRequest<Full<Bytes>>>,
+    /// `scheme://host:port` the sender is connected to.
+    origin: String,
+}
+
+impl Connection {
+    pub fn new(connector: Arc<Connector>) -> Self {
+        Self {
+            connector,
+            sender: None,
+            origin: String::new(),
+        }
+    }
+
+    /// Sends and reads the whole answer within `timeout`; headers and body are returned only
+    /// when `keep`. A connection that failed is not reused.
+    pub async fn send(
+        &mut self,
+        out: &Outgoing,
+        timeout: Duration,
+        keep: bool,
+    ) -> Result<Response, TransportError> {
+        let started = Instant::now();
+        let limit = timeout.as_millis() as u64;
+        match tokio::time::timeout(timeout, self.exchange(out, started, keep)).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(e)) => {
+                self.sender = None;
+                Err(e)
+            }
+            Err(_) => {
+                self.sender = None;
+                Err(TransportError::Timeout(limit))
+            }
+        }
+    }
+
+    async fn connect(&self, url: &reqwest::Url) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        let host = url.host_str().unwrap_or("127.0.0.1");
+        let port = url.port_or_known_default().unwrap_or(80);
+        let tcp = TcpStream::connect((host.trim_matches(['[', ']']), port))
+            .await
+            .map_err(|e| TransportError::Connect(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let tcp = WritesMayFail::new(tcp);
+        if url.scheme() == "https" {
+            let name = rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+                .map_err(|e| TransportError::Connect(format!("{host}: {e}")))?;
+            let tls = self
+                .connector
+                .tls
+                .connect(name, tcp)
+                .await
+                .map_err(|e| classify_io(&e))?;
+            handshake(tls).await
+        } else {
+            handshake(tcp).await
+        }
+    }
+
+    async fn exchange(
+        &mut self,
+        out: &Outgoing,
+        started: Instant,
+        keep: bool,
+    ) -> Result<Response, TransportError> {
+        let origin = out.url.origin().ascii_serialization();
+        if self.origin != origin || self.sender.as_ref().is_none_or(|s| s.is_closed()) {
+            self.sender = Some(self.connect(&out.url).await?);
+            self.origin = origin;
+        }
+        let Some(sender) = self.sender.as_mut() else {
+            return Err(TransportError::Connect("no connection".into()));
+        };
+        let path = match out.url.query() {
+            Some(q) => format!("{}?{q}", out.url.path()),
+            None => out.url.path().to_string(),
+        };
+        let host = match out.url.port() {
+            Some(port) => format!("{}:{port}", out.url.host_str().unwrap_or_default()),
+            None => out.url.host_str().unwrap_or_default().to_string(),
+        };
+        let mut request = hyper::Request::builder()
+            .method(out.method.as_str())
+            .uri(path)
+            .header("host", host)
+            .header("user-agent", concat!("cpc/", env!("CARGO_PKG_VERSION")));
+        for (name, value) in &out.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let body = Full::new(Bytes::from(out.body.clone().unwrap_or_default()));
+        let request = request
+            .body(body)
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        sender
+            .ready()
+            .await
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let status = response.status().as_u16();
+        let headers = if keep {
+            response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let cap = self.connector.body_cap;
+        let body = Limited::new(response.into_body(), cap)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    TransportError::TooLarge(cap as u64)
+                } else {
+                    TransportError::Other(e.to_string())
+                }
+            })?
+            .to_bytes();
+        Ok(Response {
+            status,
+            headers,
+            body: if keep { body.to_vec() } else { Vec::new() },
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+async fn handshake<T>(io: T) -> Result<SendRequest<Full<Bytes>>, TransportError>
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| TransportError::Connect(e.to_string()))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// A stream whose writes, once the peer has stopped reading (broken pipe, reset), are taken
+/// as written: what the peer already answered can still be read.
+struct WritesMayFail<T> {
+    inner: T,
+    peer_gone: bool,
+}
+
+impl<T> WritesMayFail<T> {
+    fn new(inner: T) -> Self {
+        Self {
+            inner,
+            peer_gone: false,
+        }
+    }
+}
+
+fn peer_stopped_reading(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    )
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for WritesMayFail<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for WritesMayFail<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.peer_gone {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        match Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Ready(Err(e)) if peer_stopped_reading(&e) => {
+                self.peer_gone = true;
+                Poll::Ready(Ok(buf.len()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.peer_gone {
+            return Poll::Ready(Ok(()));
+        }
+        match Pin::new(&mut self.inner).poll_flush(cx) {
+            Poll::Ready(Err(e)) if peer_stopped_reading(&e) => {
+                self.peer_gone = true;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.peer_gone {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,178 @@
+//! TLS to the target: the platform's trust store plus the agency's test CA (`--ca-cert`), a
+//! client certificate for mutual TLS (`--client-cert`/`--client-key`, as government gateways
+//! use), or, as a last resort, no verification at all (`--insecure`). One rustls configuration
+//! serves every connection of a run, so every path to the target trusts the same things. TLS
+//! failures are said in words a tester can act on.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+/// What the run trusts and presents.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// PEM files of CA certificates to trust besides the platform's.
+    pub ca_certs: Vec<PathBuf>,
+    /// PEM certificate (chain) and private key for mutual TLS.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// Accept any certificate (self-signed test servers only).
+    pub insecure: bool,
+}
+
+/// The rustls client configuration for these options (HTTP/1.1).
+pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?;
+    let mut extra_roots = Vec::new();
+    for path in &options.ca_certs {
+        let certs = read_certs(path)?;
+        if certs.is_empty() {
+            return Err(format!(
+                "--ca-cert {}: no PEM certificate in the file",
+                path.display()
+            ));
+        }
+        extra_roots.extend(certs);
+    }
+    let verifier: Arc<dyn ServerCertVerifier> = if options.insecure {
+        Arc::new(AcceptAny(provider))
+    } else {
+        let verifier =
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)
+                .map_err(|e| format!("cannot read the platform's trusted certificates: {e}"))?;
+        Arc::new(verifier)
+    };
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match &options.client_cert {
+        Some((cert, key)) => {
+            let chain = read_certs(cert)?;
+            if chain.is_empty() {
+                return Err(format!(
+                    "--client-cert {}: no PEM certificate in the file",
+                    cert.display()
+                ));
+            }
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                format!("--client-key {}: not a PEM private key ({e})", key.display())
+            })?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| format!("--client-cert/--client-key do not make a pair: {e}"))?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: cannot read PEM certificates ({e})", path.display()))
+}
+
+/// `--insecure`: any certificate, any name. Signatures are still checked, so the connection
+/// is at least with the holder of the key the certificate names.
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// What a TLS failure somewhere in this error's chain means, and what to do, if it is one.
+pub fn explain(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(tls) = tls {
+            return Some(words(tls));
+        }
+        next = e.source();
+    }
+    None
+}
+
+fn words(error: &rustls::Error) -> &'static str {
+    use rustls::AlertDescription as Alert;
+    match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::UnknownIssuer => {
+                "TLS: the target's certificate is self-signed or signed by an issuer this machine does not trust; give the agency's test CA with --ca-cert FILE (or, as a last resort, --insecure)"
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "TLS: the target's certificate has expired; the agency must renew it"
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "TLS: the target's certificate is not valid yet (check both machines' clocks)"
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "TLS: the target's certificate is for another host name than the one in --target"
+            }
+            CertificateError::Revoked => "TLS: the target's certificate has been revoked",
+            _ => {
+                "TLS: the target's certificate is not acceptable; check it, or give its CA with --ca-cert FILE"
+            }
+        },
+        rustls::Error::AlertReceived(Alert::CertificateRequired | Alert::HandshakeFailure) => {
+            "TLS: the target refused the handshake; if it wants a client certificate (mutual TLS), give --client-cert FILE and --client-key FILE"
+        }
+        rustls::Error::AlertReceived(
+            Alert::BadCertificate | Alert::UnknownCA | Alert::CertificateUnknown,
+        ) => "TLS: the target did not accept the client certificate given with --client-cert",
+        _ => "TLS: the secure connection to the target failed",
+    }
+}
