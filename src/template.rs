@@ -5,6 +5,7 @@
 //! one expression takes the variable's JSON value (so a captured number stays a number inside a
 //! JSON body); anything else is text.
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
 use thiserror::Error;
 
@@ -29,7 +30,8 @@ pub enum Function {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Text(String),
-    Expr(Expr),
+    /// `raw`: written `{{ expr | raw }}`, inserted into a path as it is (see `render_path`).
+    Expr { expr: Expr, raw: bool },
 }
 
 /// A parsed template string.
@@ -49,7 +51,30 @@ pub enum TemplateError {
     /// `env.NAME` where the environment has no NAME.
     #[error("environment variable `{0}` is not set")]
     EnvMissing(String),
+    /// A value that would be a path segment is `.` or `..`, which would move the request.
+    #[error("a value in the path is `{0}`, which is not a path segment")]
+    DotSegment(String),
 }
+
+/// What a value in a path segment is escaped from: anything that would end the segment or
+/// the path (`/`, `?`, `#`), `%` itself, and what URLs do not allow raw.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
@@ -65,9 +90,21 @@ impl Template {
             }
             let after = &rest[start + 2..];
             let end = after.find("}}").ok_or_else(|| syntax("unclosed `{{`"))?;
-            parts.push(Part::Expr(
-                parse_expr(after[..end].trim()).map_err(|m| syntax(&m))?,
-            ));
+            let inner = after[..end].trim();
+            let (inner, raw) = match inner.rsplit_once('|') {
+                Some((expr, filter)) if filter.trim() == "raw" => (expr.trim(), true),
+                Some((_, filter)) => {
+                    return Err(syntax(&format!(
+                        "unknown filter `{}` (the only one is `raw`)",
+                        filter.trim()
+                    )));
+                }
+                None => (inner, false),
+            };
+            parts.push(Part::Expr {
+                expr: parse_expr(inner).map_err(|m| syntax(&m))?,
+                raw,
+            });
             rest = &after[end + 2..];
         }
         if !rest.is_empty() {
@@ -79,14 +116,14 @@ impl Template {
     /// The expressions used, in order.
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Expr(e) => Some(e),
+            Part::Expr { expr, .. } => Some(expr),
             Part::Text(_) => None,
         })
     }
 
     /// Renders to a JSON value: a lone expression keeps its type, anything else is a string.
     pub fn render_value(&self, vars: &Vars) -> Result<Value, TemplateError> {
-        if let [Part::Expr(expr)] = self.parts.as_slice() {
+        if let [Part::Expr { expr, .. }] = self.parts.as_slice() {
             return eval(expr, vars);
         }
         self.render_string(vars).map(Value::String)
@@ -97,7 +134,32 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Expr(e) => out.push_str(&value_text(&eval(e, vars)?)),
+                Part::Expr { expr, .. } => out.push_str(&value_text(&eval(expr, vars)?)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Renders a request path. A value inside the path is one path segment, percent-encoded
+    /// (`/`, `?`, `#`, `%` … included), so a captured `../../admin?x=1` cannot change where the
+    /// request goes. A value at the very start of the path is the path itself (a captured
+    /// `Location`), and `{{ name | raw }}` inserts a value as it is anywhere; the caller checks
+    /// that the result stays inside the target.
+    pub fn render_path(&self, vars: &Vars) -> Result<String, TemplateError> {
+        let mut out = String::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Expr { expr, raw } => {
+                    let value = value_text(&eval(expr, vars)?);
+                    if *raw || i == 0 {
+                        out.push_str(&value);
+                    } else if value == "." || value == ".." {
+                        return Err(TemplateError::DotSegment(value));
+                    } else {
+                        out.extend(utf8_percent_encode(&value, PATH_SEGMENT));
+                    }
+                }
             }
         }
         Ok(out)
@@ -264,6 +326,26 @@ mod tests {
             .render_string(&v)
             .unwrap();
         assert_eq!(day, clock::date_from(clock::now(), -30));
+    }
+
+    #[test]
+    fn path_values_are_segments_unless_raw_or_leading() {
+        let mut v = vars();
+        v.set("evil", json!("../../admin?x=1#y"), false);
+        v.set("location", json!("/applications/1?v=2"), false);
+        v.set("dots", json!(".."), false);
+        let path = |t: &str| Template::parse(t).unwrap().render_path(&v);
+        assert_eq!(
+            path("/applications/{{ evil }}/status").unwrap(),
+            "/applications/..%2F..%2Fadmin%3Fx=1%23y/status"
+        );
+        assert_eq!(path("{{ location }}").unwrap(), "/applications/1?v=2");
+        assert_eq!(path("/x{{ location | raw }}").unwrap(), "/x/applications/1?v=2");
+        assert_eq!(
+            path("/a/{{ dots }}"),
+            Err(TemplateError::DotSegment("..".into()))
+        );
+        assert!(Template::parse("{{ a | upper }}").is_err());
     }
 
     #[test]

@@ -9,6 +9,8 @@ use serde_json::Value;
 pub struct Vars {
     values: BTreeMap<String, Value>,
     secrets: BTreeSet<String>,
+    /// Secret values no variable holds: credentials sent or received.
+    other_secrets: BTreeSet<String>,
 }
 
 impl Vars {
@@ -27,12 +29,17 @@ impl Vars {
         self.secrets.contains(name)
     }
 
+    pub fn add_secret_values(&mut self, values: impl IntoIterator<Item = String>) {
+        self.other_secrets.extend(values);
+    }
+
     /// The values to mask wherever they appear in output.
     pub fn secret_values(&self) -> Vec<String> {
         self.secrets
             .iter()
             .filter_map(|name| self.values.get(name))
             .map(value_text)
+            .chain(self.other_secrets.iter().cloned())
             .collect()
     }
 }

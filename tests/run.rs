@@ -243,7 +243,7 @@ async fn ctrl_c_keeps_what_finished_and_marks_the_rest_interrupted() {
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert_eq!(output.status.code(), Some(130), "{}", stdout(&output));
     let gate = read_json(&out.path().join("gate.json"));
     assert_eq!(gate["interrupted"], true);
     assert_eq!(gate["verdict"], "fail");

@@ -11,6 +11,7 @@ use super::predicate::{self, Unmet};
 use super::schema::{Schemas, violations};
 use super::{Response, schema_key};
 use crate::diagnostic::Place;
+use crate::redact::{MASK, is_sensitive_header};
 use crate::i18n::Text;
 use crate::suite::{Expect, Predicate};
 use crate::text;
@@ -69,7 +70,11 @@ pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec
         let value = response.header(&name.value).map(Value::String);
         let label = format!("header {}", name.value);
         let nodes: Vec<&Value> = value.iter().collect();
-        results.push(judge(label, predicate, &nodes, ctx.vars).at(place(&name.referenced)));
+        let mut result = judge(label, predicate, &nodes, ctx.vars);
+        if is_sensitive_header(&name.value) {
+            result = hide_credential(result, &name.value, predicate, value.as_ref(), ctx.vars);
+        }
+        results.push(result.at(place(&name.referenced)));
     }
 
     let needs_json = expect.json.is_some() || expect.schema.is_some() || !expect.body.is_empty();
@@ -156,6 +161,51 @@ pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec
         results.push(result.at(place(&path.referenced)));
     }
     results
+}
+
+/// A check on a credential header says whether it held, never the values: expected and actual
+/// are masked, with whether they differ.
+fn hide_credential(
+    mut result: CheckResult,
+    name: &str,
+    predicate: &Predicate,
+    value: Option<&Value>,
+    vars: &Vars,
+) -> CheckResult {
+    if result.outcome != Outcome::Fail {
+        return result;
+    }
+    let expected = predicate
+        .equals
+        .as_ref()
+        .and_then(|e| crate::template::render_json(e, vars).ok());
+    let (actual, th, en) = match (value, &expected) {
+        (None, _) => ("absent".to_string(), "ไม่มี header นี้", "the header is absent"),
+        (Some(got), Some(want)) if !super::json_equal(got, want) => (
+            format!("{MASK} (differs from the expected value)"),
+            "ค่าไม่ตรงกับที่คาดหวัง",
+            "its value differs from the expected one",
+        ),
+        (Some(_), _) => (
+            format!("{MASK} (hidden)"),
+            "ค่าไม่เป็นไปตามที่ตรวจ",
+            "its value does not meet the check",
+        ),
+    };
+    let values_given = predicate.equals.is_some()
+        || predicate.not_equals.is_some()
+        || predicate.one_of.is_some()
+        || predicate.contains.is_some()
+        || predicate.matches.is_some();
+    if values_given {
+        result.expected = Some(format!("{MASK} (a credential)"));
+    }
+    result.actual = Some(actual);
+    result.message = Text::new(
+        format!("{name} เป็นข้อมูลลับ (ไม่แสดงค่า): {th}"),
+        format!("{name} is a credential (values not shown): {en}"),
+    );
+    result
 }
 
 fn pass_if(ok: bool) -> Outcome {

@@ -6,9 +6,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::i18n::Lang;
 
-/// Variables every suite has without declaring them.
-pub const BUILTIN_VARS: &[&str] = &["target", "portal_url"];
-
 #[derive(Parser)]
 #[command(
     name = "cpc",

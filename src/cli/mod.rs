@@ -12,7 +12,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::BUILTIN_VARS;
 use args::{Cli, Command};
 
 /// The gate passed.

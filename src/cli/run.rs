@@ -12,7 +12,7 @@ use crate::gate::{self, Verdict};
 use crate::i18n::Lang;
 use crate::http::{TlsOptions, Transport};
 use crate::portal::{MockPortal, PortalLimits, PortalLink};
-use crate::redact::Redactor;
+use crate::redact::{MIN_SECRET_LEN, Redactor, Secrets};
 use crate::reference::{Fault, Reference};
 use crate::report::console::Console;
 use crate::report::files::OutDir;
@@ -76,7 +76,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(stop) => stop,
         Err(e) => return fail(format!("cannot handle signals: {e}")),
     };
-    let (suite, schemas) = match load_checked(&args.suite) {
+    let (suite, checked) = match load_checked(&args.suite) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -97,8 +97,22 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let redactor = Redactor::new(vars.secret_values());
-    let out = match OutDir::prepare(&args.out, redactor.clone()) {
+    // The in-process portal's stubs (none with `--portal`: that one is elsewhere).
+    let mappings = match &args.portal {
+        Some(_) => None,
+        None => match super::mock::mapping_set(args.mappings.as_deref()) {
+            Ok(set) => Some(set),
+            Err(code) => return code,
+        },
+    };
+    let secrets = match run_secrets(&suite, &checked, &vars, &args) {
+        Ok(secrets) => secrets,
+        Err(e) => return fail(e),
+    };
+    if let Some(set) = &mappings {
+        secrets.add(set.credentials());
+    }
+    let out = match OutDir::prepare(&args.out, secrets.clone()) {
         Ok(out) => out,
         Err(e) => {
             eprintln!(
@@ -108,7 +122,7 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_OUTPUT;
         }
     };
-    let (portal, admin_token) = match start_portal(&args, &runtime) {
+    let (portal, admin_token) = match start_portal(&args, mappings, &runtime) {
         Ok(started) => started,
         Err(code) => return code,
     };
@@ -142,7 +156,7 @@ pub fn run(args: RunArgs) -> u8 {
         target_url.as_str().trim_end_matches('/').into(),
         false,
     );
-    let target = redactor.text(target_url.as_str());
+    let target = shown_url(&target_url);
     let shown_target = if reference {
         format!("{target} (ระบบอ้างอิงในตัว / built-in reference e-service)")
     } else {
@@ -153,13 +167,26 @@ pub fn run(args: RunArgs) -> u8 {
     results.reference_target = reference;
     let defaults = RequestDefaults {
         target: target_url.clone(),
-        headers: suite.meta.defaults.headers.0.clone(),
-        timeout_ms: suite.meta.defaults.timeout_ms.unwrap_or(args.timeout_ms),
+        portal: reqwest::Url::parse(&portal_uri).ok(),
+        headers: suite
+            .meta
+            .defaults
+            .headers
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.value.clone()))
+            .collect(),
+        timeout_ms: suite
+            .meta
+            .defaults
+            .timeout_ms
+            .as_ref()
+            .map_or(args.timeout_ms, |t| t.value),
     };
     let ctx = Arc::new(RunContext {
+        secrets: secrets.clone(),
         transport,
         portal: Some(portal),
-        schemas,
+        schemas: checked.schemas,
         defaults,
         vars,
     });
@@ -170,7 +197,7 @@ pub fn run(args: RunArgs) -> u8 {
     let console = Console::new(args.lang, colour, ids);
     let say = |text: &str| {
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(redactor.text(text).as_bytes());
+        let _ = stdout.write_all(secrets.redactor().text(text).as_bytes());
         let _ = stdout.flush();
     };
     say(&format!(
@@ -260,6 +287,79 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
+/// Every secret known before the first case: declared secret variables, credentials written in
+/// the suite and the portal's stubs, `env.NAME` values the suite does not call public, and the
+/// password of `--target`. Each must be long enough to mask.
+fn run_secrets(
+    suite: &Suite,
+    checked: &crate::suite::Checked,
+    vars: &Vars,
+    args: &RunArgs,
+) -> Result<Secrets, String> {
+    let too_short = |what: String, value: &str| {
+        format!(
+            "{what} is {} characters long: cpc masks secrets of at least {MIN_SECRET_LEN} characters and cannot keep a shorter one out of the outputs",
+            value.chars().count()
+        )
+    };
+    let mut all: Vec<String> = Vec::new();
+    for (name, decl) in suite.meta.variables.iter() {
+        if let Some(value) = vars.get(&name.value).map(crate::vars::value_text)
+            && decl.secret
+        {
+            if value.chars().count() < MIN_SECRET_LEN {
+                return Err(too_short(format!("the secret `{}`", name.value), &value));
+            }
+            all.push(value);
+        }
+    }
+    all.extend(checked.credentials.iter().cloned());
+    let public: Vec<&str> = suite
+        .meta
+        .public_env
+        .iter()
+        .map(|n| n.value.as_str())
+        .collect();
+    for name in checked.env.iter().filter(|n| !public.contains(&n.as_str())) {
+        if let Ok(value) = std::env::var(name) {
+            if value.chars().count() < MIN_SECRET_LEN {
+                return Err(too_short(
+                    format!("the environment variable {name} (used as {{{{ env.{name} }}}}, not in public_env)"),
+                    &value,
+                ));
+            }
+            all.push(value);
+        }
+    }
+    if let Ok(url) = reqwest::Url::parse(&args.target)
+        && let Some(password) = url.password()
+    {
+        let password = percent_encoding::percent_decode_str(password)
+            .decode_utf8_lossy()
+            .into_owned();
+        if password.chars().count() < MIN_SECRET_LEN {
+            return Err(too_short("the password in --target".into(), &password));
+        }
+        all.push(password);
+    }
+    if let Some(token) = &args.portal_admin_token {
+        all.push(token.clone());
+    }
+    Ok(Secrets::new(Redactor::new(all).protecting([suite.digest.clone()])))
+}
+
+/// A URL as it may be shown: no user name or password.
+fn shown_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    if !shown.username().is_empty() {
+        let _ = shown.set_username("***");
+    }
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
+}
+
 /// Unfinished cases become interrupted, and every case goes in plan (suite) order, so the
 /// files are the same whatever order the cases finished in.
 fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted: bool) {
@@ -286,6 +386,7 @@ fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted:
 /// checked to answer before any case runs. Gives the admin token to print, if one was made.
 fn start_portal(
     args: &RunArgs,
+    mappings: Option<crate::portal::MappingSet>,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(PortalLink, Option<String>), u8> {
     let fail = |message: String| {
@@ -298,7 +399,7 @@ fn start_portal(
         runtime.block_on(link.next_seq()).map_err(fail)?;
         return Ok((link, None));
     }
-    let set = super::mock::mapping_set(args.mappings.as_deref())?;
+    let set = mappings.unwrap_or_default();
     let listener = std::net::TcpListener::bind(args.portal_addr).map_err(|e| {
         fail(format!(
             "cannot start the mock portal on {}: {e}",

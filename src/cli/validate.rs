@@ -4,9 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{EXIT_INVALID, EXIT_PASS};
-use crate::check::Schemas;
 use crate::diagnostic::Diagnostic;
-use crate::suite::{self, Suite};
+use crate::suite::{self, Checked, Suite};
 
 /// Prints problems rustc-style to stderr, each with its source line when it has a place.
 pub fn print_problems(problems: &[Diagnostic]) {
@@ -23,18 +22,18 @@ pub fn print_problems(problems: &[Diagnostic]) {
 
 /// Loads and validates; on any problem prints them all (in file and line order) and gives
 /// the exit code.
-pub fn load_checked(dir: &Path) -> Result<(Suite, Schemas), u8> {
+pub fn load_checked(dir: &Path) -> Result<(Suite, Checked), u8> {
     let (suite, mut problems, complete) = match suite::load(dir) {
         Ok(suite) => (Some(suite), Vec::new(), true),
         Err(e) => (e.partial.map(|s| *s), e.problems, e.cases_complete),
     };
-    let schemas = suite.as_ref().map(|s| {
+    let checked = suite.as_ref().map(|s| {
         suite::validate(s, complete)
             .map_err(|more| problems.extend(more))
             .ok()
     });
-    match (suite, schemas) {
-        (Some(suite), Some(Some(schemas))) if problems.is_empty() => Ok((suite, schemas)),
+    match (suite, checked) {
+        (Some(suite), Some(Some(checked))) if problems.is_empty() => Ok((suite, checked)),
         _ => {
             problems.sort_by_key(|d| d.place.as_ref().map(|p| (p.file.clone(), p.line, p.column)));
             print_problems(&problems);

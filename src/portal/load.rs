@@ -15,6 +15,9 @@ use crate::diagnostic::{Diagnostic, Place};
 
 static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/mock-portal");
 
+/// The longest delay a stub may answer with.
+const MAX_DELAY_MS: u64 = 10 * 60 * 1000;
+
 /// Stubs and the files their responses may name.
 #[derive(Clone, Debug, Default)]
 pub struct MappingSet {
@@ -137,6 +140,29 @@ impl MappingSet {
     }
 }
 
+impl MappingSet {
+    /// Credentials the stubs expect, written as they are (`Consumer-Key: equalTo …`): secrets.
+    pub fn credentials(&self) -> Vec<String> {
+        self.mappings
+            .iter()
+            .flat_map(|(_, m)| credentials(m))
+            .collect()
+    }
+}
+
+fn credentials(m: &Mapping) -> Vec<String> {
+    let r = &m.request;
+    r.headers
+        .iter()
+        .chain(r.query_parameters.iter())
+        .filter(|(name, _)| crate::redact::is_sensitive_header(name))
+        .filter_map(|(_, pattern)| match pattern {
+            ValuePattern::EqualTo(value) => Some(value.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn is_json(path: &Path) -> bool {
     path.extension().is_some_and(|x| x == "json")
 }
@@ -197,7 +223,23 @@ pub fn check(m: &Mapping, files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
             ));
         }
     }
+    for credential in credentials(m) {
+        if credential.chars().count() < crate::redact::MIN_SECRET_LEN {
+            problems.push(format!(
+                "a credential the stub expects is {} characters long: cpc masks credentials of at least {} characters",
+                credential.chars().count(),
+                crate::redact::MIN_SECRET_LEN
+            ));
+        }
+    }
     let resp = &m.response;
+    if let Some(ms) = resp.fixed_delay_milliseconds
+        && ms > MAX_DELAY_MS
+    {
+        problems.push(format!(
+            "response.fixedDelayMilliseconds: {ms} is more than {MAX_DELAY_MS} (10 minutes)"
+        ));
+    }
     if !(100..=599).contains(&resp.status) {
         problems.push(format!(
             "response.status: {} is not an HTTP status code",

@@ -3,6 +3,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
+use super::escape::console_text;
 use crate::check::Outcome;
 use crate::gate::{Gate, RequirementResult, Verdict};
 use crate::i18n::Lang;
@@ -68,15 +69,15 @@ impl Console {
         let mut out = format!(
             "  {}  {}  {}  ({} ms)\n",
             self.paint(case.outcome, &label),
-            pad(&case.id, self.id_width),
-            title,
+            pad(&console_text(&case.id), self.id_width),
+            console_text(title),
             case.duration_ms
         );
         if case.outcome == Outcome::Pass {
             return out;
         }
         if let Some(error) = &case.error {
-            out.push_str(&format!("      ✗ {}\n", error.get(self.lang)));
+            out.push_str(&format!("      ✗ {}\n", console_text(error.get(self.lang))));
         }
         for step in case
             .steps
@@ -88,7 +89,7 @@ impl Console {
                     "      ✗ [{} {}] {}  ({})\n",
                     step.kind,
                     step.index,
-                    error.get(self.lang),
+                    console_text(error.get(self.lang)),
                     step.place
                 ));
             }
@@ -98,8 +99,8 @@ impl Console {
                     "      ✗ [{} {}] {}: {}  ({place})\n",
                     step.kind,
                     step.index,
-                    check.check,
-                    check.message.get(self.lang)
+                    console_text(&check.check),
+                    console_text(check.message.get(self.lang))
                 ));
             }
         }

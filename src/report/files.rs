@@ -11,7 +11,7 @@ use super::render::{self, Format};
 use super::thai_date::Digits;
 use crate::gate::Gate;
 use crate::i18n::Lang;
-use crate::redact::Redactor;
+use crate::redact::Secrets;
 use crate::results::RunResults;
 
 pub const RESULTS: &str = "results.json";
@@ -20,7 +20,8 @@ pub const GATE: &str = "gate.json";
 
 pub struct OutDir {
     dir: PathBuf,
-    redactor: Redactor,
+    /// Every secret the run has met by the time a file is written.
+    secrets: Secrets,
 }
 
 /// Whether a file in a run directory is one a run writes (or a temp file of one).
@@ -32,18 +33,18 @@ fn is_run_file(name: &str) -> bool {
 
 impl OutDir {
     /// A directory to write into (created if missing); nothing is removed from it.
-    pub fn open(dir: &Path, redactor: Redactor) -> io::Result<Self> {
+    pub fn open(dir: &Path, secrets: Secrets) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
-            redactor,
+            secrets,
         })
     }
 
     /// A directory for a new run: created if missing, shown to be writable, and cleared of
     /// the files an earlier run wrote there (only those).
-    pub fn prepare(dir: &Path, redactor: Redactor) -> io::Result<Self> {
-        let out = Self::open(dir, redactor)?;
+    pub fn prepare(dir: &Path, secrets: Secrets) -> io::Result<Self> {
+        let out = Self::open(dir, secrets)?;
         let probe = dir.join(".cpc-write-probe.tmp");
         std::fs::write(&probe, b"cpc")?;
         std::fs::remove_file(&probe)?;
@@ -63,7 +64,7 @@ impl OutDir {
     fn write(&self, name: &str, text: &str) -> io::Result<()> {
         let target = self.dir.join(name);
         let temp = self.dir.join(format!(".{name}.tmp"));
-        let written = std::fs::write(&temp, self.redactor.text(text))
+        let written = std::fs::write(&temp, self.secrets.redactor().text(text))
             .and_then(|()| std::fs::rename(&temp, &target));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);

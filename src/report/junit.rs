@@ -5,6 +5,7 @@
 use junit_report::{Duration, OffsetDateTime, ReportBuilder, TestCase, TestSuiteBuilder};
 use time::format_description::well_known::Rfc3339;
 
+use super::escape::{cdata_content, xml_text};
 use super::exchange::render_step;
 use crate::check::Outcome;
 use crate::i18n::Lang;
@@ -18,7 +19,7 @@ pub fn render(results: &RunResults, lang: Lang) -> Result<String, junit_report::
         .collect();
     let timestamp =
         OffsetDateTime::parse(&results.started_at, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let name = format!("{} — {}", results.suite.id, results.suite.name_th);
+    let name = xml_text(&format!("{} — {}", results.suite.id, results.suite.name_th));
     let suite = TestSuiteBuilder::new(&name)
         .add_testcases(cases)
         .set_timestamp(timestamp)
@@ -36,9 +37,10 @@ fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
         (Lang::En, Some(en)) => en,
         _ => &case.title_th,
     };
-    let name = format!("{} [{}] {}", case.id, case.requirements.join(", "), title);
+    // Everything here may quote what the target sent: XML-safe text, CDATA that cannot close.
+    let name = xml_text(&format!("{} [{}] {}", case.id, case.requirements.join(", "), title));
     let time = Duration::milliseconds(case.duration_ms as i64);
-    let problems = problems(case, lang);
+    let problems = xml_text(&problems(case, lang));
     let mut tc = match case.outcome {
         Outcome::Pass => TestCase::success(&name, time),
         Outcome::Fail => TestCase::failure(&name, time, "assertion", &problems),
@@ -46,8 +48,8 @@ fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
         Outcome::Interrupted => TestCase::error(&name, time, "interrupted", &problems),
         Outcome::NotRun => TestCase::skipped(&name),
     };
-    tc.set_classname(classname);
-    tc.set_filepath(&case.place.to_string());
+    tc.set_classname(&xml_text(classname));
+    tc.set_filepath(&xml_text(&case.place.to_string()));
     let out: Vec<String> = case
         .steps
         .iter()
@@ -55,7 +57,7 @@ fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
         .map(render_step)
         .collect();
     if !out.is_empty() {
-        tc.set_system_out(&out.join("\n"));
+        tc.set_system_out(&cdata_content(&out.join("\n")));
     }
     tc
 }

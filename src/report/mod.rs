@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod document;
+pub mod escape;
 pub mod exchange;
 pub mod files;
 pub mod junit;

@@ -7,6 +7,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value};
 
 use super::document::{Document, Labels};
+use super::escape;
 
 const HTML: &str = include_str!("templates/report.html.j2");
 const MARKDOWN: &str = include_str!("templates/report.md.j2");
@@ -33,17 +34,25 @@ pub fn labels() -> &'static Labels {
     PARSED.get_or_init(|| serde_saphyr::from_str(LABELS).unwrap_or_default())
 }
 
-/// A Markdown table cell: `|` escaped, line breaks as `<br>`.
-fn mdcell(value: String) -> String {
-    value
-        .replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace('\n', "<br>")
+/// A Markdown code block of the text (an exchange), fenced past any backticks inside.
+fn code_block(value: String) -> Value {
+    Value::from_safe_string(escape::md_code_block(&value))
 }
 
 pub fn render(doc: &Document, format: Format) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
-    env.add_filter("mdcell", mdcell);
+    env.add_filter("code_block", code_block);
+    if format == Format::Markdown {
+        // Every value is text, never Markdown or HTML: what the target sent cannot become
+        // markup (`<!--` would hide the rest of the report).
+        env.set_formatter(|out, state, value| {
+            if value.is_safe() || value.is_none() {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            out.write_str(&escape::md_inline(&value.to_string()))
+                .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
+        });
+    }
     // The name decides auto-escaping: HTML is escaped, Markdown is not.
     let (name, source) = match format {
         Format::Html => ("report.html", HTML),

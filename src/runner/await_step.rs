@@ -13,7 +13,7 @@ use crate::check::{self, CheckResult, Outcome, Response, compact, json_equal};
 use crate::http::Outgoing;
 use crate::i18n::Text;
 use crate::portal::journal::Entry;
-use crate::redact::Redactor;
+use crate::redact::{Redactor, credential_values, is_sensitive_header};
 use crate::results::Exchange;
 use crate::suite::{AwaitSpec, CaseFile, CountSpec, InboundFilter, Step, TokenExpectation};
 use crate::template::Template;
@@ -236,8 +236,19 @@ pub(super) async fn run(
             break;
         }
     }
-    let redactor = Redactor::new(vars.secret_values());
-    let first_exchange = shown.and_then(|e| exchange(e, &portal.uri(), &redactor));
+    // The agency's credentials on these calls are secrets too, should they show up elsewhere.
+    for entry in &matched {
+        let pairs = entry.query.iter().map(|(k, v)| (k.clone(), v.clone()));
+        let credentials = entry
+            .headers
+            .iter()
+            .cloned()
+            .chain(pairs)
+            .filter(|(k, _)| is_sensitive_header(k))
+            .flat_map(|(_, v)| credential_values(&v));
+        vars.add_secret_values(credentials.collect::<Vec<_>>());
+    }
+    let first_exchange = shown.and_then(|e| exchange(e, &portal.uri(), &ctx.redactor(vars)));
     Attempt {
         outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
         checks,

@@ -14,7 +14,7 @@ use crate::diagnostic::Place;
 use crate::http::Transport;
 use crate::i18n::Text;
 use crate::portal::PortalLink;
-use crate::redact::Redactor;
+use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
 use crate::results::{CaseResult, Exchange, LoadSummary, StepResult};
 use crate::suite::{Case, CaseFile, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
 use crate::template::Template;
@@ -23,12 +23,28 @@ use crate::vars::Vars;
 
 /// What every case of a run shares.
 pub struct RunContext {
+    /// Every secret the run has met; cases add theirs as they meet them.
+    pub secrets: Secrets,
     pub transport: Transport,
     /// The mock portal the agency calls, for `await` and `portal` steps.
     pub portal: Option<PortalLink>,
     pub schemas: Schemas,
     pub defaults: RequestDefaults,
     pub vars: Vars,
+}
+
+impl RunContext {
+    /// Masks with the run's secrets and this case's.
+    pub fn redactor(&self, vars: &Vars) -> Redactor {
+        self.secrets.redactor().with(vars.secret_values())
+    }
+}
+
+fn redact_text(text: &Text, redactor: &Redactor) -> Text {
+    Text::new(
+        redactor.cut(&text.th, MESSAGE_LIMIT),
+        redactor.cut(&text.en, MESSAGE_LIMIT),
+    )
 }
 
 /// A case's result before any step has run (used for crashed and interrupted cases too).
@@ -103,6 +119,8 @@ pub async fn run_case(
             portal.remove_override(id).await;
         }
     }
+    // Every later output is masked with what this case met, too.
+    ctx.secrets.add(vars.secret_values());
     result.outcome = Outcome::combine(
         result
             .steps
@@ -193,10 +211,20 @@ async fn run_step(
             0,
         ),
     };
+    // Everything the step says may quote the target: masked here, once, with every secret the
+    // case knows by now, then cut.
+    let redactor = ctx.redactor(vars);
+    let mut attempt = attempt;
+    attempt.checks.iter_mut().for_each(|c| redactor.check(c));
+    if let Some(load) = &mut attempt.load {
+        for sample in &mut load.error_samples {
+            *sample = redactor.cut(sample, MESSAGE_LIMIT);
+        }
+    }
     result.outcome = attempt.outcome;
     result.checks = attempt.checks;
-    result.error = attempt.error;
-    result.exchange = attempt.exchange;
+    result.error = attempt.error.map(|e| redact_text(&e, &redactor));
+    result.exchange = attempt.exchange.map(|x| record::remask(x, &redactor));
     result.load = attempt.load;
     result.attempts = attempts;
     result.duration_ms = started.elapsed().as_millis() as u64;
@@ -232,18 +260,19 @@ async fn attempt(
     vars: &mut Vars,
 ) -> Attempt {
     let error = Attempt::error;
-    let redactor = Redactor::new(vars.secret_values());
     let (out, timeout) = match build(spec, &ctx.defaults, vars) {
         Ok(built) => built,
         Err(e) => return error(e, None),
     };
-    let request = record::request(&out, &redactor);
+    // What the request carries as credentials is a secret from now on, should the target
+    // echo it back.
+    vars.add_secret_values(record::credentials(&out.headers, &out.url));
     let response = match ctx.transport.send(&out, timeout).await {
         Ok(r) => r,
         Err(e) => {
-            let message = transport_message(&e);
+            let request = record::request(&out, &ctx.redactor(vars));
             return error(
-                message,
+                transport_message(&e),
                 Some(Exchange {
                     request,
                     response: None,
@@ -253,9 +282,9 @@ async fn attempt(
     };
     let (outcome, checks) = judge(ctx, file, step, &response, vars);
     // Mask with what the case knows now, including secrets captured by this step.
-    let redactor = Redactor::new(vars.secret_values());
+    let redactor = ctx.redactor(vars);
     let exchange = Exchange {
-        request,
+        request: record::request(&out, &redactor),
         response: Some(record::response(&response, &redactor)),
     };
     Attempt {
@@ -268,7 +297,7 @@ async fn attempt(
 }
 
 /// Checks a response against the step's `expect` and, when they pass, takes its captures.
-/// The check messages are masked with the case's secrets, captured ones included.
+/// (The step's results are masked where the step ends, with every secret known by then.)
 pub(super) fn judge(
     ctx: &RunContext,
     file: &CaseFile,
@@ -286,7 +315,20 @@ pub(super) fn judge(
     if outcome == Outcome::Pass && !step.capture.is_empty() {
         let json = response.json().ok();
         for (name, capture) in step.capture.iter() {
-            match check::capture(&capture.value, response, json.as_ref()) {
+            let taken = check::capture(&capture.value, response, json.as_ref()).and_then(|value| {
+                let length = crate::vars::value_text(&value).chars().count();
+                if capture.value.is_secret() && length < MIN_SECRET_LEN {
+                    Err(text!(
+                        "ค่าความลับที่ได้มายาวเพียง {} ตัวอักษร สั้นเกินกว่าจะปิดบังได้อย่างปลอดภัย (อย่างน้อย {})",
+                        "the captured secret is {} characters long, too short to keep out of the outputs (at least {})",
+                        length,
+                        MIN_SECRET_LEN
+                    ))
+                } else {
+                    Ok(value)
+                }
+            });
+            match taken {
                 Ok(value) => vars.set(&name.value, value, capture.value.is_secret()),
                 Err(message) => {
                     outcome = Outcome::Error;
@@ -302,8 +344,6 @@ pub(super) fn judge(
             }
         }
     }
-    let redactor = Redactor::new(vars.secret_values());
-    checks.iter_mut().for_each(|c| redactor.check(c));
     (outcome, checks)
 }
 

@@ -16,7 +16,6 @@ use super::outgoing::build;
 use super::record;
 use crate::check::{CheckResult, Outcome};
 use crate::i18n::Text;
-use crate::redact::Redactor;
 use crate::results::{Exchange, Latency, LoadSummary};
 use crate::suite::{Expect, LoadSpec, RequestSpec, StatusSpec, Step};
 use crate::template::{Expr, Template, json_templates};
@@ -265,7 +264,7 @@ async fn user(
             }
         }
         if keep {
-            let redactor = Redactor::new(vars.secret_values());
+            let redactor = ctx.redactor(vars);
             tally.first = Some(Exchange {
                 request: record::request(out, &redactor),
                 response: result.as_ref().ok().map(|r| record::response(r, &redactor)),

@@ -14,6 +14,8 @@ use crate::vars::Vars;
 /// Suite-wide request settings.
 pub struct RequestDefaults {
     pub target: reqwest::Url,
+    /// The mock portal's address: a `url` request may go there too.
+    pub portal: Option<reqwest::Url>,
     pub headers: Vec<(String, String)>,
     pub timeout_ms: u64,
 }
@@ -44,11 +46,19 @@ pub fn build(
     let method = reqwest::Method::from_bytes(spec.method.value.as_bytes())
         .map_err(|_| text!("method {} ใช้ไม่ได้", "invalid method {}", spec.method.value))?;
     let address = match (&spec.path, &spec.url) {
-        (Some(path), _) => format!(
-            "{}{}",
-            defaults.target.as_str().trim_end_matches('/'),
-            render(&path.value, vars)?
-        ),
+        (Some(path), _) => {
+            let path = Template::parse(&path.value)
+                .and_then(|t| t.render_path(vars))
+                .map_err(template_error)?;
+            if !path.starts_with('/') {
+                return Err(text!(
+                    "path ต้องขึ้นต้นด้วย / แต่ได้ {}",
+                    "a path starts with `/`, this one is `{}`",
+                    path
+                ));
+            }
+            format!("{}{path}", defaults.target.as_str().trim_end_matches('/'))
+        }
         (None, Some(url)) => render(&url.value, vars)?,
         (None, None) => {
             return Err(text!(
@@ -59,6 +69,22 @@ pub fn build(
     };
     let mut url = reqwest::Url::parse(&address)
         .map_err(|e| text!("URL {} ใช้ไม่ได้: {}", "invalid URL {}: {}", address, e))?;
+    // The suite's credentials go to the target (or the mock portal) and nowhere else, whatever
+    // a captured value says.
+    let inside = |base: &reqwest::Url| {
+        let prefix = base.path().trim_end_matches('/');
+        url.origin() == base.origin()
+            && (url.path() == prefix || url.path().starts_with(&format!("{prefix}/")))
+    };
+    let allowed = inside(&defaults.target) || defaults.portal.as_ref().is_some_and(|p| url.origin() == p.origin());
+    if !allowed {
+        return Err(text!(
+            "คำขอไปที่ {} ซึ่งอยู่นอกระบบที่ทดสอบ ({})",
+            "the request would go to {}, outside the target ({})",
+            url.as_str(),
+            defaults.target.as_str()
+        ));
+    }
     if !spec.query.is_empty() {
         let mut pairs = Vec::new();
         for (k, v) in spec.query.iter() {

@@ -1,9 +1,10 @@
-//! What the results keep of an exchange: masked headers, masked URL, bodies cut to a limit.
+//! What the results keep of an exchange: masked headers, masked URL, bodies masked whole and
+//! then cut to a limit.
 
 use crate::check::Response;
 use crate::http::Outgoing;
-use crate::redact::{MASK, Redactor, is_sensitive_header};
-use crate::results::{BodyRecord, RequestRecord, ResponseRecord};
+use crate::redact::{MASK, Redactor, credential_values, is_sensitive_header};
+use crate::results::{BodyRecord, Exchange, RequestRecord, ResponseRecord};
 
 /// Bodies are kept up to this many bytes in results; the rest is counted, not stored.
 pub const BODY_RECORD_LIMIT: usize = 64 * 1024;
@@ -49,22 +50,59 @@ fn headers(headers: &[(String, String)], redactor: &Redactor) -> Vec<(String, St
         .collect()
 }
 
+/// The credentials an exchange carries (credential headers, credential query parameters):
+/// secrets from now on, should the other side echo them.
+pub fn credentials(headers: &[(String, String)], url: &reqwest::Url) -> Vec<String> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())))
+        .filter(|(k, _)| is_sensitive_header(k))
+        .flat_map(|(_, v)| credential_values(&v))
+        .collect()
+}
+
+/// An exchange recorded earlier, masked again with what the case knows now.
+pub fn remask(mut exchange: Exchange, redactor: &Redactor) -> Exchange {
+    let again = |body: &mut BodyRecord| body.text = redactor.text(&body.text);
+    exchange.request.url = redactor.text(&exchange.request.url);
+    for (k, v) in &mut exchange.request.headers {
+        *v = redactor.header(k, v);
+    }
+    if let Some(body) = &mut exchange.request.body {
+        again(body);
+    }
+    if let Some(response) = &mut exchange.response {
+        for (k, v) in &mut response.headers {
+            *v = redactor.header(k, v);
+        }
+        again(&mut response.body);
+    }
+    exchange
+}
+
 fn body(bytes: &[u8], redactor: &Redactor) -> BodyRecord {
-    let kept = &bytes[..bytes.len().min(BODY_RECORD_LIMIT)];
-    let (text, binary) = match std::str::from_utf8(kept) {
-        Ok(text) => (text.to_string(), false),
-        // Cut inside a character: keep the valid part.
-        Err(e) if e.error_len().is_none() => (
-            String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned(),
-            false,
-        ),
-        Err(_) => (String::new(), true),
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(_) => None,
+    };
+    // Masked whole, then cut: a cut never leaves part of a secret or an ID.
+    let (text, truncated) = match text {
+        Some(text) => {
+            let masked = redactor.text(text);
+            let mut end = masked.len().min(BODY_RECORD_LIMIT);
+            while !masked.is_char_boundary(end) {
+                end -= 1;
+            }
+            (masked[..end].to_string(), end < masked.len())
+        }
+        None => (String::new(), false),
     };
     BodyRecord {
         bytes: bytes.len(),
-        text: redactor.text(&text),
-        truncated: kept.len() < bytes.len(),
-        binary,
+        text,
+        truncated,
+        binary: std::str::from_utf8(bytes).is_err(),
     }
 }
 
@@ -101,6 +139,11 @@ mod tests {
         assert!(b.truncated && !b.binary);
         assert_eq!(b.bytes, BODY_RECORD_LIMIT + 10);
         assert_eq!(b.text.len(), BODY_RECORD_LIMIT);
+        // An ID across the cut is masked before it, not cut in half.
+        let mut near = vec![b'a'; BODY_RECORD_LIMIT - 6];
+        near.extend_from_slice(b" 1101401234566 tail");
+        let b = body(&near, &Redactor::default());
+        assert!(b.text.ends_with(" 1-101"), "{}", &b.text[b.text.len() - 20..]);
         let bin = body(&[0xff, 0xfe, 0x00], &Redactor::default());
         assert!(bin.binary && bin.text.is_empty());
     }

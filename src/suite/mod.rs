@@ -9,4 +9,4 @@ mod validate;
 pub use load::{LoadError, load};
 pub use model::*;
 pub use ordered_map::OrderedMap;
-pub use validate::validate;
+pub use validate::{Checked, validate};

@@ -54,15 +54,22 @@ pub struct SuiteMeta {
     /// (e.g. `request_id: "{{ uuid() }}"` used by a shared fixture).
     #[serde(default)]
     pub case_vars: OrderedMap<Spanned<String>, Spanned<String>>,
+    /// Environment variables (`{{ env.NAME }}`) whose values may be shown: every other one is
+    /// masked as a secret.
+    #[serde(default)]
+    pub public_env: Vec<Spanned<String>>,
 }
+
+/// Variables every suite has without declaring them.
+pub const BUILTIN_VARS: &[&str] = &["target", "portal_url"];
 
 /// Applied to every request of the suite.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     #[serde(default)]
-    pub headers: OrderedMap<String, String>,
-    pub timeout_ms: Option<u64>,
+    pub headers: OrderedMap<Spanned<String>, Spanned<String>>,
+    pub timeout_ms: Option<Spanned<u64>>,
 }
 
 /// A suite variable: a default, an environment variable that overrides it, and whether it is

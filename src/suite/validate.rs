@@ -1,4 +1,6 @@
-//! Static checks of a loaded suite, without touching the network. Every problem is listed.
+//! Static checks of a loaded suite, without touching the network. Every problem is listed, each
+//! once, at its own place. Every number a suite can set has a bound, so `validate` refuses what
+//! `run` could not do (wait for ever, allocate a gigabyte, start a million users).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -10,22 +12,47 @@ use serde_saphyr::{Location, Spanned};
 use super::model::*;
 use crate::check::{Schemas, compile_schema, schema_key};
 use crate::diagnostic::{Diagnostic, Place};
+use crate::redact::{MIN_SECRET_LEN, is_sensitive_header};
 use crate::template::{Expr, Template, json_templates};
+
+/// The longest wait a step may ask for (`within_ms`, `quiet_ms`, a load's `duration_ms`).
+pub const MAX_WINDOW_MS: u64 = 60 * 60 * 1000;
+/// The longest timeout of a request, and the longest delay of a portal answer.
+pub const MAX_TIMEOUT_MS: u64 = 10 * 60 * 1000;
+pub const MAX_USERS: usize = 10_000;
+pub const MAX_REQUESTS: u64 = 10_000_000;
+/// The largest body `pad_to_bytes` may build (TP-4.6 needs just over 10 MiB).
+pub const MAX_PAD_BYTES: u64 = 64 * 1024 * 1024;
+/// The most requests an `await` may count, and a `portal` answer may be given.
+pub const MAX_COUNT: usize = 100_000;
+/// The shortest interval between a poll's attempts.
+pub const MIN_INTERVAL_MS: u64 = 10;
+
+/// What validation learns besides the problems: what a run needs to mask and to check.
+#[derive(Default)]
+pub struct Checked {
+    pub schemas: Schemas,
+    /// `env.NAME` used anywhere (their values are secrets unless `public_env` lists them).
+    pub env: BTreeSet<String>,
+    /// Credentials written in the suite as they are (a literal `Token:` header): secrets.
+    pub credentials: Vec<String>,
+}
 
 /// Checks the suite and compiles its schemas. `complete` is false when some case files did not
 /// load: then a requirement that looks uncovered may be covered by one of them, so coverage is
 /// not judged.
-pub fn validate(suite: &Suite, complete: bool) -> Result<Schemas, Vec<Diagnostic>> {
+pub fn validate(suite: &Suite, complete: bool) -> Result<Checked, Vec<Diagnostic>> {
     let mut v = Validator {
         suite,
         problems: Vec::new(),
-        schemas: Schemas::default(),
+        checked: Checked::default(),
         broken_schemas: BTreeSet::new(),
     };
     v.requirements(complete);
+    v.suite_meta();
     v.cases();
     if v.problems.is_empty() {
-        Ok(v.schemas)
+        Ok(v.checked)
     } else {
         Err(v.problems)
     }
@@ -34,7 +61,7 @@ pub fn validate(suite: &Suite, complete: bool) -> Result<Schemas, Vec<Diagnostic
 struct Validator<'a> {
     suite: &'a Suite,
     problems: Vec<Diagnostic>,
-    schemas: Schemas,
+    checked: Checked,
     /// Schemas already reported, so each is reported once, where it is first used.
     broken_schemas: BTreeSet<String>,
 }
@@ -89,14 +116,99 @@ impl Validator<'_> {
         }
     }
 
-    fn cases(&mut self) {
-        let suite_vars: BTreeSet<String> = self
-            .suite
+    fn suite_vars(&self) -> BTreeSet<String> {
+        self.suite
             .meta
             .variables
             .iter()
             .map(|(k, _)| k.value.clone())
-            .chain(crate::cli::BUILTIN_VARS.iter().map(|s| s.to_string()))
+            .chain(BUILTIN_VARS.iter().map(|s| s.to_string()))
+            .collect()
+    }
+
+    /// `suite.yaml`: its case_vars (once, there), default headers, timeouts and variables.
+    fn suite_meta(&mut self) {
+        let file = self.suite.dir.join("suite.yaml");
+        let meta = &self.suite.meta;
+        let mut known = self.suite_vars();
+        for (name, value) in meta.case_vars.iter() {
+            self.template(&file, &value.referenced, &value.value, &known);
+            known.insert(name.value.clone());
+        }
+        for (name, value) in meta.defaults.headers.iter() {
+            self.header_name(&file, &name.referenced, &name.value);
+            // Which variables it may use is judged at each request that sends it.
+            if let Err(e) = Template::parse(&value.value) {
+                self.report(&file, &value.referenced, e.to_string());
+            }
+            self.credential(&file, &value.referenced, &name.value, &value.value);
+        }
+        if let Some(ms) = &meta.defaults.timeout_ms {
+            self.bounded_ms(&file, &ms.referenced, "defaults.timeout_ms", ms.value, MAX_TIMEOUT_MS);
+        }
+        for (name, variable) in meta.variables.iter() {
+            if variable.secret
+                && let Some(value) = &variable.default
+                && value.chars().count() < MIN_SECRET_LEN
+            {
+                self.report(
+                    &file,
+                    &name.referenced,
+                    format!(
+                        "the default of secret `{}` is {} characters long: a secret needs at least {MIN_SECRET_LEN} to be masked without destroying the text around it",
+                        name.value,
+                        value.chars().count()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A credential written as it is (no template): a secret, long enough to mask.
+    fn credential(&mut self, path: &Path, at: &Location, name: &str, value: &str) {
+        if !is_sensitive_header(name) || value.contains("{{") || value.is_empty() {
+            return;
+        }
+        for credential in crate::redact::credential_values(value) {
+            self.checked.credentials.push(credential);
+        }
+        if value.chars().count() < MIN_SECRET_LEN {
+            self.report(
+                path,
+                at,
+                format!(
+                    "`{name}` is a credential and is {} characters long: cpc masks credentials of at least {MIN_SECRET_LEN} characters (give a longer test credential)",
+                    value.chars().count()
+                ),
+            );
+        }
+    }
+
+    fn header_name(&mut self, path: &Path, at: &Location, name: &str) {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            self.report(path, at, format!("`{name}` is not a valid header name"));
+        }
+    }
+
+    /// A duration in ms: more than 0 and at most `max`.
+    fn bounded_ms(&mut self, path: &Path, at: &Location, key: &str, ms: u64, max: u64) {
+        if ms == 0 || ms > max {
+            self.report(
+                path,
+                at,
+                format!("`{key}` is {ms} ms: it must be between 1 and {max} ms"),
+            );
+        }
+    }
+
+    fn cases(&mut self) {
+        let suite_vars = self.suite_vars();
+        let case_vars: Vec<String> = self
+            .suite
+            .meta
+            .case_vars
+            .iter()
+            .map(|(k, _)| k.value.clone())
             .collect();
         let mut ids: BTreeMap<String, Place> = BTreeMap::new();
         for (file, case) in self.suite.cases() {
@@ -133,7 +245,8 @@ impl Validator<'_> {
                 );
             }
             let mut known = suite_vars.clone();
-            for (name, value) in self.suite.meta.case_vars.iter().chain(c.vars.iter()) {
+            known.extend(case_vars.iter().cloned());
+            for (name, value) in c.vars.iter() {
                 self.template(path, &value.referenced, &value.value, &known);
                 known.insert(name.value.clone());
             }
@@ -156,11 +269,15 @@ impl Validator<'_> {
         match kind {
             StepKind::Poll(poll) => {
                 let p = &poll.value;
-                if p.within_ms == 0 || p.interval_ms == 0 || p.interval_ms > p.within_ms {
+                self.bounded_ms(path, &poll.referenced, "within_ms", p.within_ms, MAX_WINDOW_MS);
+                if p.interval_ms < MIN_INTERVAL_MS || p.interval_ms > p.within_ms {
                     self.report(
                         path,
                         &poll.referenced,
-                        "a poll needs 0 < interval_ms <= within_ms",
+                        format!(
+                            "a poll needs {MIN_INTERVAL_MS} <= interval_ms <= within_ms (interval_ms is {}, within_ms {})",
+                            p.interval_ms, p.within_ms
+                        ),
                     );
                 }
             }
@@ -229,6 +346,7 @@ impl Validator<'_> {
         }
         for (name, predicate) in f.headers.iter() {
             self.predicate(path, &name.referenced, predicate, known);
+            self.expected_credential(path, &name.referenced, &name.value, predicate);
         }
         for (jsonpath, predicate) in f.body.iter() {
             self.jsonpath(path, jsonpath);
@@ -239,8 +357,9 @@ impl Validator<'_> {
         {
             self.report(path, &status.referenced, problem);
         }
-        if a.within_ms == 0 {
-            self.report(path, &step.referenced, "an await needs within_ms > 0");
+        self.bounded_ms(path, &step.referenced, "within_ms", a.within_ms, MAX_WINDOW_MS);
+        if let Some(quiet) = a.quiet_ms {
+            self.bounded_ms(path, &step.referenced, "quiet_ms", quiet, MAX_WINDOW_MS);
         }
         if let Some(count) = &a.count {
             let c = &count.value;
@@ -249,6 +368,17 @@ impl Validator<'_> {
                 c.at_least.is_some(),
                 c.at_most.is_some(),
             ];
+            if [c.exactly, c.at_least, c.at_most]
+                .iter()
+                .flatten()
+                .any(|n| *n > MAX_COUNT)
+            {
+                self.report(
+                    path,
+                    &count.referenced,
+                    format!("a count is at most {MAX_COUNT}"),
+                );
+            }
             let consistent = match (c.exactly, c.at_least, c.at_most) {
                 (Some(_), None, None) => true,
                 (None, low, high) => {
@@ -285,11 +415,20 @@ impl Validator<'_> {
                 format!("{} is not an HTTP status code", r.value.status),
             );
         }
-        if r.value.times == Some(0) {
+        if r.value.times == Some(0) || r.value.times.is_some_and(|t| t as usize > MAX_COUNT) {
             self.report(
                 path,
                 &r.referenced,
-                "`times` is at least 1 (leave it out for every request)",
+                format!("`times` is between 1 and {MAX_COUNT} (leave it out for every request)"),
+            );
+        }
+        if let Some(delay) = r.value.delay_ms
+            && delay > MAX_TIMEOUT_MS
+        {
+            self.report(
+                path,
+                &r.referenced,
+                format!("`delay_ms` is {delay} ms: at most {MAX_TIMEOUT_MS} ms"),
             );
         }
         if r.value.json.is_some() && r.value.body.is_some() {
@@ -321,14 +460,21 @@ impl Validator<'_> {
     ) {
         let l = &step.value;
         let at = &step.referenced;
-        if l.users == 0 {
-            self.report(path, at, "a load needs at least 1 user");
+        if l.users == 0 || l.users > MAX_USERS {
+            self.report(
+                path,
+                at,
+                format!("a load has between 1 and {MAX_USERS} users ({} given)", l.users),
+            );
         }
         match (l.requests, l.duration_ms) {
-            (Some(0), _) | (_, Some(0)) => {
-                self.report(path, at, "`requests` and `duration_ms` are more than 0")
-            }
-            (Some(_), None) | (None, Some(_)) => {}
+            (Some(n), None) if n == 0 || n > MAX_REQUESTS => self.report(
+                path,
+                at,
+                format!("`requests` is between 1 and {MAX_REQUESTS} ({n} given)"),
+            ),
+            (None, Some(ms)) => self.bounded_ms(path, at, "duration_ms", ms, MAX_WINDOW_MS),
+            (Some(_), None) => {}
             _ => self.report(
                 path,
                 at,
@@ -402,15 +548,19 @@ impl Validator<'_> {
             );
         }
         for (name, value) in r.headers.iter() {
-            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                self.report(path, at, format!("`{name}` is not a valid header name"));
-            }
+            self.header_name(path, at, name);
             if let Some(value) = value {
                 self.template(path, at, value, known);
+                self.credential(path, at, name, value);
             }
         }
-        for (_, value) in r.query.iter() {
+        for (name, value) in r.query.iter() {
             self.template(path, at, value, known);
+            self.credential(path, at, name, value);
+        }
+        self.default_headers(path, request, known);
+        if let Some(ms) = r.timeout_ms {
+            self.bounded_ms(path, at, "timeout_ms", ms, MAX_TIMEOUT_MS);
         }
         if let Some(body) = &r.body {
             self.template(path, at, body, known);
@@ -432,8 +582,14 @@ impl Validator<'_> {
                 Err(e) => self.report(path, &json.referenced, e.to_string()),
             }
         }
-        if r.pad_to_bytes.is_some_and(|n| n > 1 << 30) {
-            self.report(path, at, "`pad_to_bytes` is limited to 1 GiB");
+        if let Some(n) = r.pad_to_bytes
+            && n > MAX_PAD_BYTES
+        {
+            self.report(
+                path,
+                at,
+                format!("`pad_to_bytes` is {n}: at most {MAX_PAD_BYTES} bytes (64 MiB)"),
+            );
         }
     }
 
@@ -445,6 +601,7 @@ impl Validator<'_> {
         }
         for (name, predicate) in expect.headers.iter() {
             self.predicate(path, &name.referenced, predicate, known);
+            self.expected_credential(path, &name.referenced, &name.value, predicate);
         }
         for (jsonpath, predicate) in expect.body.iter() {
             self.jsonpath(path, jsonpath);
@@ -485,7 +642,7 @@ impl Validator<'_> {
 
     fn schema(&mut self, path: &Path, schema: &Spanned<SchemaRef>) {
         let key = schema_key(&schema.value, path, &schema.referenced);
-        if self.schemas.get(&key).is_some() || !self.broken_schemas.insert(key.clone()) {
+        if self.checked.schemas.get(&key).is_some() || !self.broken_schemas.insert(key.clone()) {
             return;
         }
         let value = match &schema.value {
@@ -522,12 +679,54 @@ impl Validator<'_> {
             }
         };
         match compile_schema(&value) {
-            Ok(validator) => self.schemas.insert(key, validator),
+            Ok(validator) => self.checked.schemas.insert(key, validator),
             Err(e) => self.report(
                 path,
                 &schema.referenced,
                 format!("schema `{key}` does not compile: {e}"),
             ),
+        }
+    }
+
+    /// The suite's default headers a request sends (those it does not replace or remove with
+    /// `null`) must have their variables defined at that point.
+    fn default_headers(
+        &mut self,
+        path: &Path,
+        request: &Spanned<RequestSpec>,
+        known: &BTreeSet<String>,
+    ) {
+        let own = &request.value.headers;
+        let suite = self.suite;
+        for (name, value) in suite.meta.defaults.headers.iter() {
+            let replaced = own.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name.value));
+            let Ok(template) = Template::parse(&value.value) else {
+                continue; // reported once, in suite.yaml
+            };
+            for expr in template.exprs() {
+                if let Expr::Var(var) = expr
+                    && !replaced
+                    && !known.contains(var)
+                {
+                    self.report(
+                        path,
+                        &request.referenced,
+                        format!(
+                            "the suite's default header `{}` uses `{var}`, which is not defined before this request (capture it in an earlier step, or remove the header here with `{}: null`)",
+                            name.value, name.value
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `Token: { equals: csg-token }`: the expected credential is a secret too.
+    fn expected_credential(&mut self, path: &Path, at: &Location, name: &str, p: &Predicate) {
+        for value in [&p.equals, &p.not_equals].into_iter().flatten() {
+            if let Value::String(text) = value {
+                self.credential(path, at, name, text);
+            }
         }
     }
 
@@ -540,6 +739,9 @@ impl Validator<'_> {
 
     fn undefined(&mut self, path: &Path, at: &Location, t: &Template, known: &BTreeSet<String>) {
         for expr in t.exprs() {
+            if let Expr::Env(name) = expr {
+                self.checked.env.insert(name.clone());
+            }
             if let Expr::Var(name) = expr
                 && !known.contains(name)
             {

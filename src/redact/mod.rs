@@ -1,0 +1,307 @@
+//! Never leak (DESIGN §8): secrets and national IDs are masked in every output, in every
+//! encoding they take there, and masking comes before any cut, so a cut never leaves a part of
+//! one behind.
+//!
+//! A secret is a declared secret variable's value, a captured secret, a credential written in
+//! the suite or the portal's stubs, an `env.NAME` value (unless the suite says it is public),
+//! the password of `--target`, or a credential header's value sent or received. Shorter ones
+//! than `MIN_SECRET_LEN` cannot be masked without destroying the text around them, so cpc
+//! refuses them where they are declared or captured.
+
+mod decoded;
+mod national_id;
+
+use std::sync::{Arc, RwLock};
+
+use decoded::Decoded;
+
+/// Replaces a secret wherever it appears.
+pub const MASK: &str = "***";
+
+/// The shortest secret cpc masks.
+pub const MIN_SECRET_LEN: usize = 6;
+
+/// Headers (and query parameters) whose values are credentials, whatever the suite says
+/// (compared case-insensitively).
+const SENSITIVE_NAMES: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "token",
+    "consumer-key",
+    "consumersecret",
+    "consumer-secret",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "api-key",
+    "apikey",
+    "access_token",
+    "client_secret",
+    "password",
+];
+
+pub fn is_sensitive_header(name: &str) -> bool {
+    SENSITIVE_NAMES
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name.trim()))
+}
+
+/// The secrets a credential header's value holds: the value, and the credential after its
+/// scheme (`Bearer abc…` → `abc…`). Values too short to mask are left to the header's name.
+pub fn credential_values(value: &str) -> Vec<String> {
+    let mut values = vec![value.trim().to_string()];
+    if let Some((_, credential)) = value.trim().split_once(' ') {
+        values.push(credential.trim().to_string());
+    }
+    values.retain(|v| v.chars().count() >= MIN_SECRET_LEN);
+    values
+}
+
+/// Masks known secrets and every national ID in text.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// Longest first, so a secret holding another is masked whole.
+    secrets: Arc<Vec<String>>,
+    /// Values the harness writes itself (digests): never masked, even when they look like an ID.
+    protected: Arc<Vec<String>>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        Self::default().with(secrets)
+    }
+
+    /// This redactor with more secrets (shorter ones than `MIN_SECRET_LEN` are left out).
+    pub fn with(&self, secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut all: Vec<String> = self.secrets.as_ref().clone();
+        let before = all.len();
+        all.extend(
+            secrets
+                .into_iter()
+                .filter(|s| s.chars().count() >= MIN_SECRET_LEN),
+        );
+        if all.len() == before {
+            return self.clone();
+        }
+        all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        all.dedup();
+        Self {
+            secrets: Arc::new(all),
+            protected: self.protected.clone(),
+        }
+    }
+
+    /// This redactor, leaving these values alone wherever they appear.
+    pub fn protecting(mut self, values: impl IntoIterator<Item = String>) -> Self {
+        let mut all = self.protected.as_ref().clone();
+        all.extend(values.into_iter().filter(|v| !v.is_empty()));
+        self.protected = Arc::new(all);
+        self
+    }
+
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
+    /// The text with every secret and national ID masked, as written and as decoded once
+    /// (percent-encoding, JSON escapes, HTML entities).
+    pub fn text(&self, text: &str) -> String {
+        // Ranges of the original text: (start, end, replacement).
+        let mut spans: Vec<(usize, usize, String)> = Vec::new();
+        for secret in self.secrets.iter() {
+            spans.extend(
+                text.match_indices(secret.as_str())
+                    .map(|(i, s)| (i, i + s.len(), MASK.to_string())),
+            );
+        }
+        let decoded = Decoded::new(text);
+        for secret in self.secrets.iter() {
+            for (i, s) in decoded.text.match_indices(secret.as_str()) {
+                let (start, end) = decoded.original(i, i + s.len());
+                spans.push((start, end, MASK.to_string()));
+            }
+        }
+        for (i, end, masked) in national_id::find(&decoded.text) {
+            let (start, end) = decoded.original(i, end);
+            spans.push((start, end, masked));
+        }
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        let protected: Vec<(usize, usize)> = self
+            .protected
+            .iter()
+            .flat_map(|p| text.match_indices(p.as_str()).map(|(i, s)| (i, i + s.len())))
+            .collect();
+        spans.retain(|(s, e, _)| !protected.iter().any(|(ps, pe)| s < pe && ps < e));
+        // Overlapping spans merge; a secret's mask wins over an ID's.
+        spans.sort_by_key(|(s, e, r)| (*s, std::cmp::Reverse(*e), r != MASK));
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut current: Option<(usize, usize, String)> = None;
+        for (s, e, r) in spans {
+            match &mut current {
+                Some((_, ce, cr)) if s < *ce => {
+                    if e > *ce {
+                        *ce = e;
+                    }
+                    if r == MASK {
+                        *cr = r;
+                    }
+                }
+                _ => {
+                    if let Some((cs, ce, cr)) = current.take() {
+                        out.push_str(&text[copied..cs]);
+                        out.push_str(&cr);
+                        copied = ce;
+                    }
+                    current = Some((s, e, r));
+                }
+            }
+        }
+        if let Some((cs, ce, cr)) = current {
+            out.push_str(&text[copied..cs]);
+            out.push_str(&cr);
+            copied = ce;
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+
+    /// Masked, then cut to `limit` characters (with `…`): never the other way round.
+    pub fn cut(&self, text: &str, limit: usize) -> String {
+        cut(&self.text(text), limit)
+    }
+
+    /// A check's words may quote what the target sent back.
+    pub fn check(&self, check: &mut crate::check::CheckResult) {
+        check.message.th = self.cut(&check.message.th, MESSAGE_LIMIT);
+        check.message.en = self.cut(&check.message.en, MESSAGE_LIMIT);
+        for field in [&mut check.expected, &mut check.actual]
+            .into_iter()
+            .flatten()
+        {
+            *field = self.cut(field, VALUE_LIMIT);
+        }
+    }
+
+    /// A header value as it may be shown.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if is_sensitive_header(name) {
+            MASK.to_string()
+        } else {
+            self.text(value)
+        }
+    }
+}
+
+/// A check message or error is shown up to this many characters.
+pub const MESSAGE_LIMIT: usize = 500;
+/// An expected or actual value is shown up to this many characters.
+pub const VALUE_LIMIT: usize = 300;
+
+/// Cut to `limit` characters; to be used only on text already masked.
+pub fn cut(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// Every secret a run has met so far: shared by the cases (each adds what it captured or sent)
+/// and by every output written, so the final files are masked with all of them.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    current: Arc<RwLock<Redactor>>,
+}
+
+impl Secrets {
+    pub fn new(redactor: Redactor) -> Self {
+        Self {
+            current: Arc::new(RwLock::new(redactor)),
+        }
+    }
+
+    pub fn add(&self, secrets: impl IntoIterator<Item = String>) {
+        let secrets: Vec<String> = secrets.into_iter().collect();
+        if let Ok(mut current) = self.current.write() {
+            let known = |s: &String| current.secrets.contains(s);
+            if secrets.iter().all(known) {
+                return;
+            }
+            *current = current.with(secrets);
+        }
+    }
+
+    pub fn redactor(&self) -> Redactor {
+        self.current
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "1101401234566";
+
+    #[test]
+    fn masks_ids_in_any_text() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.text(r#"{"citizen_id":"1101401234566","x":"เลข1101401234566ค"}"#),
+            r#"{"citizen_id":"1-1014-xxxxx-xx-6","x":"เลข1-1014-xxxxx-xx-6ค"}"#
+        );
+        assert_eq!(r.text("id 1-1014-01234-56-6."), "id 1-1014-xxxxx-xx-6.");
+        assert_eq!(r.text(r"\u0031101401234566"), "1-1014-xxxxx-xx-6");
+    }
+
+    #[test]
+    fn masks_secrets_in_every_encoding() {
+        let secret = "s3cr\"t/ไทย+1";
+        let r = Redactor::new([secret.to_string(), "ab".to_string()]);
+        let encoded = [
+            secret.to_string(),
+            serde_json::to_string(secret).unwrap(),
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+            "s3cr&quot;t/ไทย+1".to_string(),
+        ];
+        for form in encoded {
+            let masked = r.text(&format!("[{form}] ab"));
+            assert!(!masked.contains("s3cr"), "{form} → {masked}");
+            assert!(masked.ends_with("] ab"), "short ones are not secrets: {masked}");
+        }
+        assert_eq!(r.header("consumer-KEY", "anything"), MASK);
+        assert_eq!(r.header("Accept", "application/json"), "application/json");
+    }
+
+    #[test]
+    fn masks_first_then_cuts() {
+        let r = Redactor::new(["verysecretvalue".to_string()]);
+        let text = format!("{}{ID} verysecretvalue", "x".repeat(5));
+        // A cut inside the ID or the secret leaves neither part behind.
+        for limit in 0..text.len() {
+            let shown = r.cut(&text, limit);
+            assert!(!shown.contains("0123"), "{shown}");
+            assert!(!shown.contains("verys"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn protected_values_are_left_alone() {
+        let digest = format!("ab{ID}cd");
+        let r = Redactor::default().protecting([digest.clone()]);
+        assert_eq!(r.text(&format!("digest {digest}")), format!("digest {digest}"));
+        assert_eq!(r.text(&format!("x{ID}y")), "x1-1014-xxxxx-xx-6y");
+    }
+
+    #[test]
+    fn the_run_collects_secrets_as_cases_meet_them() {
+        let secrets = Secrets::default();
+        secrets.add(["captured-token".to_string()]);
+        assert_eq!(secrets.redactor().text("a captured-token b"), "a *** b");
+    }
+}
