@@ -76,7 +76,7 @@ impl Diagnostic {
     ///    |         ^ expected one of ...
     /// ```
     pub fn render(&self, source: Option<&str>) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        let mut out = format!("error: {}\n", crate::redact::cut(&self.message, MESSAGE_LIMIT));
         let Some(place) = &self.place else {
             return out;
         };
@@ -85,12 +85,11 @@ impl Diagnostic {
         if let Some(text) = line_text {
             let number = place.line.to_string();
             let gutter = " ".repeat(number.len());
+            let caret = place.column.saturating_sub(1) as usize;
+            let (text, caret) = window(text, caret);
             // Thai vowels and tone marks have zero display width: place the caret by width,
             // not by character count.
-            let prefix: String = text
-                .chars()
-                .take(place.column.saturating_sub(1) as usize)
-                .collect();
+            let prefix: String = text.chars().take(caret).collect();
             let pad = " ".repeat(UnicodeWidthStr::width(prefix.as_str()));
             out.push_str(&format!(
                 " {gutter} |\n {number} | {text}\n {gutter} | {pad}^"
@@ -103,6 +102,32 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// A message is shown up to this many characters.
+const MESSAGE_LIMIT: usize = 1000;
+/// A source line longer than this is shown as a window around the caret.
+const LINE_WINDOW: usize = 100;
+
+/// The part of a long line around the caret (`…` where it is cut), and the caret's character
+/// index in it.
+fn window(line: &str, caret: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= LINE_WINDOW {
+        return (line.to_string(), caret);
+    }
+    let caret = caret.min(chars.len());
+    let start = caret.saturating_sub(LINE_WINDOW / 2);
+    let end = (start + LINE_WINDOW).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret - start + usize::from(start > 0))
 }
 
 impl fmt::Display for Diagnostic {
@@ -130,6 +155,17 @@ mod tests {
             " ".repeat(13)
         );
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_caret() {
+        let src = format!("{}BAD{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::at(Place::new(Path::new("a.yaml"), 1, 5001), "here");
+        let text = d.render(Some(&src));
+        assert!(text.len() < 400, "{}", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        let code = lines[3][..lines[3].find("BAD").unwrap()].chars().count();
+        assert_eq!(lines[4].find('^'), Some(code), "{text}");
     }
 
     #[test]

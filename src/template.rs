@@ -42,8 +42,8 @@ pub struct Template {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TemplateError {
-    /// The text is not a well-formed template.
-    #[error("{message} in template `{text}`")]
+    /// The text is not a well-formed template (a long one is shown cut).
+    #[error("{message} in template `{}`", crate::redact::cut(text, 80))]
     Syntax { text: String, message: String },
     /// A variable no suite default, `--var`, case `vars` or earlier capture defines.
     #[error("undefined variable `{0}`")]
@@ -166,6 +166,9 @@ impl Template {
     }
 }
 
+/// `today(n)` reaches a century either way.
+const MAX_DAYS: i64 = 36_500;
+
 fn parse_expr(src: &str) -> Result<Expr, String> {
     if let Some(name) = src.strip_prefix("env.") {
         return if is_identifier(name) {
@@ -192,10 +195,12 @@ fn parse_expr(src: &str) -> Result<Expr, String> {
             "now" => no_arg(Function::Now),
             "citizen_id" => no_arg(Function::CitizenId),
             "today" if arg.is_empty() => Ok(Expr::Call(Function::Today(0))),
-            "today" => arg
-                .parse()
-                .map(|days| Expr::Call(Function::Today(days)))
-                .map_err(|_| format!("`today({arg})` needs a whole number of days")),
+            "today" => match arg.parse::<i64>() {
+                Ok(days) if days.abs() <= MAX_DAYS => Ok(Expr::Call(Function::Today(days))),
+                _ => Err(format!(
+                    "`today(…)` takes a whole number of days from -{MAX_DAYS} to {MAX_DAYS}"
+                )),
+            },
             _ => Err(format!(
                 "unknown function `{name}()` (known: uuid(), now(), today(days), citizen_id())"
             )),
@@ -360,6 +365,8 @@ mod tests {
         assert_eq!(err.to_string(), "unclosed `{{` in template `/a/{{ ref`");
         let err = Template::parse("{{ today(x) }}").unwrap_err();
         assert!(err.to_string().contains("whole number"), "{err}");
+        let err = Template::parse("{{ today(106751991167301) }}").unwrap_err();
+        assert!(err.to_string().contains("-36500 to 36500"), "{err}");
         let err = Template::parse("{{ rand() }}").unwrap_err();
         assert!(
             err.to_string().contains("unknown function `rand()`"),

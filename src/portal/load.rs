@@ -60,9 +60,12 @@ impl MappingSet {
                 .filter_map(Result::ok)
                 .filter(|e| e.path().is_file())
             {
-                if let Ok(bytes) = std::fs::read(entry.path()) {
-                    self.files
-                        .insert(entry.file_name().to_string_lossy().into_owned(), bytes);
+                match crate::read::bounded(&entry.path(), crate::read::MAX_DATA_FILE) {
+                    Ok(bytes) => {
+                        self.files
+                            .insert(entry.file_name().to_string_lossy().into_owned(), bytes);
+                    }
+                    Err(e) => problems.push(Diagnostic::nowhere(e)),
                 }
             }
         }
@@ -82,12 +85,12 @@ impl MappingSet {
         };
         paths.sort();
         for path in paths {
-            match std::fs::read_to_string(&path) {
+            let text = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|b| {
+                String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", path.display()))
+            });
+            match text {
                 Ok(text) => self.add_text(&path, &text, &mut problems),
-                Err(e) => problems.push(Diagnostic::nowhere(format!(
-                    "cannot read `{}`: {e}",
-                    path.display()
-                ))),
+                Err(e) => problems.push(Diagnostic::nowhere(e)),
             }
         }
         self.finish(problems)

@@ -108,7 +108,7 @@ fn fixture_root(dir: &Path) -> PathBuf {
 }
 
 fn read_text(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<String> {
-    match fs::read(path) {
+    match crate::read::bounded(path, crate::read::MAX_TEXT_FILE) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(e) => {
@@ -124,10 +124,7 @@ fn read_text(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<String> {
             }
         },
         Err(e) => {
-            problems.push(Diagnostic::nowhere(format!(
-                "cannot read `{}`: {e}",
-                path.display()
-            )));
+            problems.push(Diagnostic::nowhere(e));
             None
         }
     }
@@ -200,12 +197,9 @@ fn digest_schemas(dir: &Path, digest: &mut Digest, problems: &mut Vec<Diagnostic
     let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     files.sort();
     for path in files.iter().filter(|p| p.is_file()) {
-        match fs::read(path) {
+        match crate::read::bounded(path, crate::read::MAX_TEXT_FILE) {
             Ok(bytes) => digest.add(path, &bytes),
-            Err(e) => problems.push(Diagnostic::nowhere(format!(
-                "cannot read `{}`: {e}",
-                path.display()
-            ))),
+            Err(e) => problems.push(Diagnostic::nowhere(e)),
         }
     }
 }
@@ -305,16 +299,13 @@ fn read_fixture(
         ));
         return None;
     }
-    match fs::read(&resolved) {
+    match crate::read::bounded(&resolved, crate::read::MAX_DATA_FILE) {
         Ok(bytes) => {
             digest.add(&path, &bytes);
             Some(bytes)
         }
         Err(e) => {
-            problems.push(Diagnostic::at(
-                place.clone(),
-                format!("fixture `{rel}` cannot be read: {e}"),
-            ));
+            problems.push(Diagnostic::at(place.clone(), format!("fixture `{rel}`: {e}")));
             None
         }
     }

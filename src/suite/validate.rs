@@ -662,8 +662,7 @@ impl Validator<'_> {
                     );
                     return;
                 }
-                let parsed = std::fs::read(&file)
-                    .map_err(|e| e.to_string())
+                let parsed = crate::read::bounded(&file, crate::read::MAX_TEXT_FILE)
                     .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| e.to_string()));
                 match parsed {
                     Ok(v) => v,
