@@ -252,3 +252,54 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WritesMayFail<T> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A server that answers 413 from the request's head and closes without reading the body
+    /// (so the kernel resets the connection).
+    fn early_413() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/upload", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno",
+                );
+            }
+        });
+        url
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_early_answer_is_read_although_the_body_was_not() {
+        let url = early_413();
+        let connector = Arc::new(Connector {
+            tls: tokio_rustls::TlsConnector::from(
+                super::super::tls::client_config(&Default::default()).unwrap(),
+            ),
+            body_cap: 1024,
+        });
+        for _ in 0..20 {
+            let out = Outgoing {
+                method: reqwest::Method::POST,
+                url: url.parse().unwrap(),
+                headers: vec![],
+                body: Some(vec![b' '; 8 * 1024 * 1024]),
+            };
+            let got = Connection::new(connector.clone())
+                .send(&out, Duration::from_secs(5), true)
+                .await;
+            let response = got.unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(response.status, 413);
+            assert_eq!(response.body, b"no");
+        }
+    }
+}

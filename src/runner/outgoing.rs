@@ -67,7 +67,14 @@ pub fn build(
             ));
         }
     };
-    let mut url = reqwest::Url::parse(&address)
+    // A `url` may be a reference (a `Location` header's `/x/1` or `x/1`), resolved against the
+    // target as a browser follows it.
+    let mut base = defaults.target.clone();
+    if !base.path().ends_with('/') {
+        base.set_path(&format!("{}/", base.path()));
+    }
+    let mut url = base
+        .join(&address)
         .map_err(|e| text!("URL {} ใช้ไม่ได้: {}", "invalid URL {}: {}", address, e))?;
     // The suite's credentials go to the target (or the mock portal) and nowhere else, whatever
     // a captured value says.

@@ -527,11 +527,12 @@ impl Validator<'_> {
         self.method(path, &r.method);
         match (&r.path, &r.url) {
             (Some(p), None) => {
-                if !p.value.starts_with('/') {
+                // A path from a value (`{{ location }}`) is checked when it is rendered.
+                if !p.value.starts_with('/') && !p.value.starts_with("{{") {
                     self.report(
                         path,
                         &p.referenced,
-                        "a `path` starts with `/` (use `url` for a full address)",
+                        "a `path` starts with `/` or with a value that is a path, `{{ location }}` (use `url` for a full address)",
                     );
                 }
                 self.template(path, &p.referenced, &p.value, known);

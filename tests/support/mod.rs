@@ -1,6 +1,8 @@
 //! Shared by the end-to-end tests: a way to run the real `cpc` binary and read what it wrote.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
