@@ -72,6 +72,30 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
             return;
         }
         match path {
+            "/base/echo" => {
+                // The request back, as written and in the encodings a target might use.
+                let raw = format!("{line}{}", String::from_utf8_lossy(&body));
+                let unicode: String = raw.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+                let percent: String = raw.bytes().map(|b| format!("%{b:02X}")).collect();
+                let answer = format!("{raw}\n{unicode}\n{percent}\n{}", echo_ids());
+                respond(&mut out, "200 OK", "text/plain", &answer)
+            }
+            "/base/long" => {
+                // An ID just past where check messages used to be cut.
+                let value = format!("{} 1101401234566 and more", "y".repeat(190));
+                let answer = serde_json::json!({ "value": value }).to_string();
+                respond(&mut out, "200 OK", "application/json", &answer)
+            }
+            "/base/secret" => respond(
+                &mut out,
+                "200 OK",
+                "application/json",
+                r#"{"token":"captured-secret-value-123","other":"x"}"#,
+            ),
+            "/base/token-header" => {
+                let answer = "HTTP/1.1 200 OK\r\nToken: a-different-token-value\r\nContent-Length: 0\r\n\r\n";
+                let _ = out.write_all(answer.as_bytes());
+            }
             "/base/inject" => respond(&mut out, "200 OK", "text/plain", INJECTION),
             "/base/item" => respond(&mut out, "200 OK", "application/json", r#"{"id":"../../admin?x=1"}"#),
             "/base/where" => {
@@ -80,7 +104,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
                     "HTTP/1.1 302 Found\r\nLocation: /base/../outside\r\nContent-Length: 0\r\n\r\n"
                 );
             }
-            "/base/reset" => {
+            p if p == "/base/reset" || p.starts_with("/base/reset/") => {
                 reset(&stream);
                 return;
             }
@@ -100,6 +124,26 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
             _ => respond(&mut out, "404 Not Found", "text/plain", "no"),
         }
     }
+}
+
+/// A valid national ID (1101401234566) in every shape a target might write it.
+pub const ID_SHAPES: [&str; 7] = [
+    "1101401234566",
+    "CID1101401234566",
+    "1 1014 01234 56 6",
+    "1.1014.01234.56.6",
+    "๑๑๐๑๔๐๑๒๓๔๕๖๖",
+    "１１０１４０１２３４５６６",
+    "\\u0031\\u0031\\u0030\\u00314\\u00301234566",
+];
+
+fn echo_ids() -> String {
+    // Near the 64 KiB cut of recorded bodies, and near the cut of a check's actual value.
+    let mut text = ID_SHAPES.join(" | ");
+    text.push('\n');
+    text.push_str(&"y".repeat(64 * 1024 - 8));
+    text.push_str(" 1101401234566 tail");
+    text
 }
 
 fn respond(out: &mut TcpStream, status: &str, mime: &str, body: &str) {
