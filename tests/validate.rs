@@ -137,3 +137,108 @@ async fn a_missing_suite_file_is_named() {
         stderr(&output)
     );
 }
+
+/// A fresh suite in `root` with these case files (and the mini suite's other files).
+fn small_suite(root: &Path, suite_yaml: &str, cases: &str) -> std::path::PathBuf {
+    let dir = root.join("suites/small");
+    std::fs::create_dir_all(dir.join("cases")).unwrap();
+    std::fs::write(dir.join("suite.yaml"), suite_yaml).unwrap();
+    std::fs::write(
+        dir.join("requirements.yaml"),
+        "requirements:\n  - id: R-1\n    level: must\n    text_th: ทดสอบ\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("cases/a.yaml"), cases).unwrap();
+    dir
+}
+
+const SMALL: &str = "id: small\nservice_code: S\nname_th: เล็ก\nagency_th: ทดสอบ\nproposal_version: \"1\"\n";
+
+#[tokio::test]
+async fn every_number_has_a_bound_validate_enforces() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = r#"cases:
+  - id: B-1
+    title_th: ตัวเลขเกินขอบเขต
+    requirements: [R-1]
+    vars:
+      when: "{{ today(106751991167301) }}"
+    steps:
+      - request: { method: POST, path: /x, body: x, pad_to_bytes: 1073741824, timeout_ms: 99999999 }
+      - load:
+          request: { method: GET, path: /x }
+          users: 1000000000
+          requests: 10
+      - load:
+          request: { method: GET, path: /x }
+          users: 1
+          duration_ms: 18446744073709551615
+      - await:
+          request: { method: POST, path: /cb }
+          within_ms: 18446744073709551615
+          count: { at_least: 1000000000 }
+      - poll:
+          request: { method: GET, path: /x }
+          interval_ms: 1
+          within_ms: 1000
+      - portal:
+          respond: { method: POST, path: /cb, status: 503, times: 0, delay_ms: 99999999 }
+"#;
+    let dir = small_suite(root.path(), SMALL, cases);
+    let output = validate(&dir).await;
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(redacted(&stderr(&output), root.path()));
+}
+
+#[tokio::test]
+async fn secrets_too_short_to_mask_and_variables_not_yet_defined_are_problems() {
+    let root = tempfile::tempdir().unwrap();
+    let suite = format!(
+        "{SMALL}defaults:\n  headers:\n    Token: \"{{{{ session }}}}\"\n    Consumer-Key: abc\nvariables:\n  pin:\n    default: \"1234\"\n    secret: true\ncase_vars:\n  broken: \"{{{{ nowhere }}}}\"\n"
+    );
+    let cases = r#"cases:
+  - id: S-1
+    title_th: ยังไม่มี session
+    requirements: [R-1]
+    steps:
+      - request: { method: POST, path: /login, headers: { Token: null } }
+        capture: { session: $.token }
+      - request: { method: GET, path: /me }
+  - id: S-2
+    title_th: ใช้ session ก่อนได้มา
+    requirements: [R-1]
+    steps:
+      - request: { method: GET, path: /me }
+"#;
+    let dir = small_suite(root.path(), &suite, cases);
+    let output = validate(&dir).await;
+    assert_eq!(output.status.code(), Some(2));
+    let text = redacted(&stderr(&output), root.path());
+    // The case_vars problem is said once, in suite.yaml; S-2's request (not S-1's, which
+    // removes the header, nor its second, after the capture) uses an undefined `session`.
+    assert_eq!(text.matches("undefined variable `nowhere`").count(), 1, "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn a_fifo_and_a_huge_line_are_problems_not_hangs() {
+    let root = tempfile::tempdir().unwrap();
+    let long = format!(
+        "cases:\n  - id: L-1\n    title_th: ยาว\n    requirements: [R-1]\n    steps:\n      - request: {{ method: GET, path: \"/{}{{{{ missing }}}}\" }}\n",
+        "a".repeat(140_000)
+    );
+    let dir = small_suite(root.path(), SMALL, &long);
+    let fifo = dir.join("cases/b.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), validate(&dir))
+        .await
+        .expect("validate does not block on a FIFO");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(text.contains("b.yaml` is not a regular file"), "{text}");
+    assert!(text.contains("undefined variable `missing`"), "{text}");
+    assert!(text.len() < 2_000, "a long line is shown around the caret: {} bytes", text.len());
+}
