@@ -141,9 +141,34 @@ pub fn explain(error: &(dyn std::error::Error + 'static)) -> Option<&'static str
         if let Some(tls) = tls {
             return Some(words(tls));
         }
+        // Some layers keep rustls's error only as text.
+        if let Some(words) = words_of_text(&e.to_string()) {
+            return Some(words);
+        }
         next = e.source();
     }
     None
+}
+
+/// The same words, from the text rustls gives its errors.
+fn words_of_text(text: &str) -> Option<&'static str> {
+    let certificate = |error: CertificateError| Some(words(&rustls::Error::InvalidCertificate(error)));
+    let alert = |alert: rustls::AlertDescription| Some(words(&rustls::Error::AlertReceived(alert)));
+    if text.contains("UnknownIssuer") {
+        certificate(CertificateError::UnknownIssuer)
+    } else if text.contains("certificate expired") || text.contains("Expired") {
+        certificate(CertificateError::Expired)
+    } else if text.contains("not valid yet") || text.contains("NotValidYet") {
+        certificate(CertificateError::NotValidYet)
+    } else if text.contains("not valid for name") || text.contains("NotValidForName") {
+        certificate(CertificateError::NotValidForName)
+    } else if text.contains("CertificateRequired") || text.contains("HandshakeFailure") {
+        alert(rustls::AlertDescription::CertificateRequired)
+    } else if text.contains("invalid peer certificate") {
+        certificate(CertificateError::BadEncoding)
+    } else {
+        None
+    }
 }
 
 fn words(error: &rustls::Error) -> &'static str {
