@@ -36,13 +36,18 @@ fn free_port() -> u16 {
 }
 
 fn start_mock(extra: &[&str]) -> Mock {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cpc"))
+    start_mock_with(extra, |_| {})
+}
+
+fn start_mock_with(extra: &[&str], configure: impl FnOnce(&mut Command)) -> Mock {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cpc"));
+    command
         .arg("mock")
         .args(extra)
         .current_dir(support::repo())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::piped());
+    configure(&mut command);
+    let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut banner = Vec::new();
     let mut url = String::new();
@@ -277,4 +282,132 @@ async fn a_remote_portal_catches_a_duplicate_callback() {
         .find(|r| r["id"] == "TP-6.4")
         .unwrap();
     assert_eq!(tp64["result"], "fail");
+}
+
+/// The mock's stderr, once it has stopped.
+fn stderr_of(mut mock: Mock) -> String {
+    let mut err = mock.child.stderr.take().unwrap();
+    drop(mock);
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+    text
+}
+
+/// Sends raw bytes and returns what came back before the server closed or went quiet.
+fn raw(url: &str, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn malformed_requests_get_answers_not_panics_and_the_journal_stays_within_its_bytes() {
+    let mock = start_mock_with(
+        &[
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--max-body-bytes",
+            "2000000",
+            "--journal-bytes",
+            "3000000",
+            "--header-timeout-ms",
+            "500",
+            "--quiet",
+        ],
+        |c| {
+            c.stderr(Stdio::piped());
+        },
+    );
+    let url = mock.url.clone();
+    // An absolute-form target, a truncated body, a body over the limit, a half-sent head.
+    let absolute = raw(&url, b"GET http://elsewhere.example/x HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(absolute.starts_with("HTTP/1.1 404"), "{absolute}");
+    let truncated = raw(
+        &url,
+        b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this",
+    );
+    assert!(truncated.is_empty() || truncated.starts_with("HTTP/1.1 400"), "{truncated}");
+    let client = reqwest::Client::new();
+    let big = client
+        .post(format!("{url}/x"))
+        .body(vec![b'x'; 3_000_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), 413);
+    let started = std::time::Instant::now();
+    let slow = raw(&url, b"GET /x HTTP/1.1\r\nHost:");
+    assert!(slow.is_empty() || slow.starts_with("HTTP/1.1 408"), "{slow}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the head timed out");
+    // Ten bodies of 1.5 MB: the journal keeps what fits in 3 MB, and says how many it dropped.
+    for _ in 0..10 {
+        let sent = client
+            .post(format!("{url}/x"))
+            .body(vec![b'y'; 1_500_000])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 404);
+    }
+    let journal = client
+        .get(format!("{url}/__admin/requests"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(journal.len() < 4_000_000, "{} bytes", journal.len());
+    let journal: Value = serde_json::from_slice(&journal).unwrap();
+    assert!(journal["cpc"]["dropped"].as_u64().unwrap() > 0);
+    let err = stderr_of(mock);
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[tokio::test]
+async fn keeps_listening_when_it_runs_out_of_file_descriptors() {
+    use std::os::unix::process::CommandExt;
+    let mock = start_mock_with(
+        &["--addr", &format!("127.0.0.1:{}", free_port()), "--quiet"],
+        |c| {
+            c.stderr(Stdio::piped());
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                c.pre_exec(|| {
+                    let limit = libc::rlimit {
+                        rlim_cur: 64,
+                        rlim_max: 64,
+                    };
+                    libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                    Ok(())
+                });
+            }
+        },
+    );
+    let addr = mock.url.trim_start_matches("http://").to_string();
+    // More connections than it has descriptors: accept() fails with EMFILE for some.
+    let held: Vec<std::net::TcpStream> = (0..120)
+        .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/__admin/requests", mock.url))
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let err = stderr_of(mock);
+    assert!(err.contains("cannot accept a connection") && err.contains("retrying"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

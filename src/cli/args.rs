@@ -132,6 +132,9 @@ pub struct MockArgs {
     #[arg(long, default_value_t = crate::serve::Limits::default().max_body_bytes as u64,
           value_parser = clap::value_parser!(u64).range(0..=1024 * 1024 * 1024))]
     pub max_body_bytes: u64,
+    /// A connection that has not sent a whole request head within this is closed.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub header_timeout_ms: u64,
     /// Do not log each request (the journal still keeps them).
     #[arg(long)]
     pub quiet: bool,

@@ -68,6 +68,7 @@ pub fn mock(args: MockArgs) -> u8 {
         journal_bytes: usize::try_from(args.journal_bytes).unwrap_or(usize::MAX),
         server: Limits {
             max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
+            header_read_timeout: std::time::Duration::from_millis(args.header_timeout_ms),
             ..Limits::default()
         },
     };

@@ -88,8 +88,17 @@ impl Entry {
             "responseDefinition": {"status": self.status},
             "wasMatched": self.stub.is_some(),
             "stubMapping": self.stub.as_ref().map(|name| json!({"name": name})),
-            "cpc": {"seq": self.seq, "tokenIssued": self.token_issued, "entry": self},
+            // The whole entry for a remote `cpc run`, its body only once (in `request`).
+            "cpc": {"seq": self.seq, "tokenIssued": self.token_issued,
+                    "entry": Entry { body: String::new(), ..self.clone() }},
         })
+    }
+
+    /// An entry back from its `/__admin/requests` form (`wiremock_json`).
+    pub fn from_wiremock_json(request: &Value) -> Option<Entry> {
+        let mut entry: Entry = serde_json::from_value(request["cpc"]["entry"].clone()).ok()?;
+        entry.body = request["request"]["body"].as_str()?.to_string();
+        Some(entry)
     }
 }
 

@@ -67,7 +67,7 @@ impl PortalLink {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|r| serde_json::from_value(r["cpc"]["entry"].clone()).ok())
+                    .filter_map(Entry::from_wiremock_json)
                     .collect();
                 entries.sort_by_key(|e| e.seq);
                 Ok(entries)

@@ -86,6 +86,10 @@ impl Drop for Server {
     }
 }
 
+/// After an early 413, the rest of the body is read (and dropped) for this long, up to this much.
+const LINGER_TIME: Duration = Duration::from_secs(5);
+const LINGER_BYTES: usize = 256 * 1024 * 1024;
+
 const BACKOFF_MIN: Duration = Duration::from_millis(5);
 const BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// Accept errors are said at most this often (with how many were not said).
@@ -161,8 +165,15 @@ async fn handle(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    // Refused from its head alone, before a byte of the body is read.
+    // Refused from its head alone, before a byte of the body is read. The body is then read
+    // and dropped for a while (nginx's lingering close), so a client still sending it sees the
+    // 413 instead of a reset connection.
     if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        let body = request.into_body();
+        tokio::spawn(async move {
+            let drain = BodyExt::collect(Limited::new(body, LINGER_BYTES));
+            let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+        });
         return closing(answer.oversized(limits.max_body_bytes));
     }
     let (parts, body) = request.into_parts();
