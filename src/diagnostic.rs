@@ -76,7 +76,10 @@ impl Diagnostic {
     ///    |         ^ expected one of ...
     /// ```
     pub fn render(&self, source: Option<&str>) -> String {
-        let mut out = format!("error: {}\n", crate::redact::cut(&self.message, MESSAGE_LIMIT));
+        let mut out = format!(
+            "error: {}\n",
+            crate::redact::cut(&self.message, MESSAGE_LIMIT)
+        );
         let Some(place) = &self.place else {
             return out;
         };

@@ -28,7 +28,9 @@ pub fn bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     if bytes.len() as u64 > limit {
-        return Err(format!("`{shown}` grew past {limit} bytes while it was read"));
+        return Err(format!(
+            "`{shown}` grew past {limit} bytes while it was read"
+        ));
     }
     Ok(bytes)
 }
@@ -44,6 +46,10 @@ mod tests {
         std::fs::write(&file, "12345").unwrap();
         assert_eq!(bounded(&file, 5).unwrap(), b"12345");
         assert!(bounded(&file, 4).unwrap_err().contains("at most 4 bytes"));
-        assert!(bounded(dir.path(), 4).unwrap_err().contains("not a regular file"));
+        assert!(
+            bounded(dir.path(), 4)
+                .unwrap_err()
+                .contains("not a regular file")
+        );
     }
 }

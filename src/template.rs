@@ -31,7 +31,10 @@ pub enum Function {
 enum Part {
     Text(String),
     /// `raw`: written `{{ expr | raw }}`, inserted into a path as it is (see `render_path`).
-    Expr { expr: Expr, raw: bool },
+    Expr {
+        expr: Expr,
+        raw: bool,
+    },
 }
 
 /// A parsed template string.
@@ -345,7 +348,10 @@ mod tests {
             "/applications/..%2F..%2Fadmin%3Fx=1%23y/status"
         );
         assert_eq!(path("{{ location }}").unwrap(), "/applications/1?v=2");
-        assert_eq!(path("/x{{ location | raw }}").unwrap(), "/x/applications/1?v=2");
+        assert_eq!(
+            path("/x{{ location | raw }}").unwrap(),
+            "/x/applications/1?v=2"
+        );
         assert_eq!(
             path("/a/{{ dots }}"),
             Err(TemplateError::DotSegment("..".into()))

@@ -25,7 +25,11 @@ fn junit_cases(path: &Path) -> Vec<String> {
                     .attributes()
                     .flatten()
                     .find(|a| a.key.as_ref() == b"name")
-                    .map(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).unwrap().into_owned())
+                    .map(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .unwrap()
+                            .into_owned()
+                    })
                     .unwrap();
                 names.push(name);
             }
@@ -74,8 +78,18 @@ async fn nothing_a_hostile_target_sends_breaks_the_harness_or_its_outputs() {
     let out = tempfile::tempdir().unwrap();
     let o = out.path().to_str().unwrap();
     let output = cpc(args(&[
-        "run", SUITE, "--target", &target.url, "--out", o, "--lang", "en",
-        "--max-body-bytes", "1048576", "--timeout-ms", "5000",
+        "run",
+        SUITE,
+        "--target",
+        &target.url,
+        "--out",
+        o,
+        "--lang",
+        "en",
+        "--max-body-bytes",
+        "1048576",
+        "--timeout-ms",
+        "5000",
     ]))
     .await;
     let console = stdout(&output);
@@ -89,11 +103,23 @@ async fn nothing_a_hostile_target_sends_breaks_the_harness_or_its_outputs() {
     // The Markdown report: the body's ``` sits inside a longer fence; no HTML comment opens.
     let md = std::fs::read_to_string(out.path().join("report.th.md")).unwrap();
     let outside = outside_code_blocks(&md);
-    assert!(!outside.contains("<!--"), "an HTML comment would hide the rest");
-    assert!(!outside.contains("]]>"), "the body is only inside its code block");
-    let fence_line = md.lines().find(|l| l.starts_with("````")).expect("a longer fence");
+    assert!(
+        !outside.contains("<!--"),
+        "an HTML comment would hide the rest"
+    );
+    assert!(
+        !outside.contains("]]>"),
+        "the body is only inside its code block"
+    );
+    let fence_line = md
+        .lines()
+        .find(|l| l.starts_with("````"))
+        .expect("a longer fence");
     assert!(fence_line.chars().all(|c| c == '`'));
-    assert!(md.contains("ลงชื่อ") || md.contains("Signature"), "the sign-off is still there");
+    assert!(
+        md.contains("ลงชื่อ") || md.contains("Signature"),
+        "the sign-off is still there"
+    );
 
     // The console shows escape characters as text, never as escapes.
     assert!(!console.contains('\u{1b}'), "{console}");
@@ -109,7 +135,11 @@ async fn nothing_a_hostile_target_sends_breaks_the_harness_or_its_outputs() {
         seen.contains(&"/base/items/..%2F..%2Fadmin%3Fx=1".to_string()),
         "{seen:?}"
     );
-    assert!(seen.iter().all(|t| !t.starts_with("/admin") && !t.starts_with("/outside")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|t| !t.starts_with("/admin") && !t.starts_with("/outside")),
+        "{seen:?}"
+    );
     // A Location leading out of the base path is refused before it is sent.
     let (location, words) = outcome(&results, "HOST-LOCATION");
     assert_eq!(location, "error", "{words}");
@@ -121,5 +151,8 @@ async fn nothing_a_hostile_target_sends_breaks_the_harness_or_its_outputs() {
     assert!(outcome(&results, "HOST-ENDLESS").1.contains("1048576"));
     let gate = read_json(&out.path().join("gate.json"));
     assert_eq!(gate["verdict"], "fail");
-    assert_eq!(gate["failed_must"], serde_json::json!(["H-1", "H-2", "H-4"]));
+    assert_eq!(
+        gate["failed_must"],
+        serde_json::json!(["H-1", "H-2", "H-4"])
+    );
 }

@@ -24,7 +24,12 @@ fn forbidden() -> Vec<String> {
     let mut all = Vec::new();
     for secret in SECRETS {
         all.push(secret.to_string());
-        all.push(secret.chars().map(|c| format!("\\u{:04x}", c as u32)).collect());
+        all.push(
+            secret
+                .chars()
+                .map(|c| format!("\\u{:04x}", c as u32))
+                .collect(),
+        );
         all.push(secret.bytes().map(|b| format!("%{b:02X}")).collect());
     }
     all.extend(ID_SHAPES.iter().map(|s| s.to_string()));
@@ -72,8 +77,15 @@ fn assert_no_leak(out: &Path, output: &std::process::Output) {
     for (name, text) in everything(out, output) {
         for bad in forbidden() {
             if let Some(at) = text.find(&bad) {
-                let from = text[..at].char_indices().rev().nth(60).map_or(0, |(i, _)| i);
-                panic!("{name} shows `{bad}`: …{}…", &text[from..(at + bad.len()).min(text.len())]);
+                let from = text[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(60)
+                    .map_or(0, |(i, _)| i);
+                panic!(
+                    "{name} shows `{bad}`: …{}…",
+                    &text[from..(at + bad.len()).min(text.len())]
+                );
             }
         }
     }
@@ -84,7 +96,14 @@ async fn run(target: &str, out: &Path) -> std::process::Output {
     let target = target.to_string();
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
-            .args(["run", "tests/suites/leaky", "--target", &target, "--out", &o])
+            .args([
+                "run",
+                "tests/suites/leaky",
+                "--target",
+                &target,
+                "--out",
+                &o,
+            ])
             .args(["--lang", "en", "--timeout-ms", "3000"])
             .current_dir(support::repo())
             .env("NO_COLOR", "1")
@@ -104,7 +123,12 @@ async fn nothing_secret_or_personal_reaches_any_output() {
         .replace("http://", "http://leakuser:hunter2-password@");
     let out = tempfile::tempdir().unwrap();
     let output = run(&with_password, out.path()).await;
-    assert_eq!(output.status.code(), Some(1), "{}", support::stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        support::stderr(&output)
+    );
     // The target did receive them: they were there to leak.
     let seen = target.seen.lock().unwrap().join("\n");
     assert!(seen.contains("k=leak-declared-secret"), "{seen}");
@@ -114,7 +138,10 @@ async fn nothing_secret_or_personal_reaches_any_output() {
     let results = support::read_json(&out.path().join("results.json"));
     let text = results.to_string();
     assert!(text.contains("1-1014-xxxxx-xx-6"), "IDs are shown masked");
-    assert!(text.contains("Token is a credential (values not shown)"), "{text}");
+    assert!(
+        text.contains("Token is a credential (values not shown)"),
+        "{text}"
+    );
     assert!(text.contains("differs from the expected value"));
 
     // A target that refuses connections: every error message quotes a URL with a secret.

@@ -78,3 +78,23 @@ async fn failures_are_counted_and_judged() {
     assert_eq!(check["check"], "error rate");
     assert_eq!(check["actual"], "0.25");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percentiles_are_of_successful_answers_only() {
+    // Every answer is a fast 500: there is no latency to judge, so the p95 check fails.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/broken"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let step = run_case(&server, "LOAD-RESET").await;
+    let load = &step["load"];
+    assert_eq!(load["requests"], 10);
+    assert_eq!(load["successes"], 0);
+    assert_eq!(load["throughput_rps"], 0.0);
+    assert_eq!(step["outcome"], "fail", "{step}");
+    let check = &step["checks"][0];
+    assert_eq!(check["check"], "latency p95");
+    assert_eq!(check["actual"], "no successful answer");
+}

@@ -328,13 +328,19 @@ async fn malformed_requests_get_answers_not_panics_and_the_journal_stays_within_
     );
     let url = mock.url.clone();
     // An absolute-form target, a truncated body, a body over the limit, a half-sent head.
-    let absolute = raw(&url, b"GET http://elsewhere.example/x HTTP/1.1\r\nHost: x\r\n\r\n");
+    let absolute = raw(
+        &url,
+        b"GET http://elsewhere.example/x HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
     assert!(absolute.starts_with("HTTP/1.1 404"), "{absolute}");
     let truncated = raw(
         &url,
         b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this",
     );
-    assert!(truncated.is_empty() || truncated.starts_with("HTTP/1.1 400"), "{truncated}");
+    assert!(
+        truncated.is_empty() || truncated.starts_with("HTTP/1.1 400"),
+        "{truncated}"
+    );
     let client = reqwest::Client::new();
     let big = client
         .post(format!("{url}/x"))
@@ -345,8 +351,14 @@ async fn malformed_requests_get_answers_not_panics_and_the_journal_stays_within_
     assert_eq!(big.status(), 413);
     let started = std::time::Instant::now();
     let slow = raw(&url, b"GET /x HTTP/1.1\r\nHost:");
-    assert!(slow.is_empty() || slow.starts_with("HTTP/1.1 408"), "{slow}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the head timed out");
+    assert!(
+        slow.is_empty() || slow.starts_with("HTTP/1.1 408"),
+        "{slow}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the head timed out"
+    );
     // Ten bodies of 1.5 MB: the journal keeps what fits in 3 MB, and says how many it dropped.
     for _ in 0..10 {
         let sent = client
@@ -408,6 +420,9 @@ async fn keeps_listening_when_it_runs_out_of_file_descriptors() {
         .unwrap();
     assert_eq!(answer.status(), 200);
     let err = stderr_of(mock);
-    assert!(err.contains("cannot accept a connection") && err.contains("retrying"), "{err}");
+    assert!(
+        err.contains("cannot accept a connection") && err.contains("retrying"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }

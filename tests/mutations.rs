@@ -22,10 +22,39 @@ impl Rng {
 
 /// Pieces that mean something to YAML, JSON, templates or the suite format.
 const TOKENS: &[&[u8]] = &[
-    b":", b"- ", b"{{", b"}}", b"{{ x }}", b"[", b"]", b"{", b"}", b"\"", b"'", b"\n", b"  ",
-    b"$file", b"null", b"~", b"&a ", b"*a", b"!!binary ", b"<<: *a", b"99999999999999999999",
-    b"-1", b"\t", b"\0", b"\xff\xfe", b"\xe0\xb8", b"{ $file: ../../../../etc/passwd }",
-    b"{{ today(999999999999) }}", b"$..[?@", b"(?P<", b"\\u00", b"%", b"#",
+    b":",
+    b"- ",
+    b"{{",
+    b"}}",
+    b"{{ x }}",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"\"",
+    b"'",
+    b"\n",
+    b"  ",
+    b"$file",
+    b"null",
+    b"~",
+    b"&a ",
+    b"*a",
+    b"!!binary ",
+    b"<<: *a",
+    b"99999999999999999999",
+    b"-1",
+    b"\t",
+    b"\0",
+    b"\xff\xfe",
+    b"\xe0\xb8",
+    b"{ $file: ../../../../etc/passwd }",
+    b"{{ today(999999999999) }}",
+    b"$..[?@",
+    b"(?P<",
+    b"\\u00",
+    b"%",
+    b"#",
 ];
 
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
@@ -83,7 +112,10 @@ fn mangled_suites_load_to_problems_never_to_a_panic() {
     let root = tempfile::tempdir().unwrap();
     let suite = root.path().join("suites/csg");
     copy_dir(&repo.join("suites/csg"), &suite);
-    copy_dir(&repo.join("fixtures/csg"), &root.path().join("fixtures/csg"));
+    copy_dir(
+        &repo.join("fixtures/csg"),
+        &root.path().join("fixtures/csg"),
+    );
     let mut all = Vec::new();
     files(&suite, &mut all);
     let mut rng = Rng(0x5eed_c0de_1234_5678);

@@ -60,7 +60,11 @@ async fn finish(child: Child) -> std::process::Output {
 async fn wait_for(file: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !file.exists() {
-        assert!(Instant::now() < deadline, "{} never appeared", file.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            file.display()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -91,7 +95,11 @@ fn assert_interrupted_run(out: &Path) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_sigterm_and_sighup_mid_run_leave_every_file_and_a_failed_verdict() {
     let server = slow_target().await;
-    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+    for (sig, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
         let out = tempfile::tempdir().unwrap();
         let child = cpc(&server.uri(), out.path()).spawn().unwrap();
         // Once the fast case is written, the slow one is still waiting for its answer.
@@ -102,7 +110,11 @@ async fn sigint_sigterm_and_sighup_mid_run_leave_every_file_and_a_failed_verdict
         let results = assert_interrupted_run(out.path());
         assert_eq!(outcome(&results, "MINI-002"), "pass");
         assert_eq!(outcome(&results, "MINI-001"), "interrupted");
-        assert!(stdout(&output).contains("ผลการตัดสิน: ไม่ผ่าน"), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("ผลการตัดสิน: ไม่ผ่าน"),
+            "{}",
+            stdout(&output)
+        );
     }
 }
 
@@ -165,7 +177,10 @@ async fn an_out_that_cannot_be_written_stops_the_run_before_it_starts() {
     .unwrap();
     assert_eq!(output.status.code(), Some(3));
     assert!(support::stderr(&output).contains("--out must be a directory cpc can write"));
-    assert!(server.received_requests().await.unwrap().is_empty(), "no case ran");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "no case ran"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,10 +206,19 @@ async fn a_full_disk_leaves_no_stale_verdict_and_no_temp_file() {
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(output.status.code(), Some(3), "{}", support::stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        support::stderr(&output)
+    );
     assert!(support::stderr(&output).contains("cannot write"));
     // The verdict is printed, and no file says otherwise.
-    assert!(stdout(&output).contains("ผลการตัดสิน: ผ่าน"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("ผลการตัดสิน: ผ่าน"),
+        "{}",
+        stdout(&output)
+    );
     let left: Vec<String> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

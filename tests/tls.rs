@@ -10,13 +10,22 @@ use support::{args, cpc, read_json, stdout};
 async fn run(target: &str, extra: &[&str]) -> (Option<i32>, String) {
     let out = tempfile::tempdir().unwrap();
     let mut list = args(&[
-        "run", "tests/suites/mini", "--target", target, "--lang", "en", "--out",
+        "run",
+        "tests/suites/mini",
+        "--target",
+        target,
+        "--lang",
+        "en",
+        "--out",
         out.path().to_str().unwrap(),
     ]);
     list.extend(args(extra));
     let output = cpc(list).await;
     let results = read_json(&out.path().join("results.json")).to_string();
-    (output.status.code(), format!("{}\n{results}", stdout(&output)))
+    (
+        output.status.code(),
+        format!("{}\n{results}", stdout(&output)),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,7 +37,10 @@ async fn a_test_ca_is_trusted_with_ca_cert_and_failures_say_what_to_do() {
 
     let (code, said) = run(&good, &[]).await;
     assert_eq!(code, Some(1));
-    assert!(said.contains("give the agency's test CA with --ca-cert FILE"), "{said}");
+    assert!(
+        said.contains("give the agency's test CA with --ca-cert FILE"),
+        "{said}"
+    );
 
     let (code, said) = run(&good, &["--ca-cert", ca]).await;
     assert_eq!(code, Some(0), "{said}");
@@ -61,9 +73,12 @@ async fn mutual_tls_presents_the_client_certificate() {
     let (code, said) = run(
         &target,
         &[
-            "--ca-cert", ca,
-            "--client-cert", client.cert.to_str().unwrap(),
-            "--client-key", client.key.to_str().unwrap(),
+            "--ca-cert",
+            ca,
+            "--client-cert",
+            client.cert.to_str().unwrap(),
+            "--client-key",
+            client.key.to_str().unwrap(),
         ],
     )
     .await;

@@ -152,7 +152,8 @@ fn small_suite(root: &Path, suite_yaml: &str, cases: &str) -> std::path::PathBuf
     dir
 }
 
-const SMALL: &str = "id: small\nservice_code: S\nname_th: เล็ก\nagency_th: ทดสอบ\nproposal_version: \"1\"\n";
+const SMALL: &str =
+    "id: small\nservice_code: S\nname_th: เล็ก\nagency_th: ทดสอบ\nproposal_version: \"1\"\n";
 
 #[tokio::test]
 async fn every_number_has_a_bound_validate_enforces() {
@@ -216,7 +217,11 @@ async fn secrets_too_short_to_mask_and_variables_not_yet_defined_are_problems() 
     let text = redacted(&stderr(&output), root.path());
     // The case_vars problem is said once, in suite.yaml; S-2's request (not S-1's, which
     // removes the header, nor its second, after the capture) uses an undefined `session`.
-    assert_eq!(text.matches("undefined variable `nowhere`").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("undefined variable `nowhere`").count(),
+        1,
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 
@@ -229,7 +234,10 @@ async fn a_fifo_and_a_huge_line_are_problems_not_hangs() {
     );
     let dir = small_suite(root.path(), SMALL, &long);
     let fifo = dir.join("cases/b.yaml");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     let started = std::time::Instant::now();
     let output = tokio::time::timeout(std::time::Duration::from_secs(30), validate(&dir))
@@ -240,5 +248,9 @@ async fn a_fifo_and_a_huge_line_are_problems_not_hangs() {
     let text = stderr(&output);
     assert!(text.contains("b.yaml` is not a regular file"), "{text}");
     assert!(text.contains("undefined variable `missing`"), "{text}");
-    assert!(text.len() < 2_000, "a long line is shown around the caret: {} bytes", text.len());
+    assert!(
+        text.len() < 2_000,
+        "a long line is shown around the caret: {} bytes",
+        text.len()
+    );
 }

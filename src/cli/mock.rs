@@ -86,8 +86,14 @@ pub fn mock(args: MockArgs) -> u8 {
                 let _ = writeln!(out, "{}", log_line(entry));
             })
         });
-        let portal = match MockPortal::start(listener, set, admin_token.clone(), limits, log, stderr_log())
-        {
+        let portal = match MockPortal::start(
+            listener,
+            set,
+            admin_token.clone(),
+            limits,
+            log,
+            stderr_log(),
+        ) {
             Ok(portal) => portal,
             Err(e) => {
                 eprintln!("error: cannot serve on {}: {e}", args.addr);

@@ -48,8 +48,8 @@ pub fn report(args: ReportArgs) -> u8 {
     let gate = crate::gate::decide(&results);
     // The digest is the harness's own: never mistaken for an ID.
     let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));
-    let written = OutDir::open(&args.run_dir, secrets)
-        .and_then(|out| out.all(&results, &gate, args.lang));
+    let written =
+        OutDir::open(&args.run_dir, secrets).and_then(|out| out.all(&results, &gate, args.lang));
     match written {
         Ok(_) => {
             super::say(format_args!("→ {}", args.run_dir.display()));

@@ -4,13 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use super::args::RunArgs;
-use super::validate::load_checked;
 use super::stop::Stop;
+use super::validate::load_checked;
 use super::{EXIT_FAIL, EXIT_INVALID, EXIT_OUTPUT, EXIT_PASS};
 use crate::check::Outcome;
 use crate::gate::{self, Verdict};
-use crate::i18n::Lang;
 use crate::http::{TlsOptions, Transport};
+use crate::i18n::Lang;
 use crate::portal::{MockPortal, PortalLimits, PortalLink};
 use crate::redact::{MIN_SECRET_LEN, Redactor, Secrets};
 use crate::reference::{Fault, Reference};
@@ -262,20 +262,19 @@ pub fn run(args: RunArgs) -> u8 {
     let written = out.all(&results, &gate, args.lang);
     say(&console.summary(&results, &gate));
     match written {
-        Ok(()) if !write_failed => {
+        Ok(()) => {
+            if write_failed {
+                eprintln!(
+                    "note: results.json could not be rewritten during the run; every file in `{}` was written at its end and is complete",
+                    out.path().display()
+                );
+            }
             say(&format!("→ {}\n", out.path().display()));
             match (signal, gate.verdict) {
                 (Some(signal), _) => signal.exit_code(),
                 (None, Verdict::Pass) => EXIT_PASS,
                 (None, Verdict::Fail) => EXIT_FAIL,
             }
-        }
-        Ok(()) => {
-            eprintln!(
-                "error: some of the run's files could not be written during the run; those in `{}` are from its end",
-                out.path().display()
-            );
-            EXIT_OUTPUT
         }
         Err(e) => {
             eprintln!(
@@ -324,7 +323,9 @@ fn run_secrets(
         if let Ok(value) = std::env::var(name) {
             if value.chars().count() < MIN_SECRET_LEN {
                 return Err(too_short(
-                    format!("the environment variable {name} (used as {{{{ env.{name} }}}}, not in public_env)"),
+                    format!(
+                        "the environment variable {name} (used as {{{{ env.{name} }}}}, not in public_env)"
+                    ),
                     &value,
                 ));
             }
@@ -345,7 +346,9 @@ fn run_secrets(
     if let Some(token) = &args.portal_admin_token {
         all.push(token.clone());
     }
-    Ok(Secrets::new(Redactor::new(all).protecting([suite.digest.clone()])))
+    Ok(Secrets::new(
+        Redactor::new(all).protecting([suite.digest.clone()]),
+    ))
 }
 
 /// A URL as it may be shown: no user name or password.

@@ -69,7 +69,10 @@ impl Connection {
         }
     }
 
-    async fn connect(&self, url: &reqwest::Url) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+    async fn connect(
+        &self,
+        url: &reqwest::Url,
+    ) -> Result<SendRequest<Full<Bytes>>, TransportError> {
         let host = url.host_str().unwrap_or("127.0.0.1");
         let port = url.port_or_known_default().unwrap_or(80);
         let tcp = TcpStream::connect((host.trim_matches(['[', ']']), port))
@@ -78,8 +81,9 @@ impl Connection {
         let _ = tcp.set_nodelay(true);
         let tcp = WritesMayFail::new(tcp);
         if url.scheme() == "https" {
-            let name = rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_string())
-                .map_err(|e| TransportError::Connect(format!("{host}: {e}")))?;
+            let name =
+                rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+                    .map_err(|e| TransportError::Connect(format!("{host}: {e}")))?;
             let tls = self
                 .connector
                 .tls
@@ -200,7 +204,9 @@ impl<T> WritesMayFail<T> {
 fn peer_stopped_reading(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
     )
 }
 

@@ -61,7 +61,10 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, String> 
                 ));
             }
             let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
-                format!("--client-key {}: not a PEM private key ({e})", key.display())
+                format!(
+                    "--client-key {}: not a PEM private key ({e})",
+                    key.display()
+                )
             })?;
             builder
                 .with_client_auth_cert(chain, key)
@@ -152,7 +155,8 @@ pub fn explain(error: &(dyn std::error::Error + 'static)) -> Option<&'static str
 
 /// The same words, from the text rustls gives its errors.
 fn words_of_text(text: &str) -> Option<&'static str> {
-    let certificate = |error: CertificateError| Some(words(&rustls::Error::InvalidCertificate(error)));
+    let certificate =
+        |error: CertificateError| Some(words(&rustls::Error::InvalidCertificate(error)));
     let alert = |alert: rustls::AlertDescription| Some(words(&rustls::Error::AlertReceived(alert)));
     if text.contains("UnknownIssuer") {
         certificate(CertificateError::UnknownIssuer)

@@ -79,7 +79,11 @@ impl Transport {
         out: &Outgoing,
         timeout: Duration,
     ) -> Result<Response, TransportError> {
-        if out.body.as_ref().is_some_and(|b| b.len() >= EARLY_ANSWER_BODY) {
+        if out
+            .body
+            .as_ref()
+            .is_some_and(|b| b.len() >= EARLY_ANSWER_BODY)
+        {
             return self.connection().send(out, timeout, true).await;
         }
         let started = Instant::now();

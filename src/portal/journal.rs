@@ -56,8 +56,16 @@ impl Entry {
             + self.path.len()
             + self.body.len()
             + self.at.len()
-            + self.query.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
-            + self.headers.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+            + self
+                .query
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
             + self.stub.as_ref().map_or(0, String::len)
     }
 

@@ -115,7 +115,11 @@ impl Answer for PortalState {
             self.record(req, Some("cpc portal step".into()), response.status);
             return reply;
         }
-        if let Some(stub) = self.stubs.iter().find(|s| s.matches_with(req, &self.tokens)) {
+        if let Some(stub) = self
+            .stubs
+            .iter()
+            .find(|s| s.matches_with(req, &self.tokens))
+        {
             return self.answer_with(stub, req);
         }
         // As WireMock: a request no stub matched is recorded and answered 404.
@@ -158,12 +162,8 @@ impl PortalState {
 
     fn answer_with(&self, stub: &Stub, req: &Request) -> Reply {
         let m = &stub.mapping;
-        let (reply, json) = respond::build(
-            &m.response,
-            m.templated(),
-            req.url.path(),
-            &self.set.files,
-        );
+        let (reply, json) =
+            respond::build(&m.response, m.templated(), req.url.path(), &self.set.files);
         if let (Some(path), Some(json)) = (m.cpc().and_then(|c| c.issues_token.as_ref()), &json)
             && let Ok(p) = JsonPath::parse(path)
             && let Ok(Some(token)) = p
@@ -351,7 +351,7 @@ impl PortalState {
                 .get("authorization")
                 .and_then(|v| v.to_str().ok());
             if given != Some(format!("Bearer {token}").as_str()) {
-                return Reply::new(401).set_body_json(&json!({"error": "admin token required"}));
+                return Reply::new(401).set_body_json(json!({"error": "admin token required"}));
             }
         }
         let query = |name: &str| {
@@ -371,7 +371,7 @@ impl PortalState {
                     .take(limit)
                     .map(Entry::wiremock_json)
                     .collect();
-                Reply::new(200).set_body_json(&json!({
+                Reply::new(200).set_body_json(json!({
                     "requests": requests,
                     "meta": {"total": requests.len()},
                     "requestJournalDisabled": false,
@@ -387,11 +387,11 @@ impl PortalState {
                 match serde_json::from_slice::<Override>(&req.body) {
                     Ok(rule) if (100..=599).contains(&rule.response.status) => {
                         let id = self.add_override(rule);
-                        Reply::new(201).set_body_json(&json!({"id": id}))
+                        Reply::new(201).set_body_json(json!({"id": id}))
                     }
                     Ok(_) => Reply::new(400)
-                        .set_body_json(&json!({"error": "response.status is not an HTTP status"})),
-                    Err(e) => Reply::new(400).set_body_json(&json!({"error": e.to_string()})),
+                        .set_body_json(json!({"error": "response.status is not an HTTP status"})),
+                    Err(e) => Reply::new(400).set_body_json(json!({"error": e.to_string()})),
                 }
             }
             ("DELETE", path) if path.starts_with("/__admin/cpc/overrides/") => {
@@ -401,9 +401,9 @@ impl PortalState {
             ("GET", "/__admin/mappings") => {
                 let mappings: Vec<&Mapping> = self.set.mappings.iter().map(|(_, m)| m).collect();
                 Reply::new(200)
-                    .set_body_json(&json!({"mappings": mappings, "meta": {"total": mappings.len()}}))
+                    .set_body_json(json!({"mappings": mappings, "meta": {"total": mappings.len()}}))
             }
-            _ => Reply::new(404).set_body_json(&json!({"error": "no such admin endpoint"})),
+            _ => Reply::new(404).set_body_json(json!({"error": "no such admin endpoint"})),
         }
     }
 }

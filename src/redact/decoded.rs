@@ -119,7 +119,8 @@ fn json_escape(s: &str) -> Option<(char, usize)> {
             let high = unit(2)?;
             if (0xD800..0xDC00).contains(&high) {
                 let low = s.get(6..8).filter(|p| *p == "\\u").and_then(|_| unit(8))?;
-                let c = char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low.checked_sub(0xDC00)?))?;
+                let c =
+                    char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low.checked_sub(0xDC00)?))?;
                 return Some((c, 12));
             }
             return Some((char::from_u32(high)?, 6));
@@ -173,7 +174,9 @@ mod tests {
 
     #[test]
     fn malformed_escapes_stay_as_written() {
-        for text in ["100%", "%zz", r"\x", r"\u12", "&nope;", "&#xZZ;", "&", r"\uD800x"] {
+        for text in [
+            "100%", "%zz", r"\x", r"\u12", "&nope;", "&#xZZ;", "&", r"\uD800x",
+        ] {
             assert_eq!(Decoded::new(text).text, text);
         }
     }

@@ -131,7 +131,10 @@ impl Redactor {
         let protected: Vec<(usize, usize)> = self
             .protected
             .iter()
-            .flat_map(|p| text.match_indices(p.as_str()).map(|(i, s)| (i, i + s.len())))
+            .flat_map(|p| {
+                text.match_indices(p.as_str())
+                    .map(|(i, s)| (i, i + s.len()))
+            })
             .collect();
         spans.retain(|(s, e, _)| !protected.iter().any(|(ps, pe)| s < pe && ps < e));
         // Overlapping spans merge; a secret's mask wins over an ID's.
@@ -234,10 +237,7 @@ impl Secrets {
     }
 
     pub fn redactor(&self) -> Redactor {
-        self.current
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+        self.current.read().map(|r| r.clone()).unwrap_or_default()
     }
 }
 
@@ -272,7 +272,10 @@ mod tests {
         for form in encoded {
             let masked = r.text(&format!("[{form}] ab"));
             assert!(!masked.contains("s3cr"), "{form} → {masked}");
-            assert!(masked.ends_with("] ab"), "short ones are not secrets: {masked}");
+            assert!(
+                masked.ends_with("] ab"),
+                "short ones are not secrets: {masked}"
+            );
         }
         assert_eq!(r.header("consumer-KEY", "anything"), MASK);
         assert_eq!(r.header("Accept", "application/json"), "application/json");
@@ -294,7 +297,10 @@ mod tests {
     fn protected_values_are_left_alone() {
         let digest = format!("ab{ID}cd");
         let r = Redactor::default().protecting([digest.clone()]);
-        assert_eq!(r.text(&format!("digest {digest}")), format!("digest {digest}"));
+        assert_eq!(
+            r.text(&format!("digest {digest}")),
+            format!("digest {digest}")
+        );
         assert_eq!(r.text(&format!("x{ID}y")), "x1-1014-xxxxx-xx-6y");
     }
 

@@ -87,7 +87,10 @@ mod tests {
     use super::*;
 
     fn masked(text: &str) -> Vec<String> {
-        find(text).into_iter().map(|(s, e, _)| text[s..e].to_string()).collect()
+        find(text)
+            .into_iter()
+            .map(|(s, e, _)| text[s..e].to_string())
+            .collect()
     }
 
     #[test]
@@ -115,8 +118,8 @@ mod tests {
             "123456789012",
             "0812345678",
             "CSG-2569-000123",
-            "x1234545678789",       // invalid check digit next to a letter
-            "1-1014-01234 56-6",    // mixed separators
+            "x1234545678789",    // invalid check digit next to a letter
+            "1-1014-01234 56-6", // mixed separators
             "2026-11-24T13:51:47+07:00",
             "550e8400-e29b-41d4-a716-446655440000",
         ] {

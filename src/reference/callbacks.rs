@@ -60,7 +60,6 @@ impl Portal {
         }
         token.clone()
     }
-
 }
 
 /// Queues one status callback of an application; called in the order its status changes.

@@ -67,11 +67,9 @@ impl Service {
     /// TP-2.2: every error is JSON with a Thai message, and nothing internal.
     fn error(&self, status: u16, code: &str, th: &str, en: &str) -> Reply {
         if self.broken(Fault::PlainTextErrors) {
-            return Reply::new(status)
-                .set_body_raw(format!("{code}: {en}"), "text/plain");
+            return Reply::new(status).set_body_raw(format!("{code}: {en}"), "text/plain");
         }
-        Reply::new(status)
-            .set_body_json(json!({"code": code, "message_th": th, "message_en": en}))
+        Reply::new(status).set_body_json(json!({"code": code, "message_th": th, "message_en": en}))
     }
 
     fn not_found(&self) -> Reply {

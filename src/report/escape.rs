@@ -34,11 +34,7 @@ pub fn cdata_content(text: &str) -> String {
 /// A Markdown code block holding `text` verbatim: fenced with more backticks than any run of
 /// backticks inside it.
 pub fn md_code_block(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}\n{}\n{fence}", xml_text(text))
 }

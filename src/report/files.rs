@@ -26,7 +26,10 @@ pub struct OutDir {
 
 /// Whether a file in a run directory is one a run writes (or a temp file of one).
 fn is_run_file(name: &str) -> bool {
-    let name = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).unwrap_or(name);
+    let name = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .unwrap_or(name);
     [RESULTS, JUNIT, GATE].contains(&name)
         || (name.starts_with("report.") && (name.ends_with(".html") || name.ends_with(".md")))
 }

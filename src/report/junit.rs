@@ -38,7 +38,12 @@ fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
         _ => &case.title_th,
     };
     // Everything here may quote what the target sent: XML-safe text, CDATA that cannot close.
-    let name = xml_text(&format!("{} [{}] {}", case.id, case.requirements.join(", "), title));
+    let name = xml_text(&format!(
+        "{} [{}] {}",
+        case.id,
+        case.requirements.join(", "),
+        title
+    ));
     let time = Duration::milliseconds(case.duration_ms as i64);
     let problems = xml_text(&problems(case, lang));
     let mut tc = match case.outcome {

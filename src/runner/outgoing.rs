@@ -83,7 +83,11 @@ pub fn build(
         url.origin() == base.origin()
             && (url.path() == prefix || url.path().starts_with(&format!("{prefix}/")))
     };
-    let allowed = inside(&defaults.target) || defaults.portal.as_ref().is_some_and(|p| url.origin() == p.origin());
+    let allowed = inside(&defaults.target)
+        || defaults
+            .portal
+            .as_ref()
+            .is_some_and(|p| url.origin() == p.origin());
     if !allowed {
         return Err(text!(
             "คำขอไปที่ {} ซึ่งอยู่นอกระบบที่ทดสอบ ({})",

@@ -56,7 +56,10 @@ pub fn credentials(headers: &[(String, String)], url: &reqwest::Url) -> Vec<Stri
     headers
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
-        .chain(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())))
+        .chain(
+            url.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
         .filter(|(k, _)| is_sensitive_header(k))
         .flat_map(|(_, v)| credential_values(&v))
         .collect()
@@ -82,12 +85,9 @@ pub fn remask(mut exchange: Exchange, redactor: &Redactor) -> Exchange {
 }
 
 fn body(bytes: &[u8], redactor: &Redactor) -> BodyRecord {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(_) => None,
-    };
+    let utf8 = std::str::from_utf8(bytes).ok();
     // Masked whole, then cut: a cut never leaves part of a secret or an ID.
-    let (text, truncated) = match text {
+    let (text, truncated) = match utf8 {
         Some(text) => {
             let masked = redactor.text(text);
             let mut end = masked.len().min(BODY_RECORD_LIMIT);
@@ -102,7 +102,7 @@ fn body(bytes: &[u8], redactor: &Redactor) -> BodyRecord {
         bytes: bytes.len(),
         text,
         truncated,
-        binary: std::str::from_utf8(bytes).is_err(),
+        binary: utf8.is_none(),
     }
 }
 
@@ -143,7 +143,11 @@ mod tests {
         let mut near = vec![b'a'; BODY_RECORD_LIMIT - 6];
         near.extend_from_slice(b" 1101401234566 tail");
         let b = body(&near, &Redactor::default());
-        assert!(b.text.ends_with(" 1-101"), "{}", &b.text[b.text.len() - 20..]);
+        assert!(
+            b.text.ends_with(" 1-101"),
+            "{}",
+            &b.text[b.text.len() - 20..]
+        );
         let bin = body(&[0xff, 0xfe, 0x00], &Redactor::default());
         assert!(bin.binary && bin.text.is_empty());
     }

@@ -45,10 +45,7 @@ impl Reply {
     }
 
     pub fn insert_header(mut self, name: &str, value: &str) -> Self {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name),
-            HeaderValue::try_from(value),
-        ) {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             self.headers.retain(|(n, _)| *n != name);
             self.headers.push((name, value));
         }

@@ -126,7 +126,9 @@ async fn accept_loop(listener: TcpListener, answer: Arc<dyn Answer>, limits: Lim
                     };
                     log(&format!(
                         "cannot accept a connection on {}: {e}{more}; retrying",
-                        listener.local_addr().map_or_else(|_| "?".into(), |a| a.to_string())
+                        listener
+                            .local_addr()
+                            .map_or_else(|_| "?".into(), |a| a.to_string())
                     ));
                     last_said = Some(Instant::now());
                     unsaid = 0;
@@ -217,8 +219,8 @@ fn closing(reply: Reply) -> hyper::Response<Full<Bytes>> {
 
 fn response(reply: Reply) -> hyper::Response<Full<Bytes>> {
     let mut response = hyper::Response::new(Full::new(reply.body));
-    *response.status_mut() =
-        hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     for (name, value) in reply.headers {
         headers.append(name, value);

@@ -305,7 +305,10 @@ fn read_fixture(
             Some(bytes)
         }
         Err(e) => {
-            problems.push(Diagnostic::at(place.clone(), format!("fixture `{rel}`: {e}")));
+            problems.push(Diagnostic::at(
+                place.clone(),
+                format!("fixture `{rel}`: {e}"),
+            ));
             None
         }
     }

@@ -144,7 +144,13 @@ impl Validator<'_> {
             self.credential(&file, &value.referenced, &name.value, &value.value);
         }
         if let Some(ms) = &meta.defaults.timeout_ms {
-            self.bounded_ms(&file, &ms.referenced, "defaults.timeout_ms", ms.value, MAX_TIMEOUT_MS);
+            self.bounded_ms(
+                &file,
+                &ms.referenced,
+                "defaults.timeout_ms",
+                ms.value,
+                MAX_TIMEOUT_MS,
+            );
         }
         for (name, variable) in meta.variables.iter() {
             if variable.secret
@@ -269,7 +275,13 @@ impl Validator<'_> {
         match kind {
             StepKind::Poll(poll) => {
                 let p = &poll.value;
-                self.bounded_ms(path, &poll.referenced, "within_ms", p.within_ms, MAX_WINDOW_MS);
+                self.bounded_ms(
+                    path,
+                    &poll.referenced,
+                    "within_ms",
+                    p.within_ms,
+                    MAX_WINDOW_MS,
+                );
                 if p.interval_ms < MIN_INTERVAL_MS || p.interval_ms > p.within_ms {
                     self.report(
                         path,
@@ -357,7 +369,13 @@ impl Validator<'_> {
         {
             self.report(path, &status.referenced, problem);
         }
-        self.bounded_ms(path, &step.referenced, "within_ms", a.within_ms, MAX_WINDOW_MS);
+        self.bounded_ms(
+            path,
+            &step.referenced,
+            "within_ms",
+            a.within_ms,
+            MAX_WINDOW_MS,
+        );
         if let Some(quiet) = a.quiet_ms {
             self.bounded_ms(path, &step.referenced, "quiet_ms", quiet, MAX_WINDOW_MS);
         }
@@ -464,7 +482,10 @@ impl Validator<'_> {
             self.report(
                 path,
                 at,
-                format!("a load has between 1 and {MAX_USERS} users ({} given)", l.users),
+                format!(
+                    "a load has between 1 and {MAX_USERS} users ({} given)",
+                    l.users
+                ),
             );
         }
         match (l.requests, l.duration_ms) {

@@ -75,7 +75,10 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
             "/base/echo" => {
                 // The request back, as written and in the encodings a target might use.
                 let raw = format!("{line}{}", String::from_utf8_lossy(&body));
-                let unicode: String = raw.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+                let unicode: String = raw
+                    .chars()
+                    .map(|c| format!("\\u{:04x}", c as u32))
+                    .collect();
                 let percent: String = raw.bytes().map(|b| format!("%{b:02X}")).collect();
                 let answer = format!("{raw}\n{unicode}\n{percent}\n{}", echo_ids());
                 respond(&mut out, "200 OK", "text/plain", &answer)
@@ -97,7 +100,12 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
                 let _ = out.write_all(answer.as_bytes());
             }
             "/base/inject" => respond(&mut out, "200 OK", "text/plain", INJECTION),
-            "/base/item" => respond(&mut out, "200 OK", "application/json", r#"{"id":"../../admin?x=1"}"#),
+            "/base/item" => respond(
+                &mut out,
+                "200 OK",
+                "application/json",
+                r#"{"id":"../../admin?x=1"}"#,
+            ),
             "/base/where" => {
                 let _ = write!(
                     out,

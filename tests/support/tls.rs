@@ -84,10 +84,12 @@ pub async fn serve(leaf: &Leaf, client_ca: Option<&Path>) -> String {
             for cert in CertificateDer::pem_file_iter(ca).unwrap() {
                 roots.add(cert.unwrap()).unwrap();
             }
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider())
-                    .build()
-                    .unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                roots.into(),
+                provider(),
+            )
+            .build()
+            .unwrap();
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
