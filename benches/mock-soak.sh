@@ -44,7 +44,7 @@ sample() {  # PID FILE: RSS in KiB, once a second, while the process lives
 }
 
 start_mock() {  # PORT EXTRA-SHELL-PREFIX
-  bash -c "$2 exec \"$cpc\" mock --addr 127.0.0.1:$1 --quiet" \
+  bash -c "$2 exec \"$cpc\" mock --addr 127.0.0.1:$1 --quiet --suite suites/csg" \
     >"$work/mock.out" 2>"$work/mock.err" &
   echo $!
 }

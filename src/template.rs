@@ -17,6 +17,39 @@ pub enum Expr {
     Var(String),
     Env(String),
     Call(Function),
+    /// `answer.…`: a value computed from the answer being judged (in `expect` only).
+    Answer(AnswerPart),
+    /// `finished_at('step name')`: when an earlier step of the case finished (RFC 3339, ms).
+    FinishedAt(String),
+}
+
+/// What `answer.…` reads from the answer being judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnswerPart {
+    /// `answer.sha256`: the body's SHA-256, lowercase hex.
+    Sha256,
+    /// `answer.md5`: the body's MD5, lowercase hex.
+    Md5,
+    /// `answer.size`: the body's size in bytes.
+    Size,
+    /// `answer.status`.
+    Status,
+    /// `answer.header('Name')`.
+    Header(String),
+    /// `answer.json('$.path')`: the one node the JSONPath selects in the body.
+    Json(String),
+    /// `answer.xpath('/a/b')`: the XPath's value in an XML body.
+    Xpath(String),
+}
+
+/// The answer being judged, as `answer.…` sees it.
+pub trait Answer {
+    fn part(&self, part: &AnswerPart) -> Result<Value, String>;
+}
+
+/// The hidden variable holding when the step `name` finished.
+pub fn finished_at_key(name: &str) -> String {
+    format!("finished_at:{name}")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +87,12 @@ pub enum TemplateError {
     /// `env.NAME` where the environment has no NAME.
     #[error("environment variable `{0}` is not set")]
     EnvMissing(String),
+    /// `answer.…` where there is no answer, or one it cannot read.
+    #[error("{0}")]
+    Answer(String),
+    /// `finished_at('name')` of a step that has not finished.
+    #[error("no step named `{0}` has finished before this one")]
+    NotFinished(String),
     /// A value that would be a path segment is `.` or `..`, which would move the request.
     #[error("a value in the path is `{0}`, which is not a path segment")]
     DotSegment(String),
@@ -126,18 +165,37 @@ impl Template {
 
     /// Renders to a JSON value: a lone expression keeps its type, anything else is a string.
     pub fn render_value(&self, vars: &Vars) -> Result<Value, TemplateError> {
-        if let [Part::Expr { expr, .. }] = self.parts.as_slice() {
-            return eval(expr, vars);
-        }
-        self.render_string(vars).map(Value::String)
+        self.render_value_with(vars, None)
     }
 
     pub fn render_string(&self, vars: &Vars) -> Result<String, TemplateError> {
+        self.render_string_with(vars, None)
+    }
+
+    /// As `render_value`, where `answer.…` reads the answer being judged.
+    pub fn render_value_with(
+        &self,
+        vars: &Vars,
+        answer: Option<&dyn Answer>,
+    ) -> Result<Value, TemplateError> {
+        if let [Part::Expr { expr, .. }] = self.parts.as_slice() {
+            return eval(expr, vars, answer);
+        }
+        self.render_string_with(vars, answer).map(Value::String)
+    }
+
+    pub fn render_string_with(
+        &self,
+        vars: &Vars,
+        answer: Option<&dyn Answer>,
+    ) -> Result<String, TemplateError> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Expr { expr, .. } => out.push_str(&value_text(&eval(expr, vars)?)),
+                Part::Expr { expr, .. } => {
+                    out.push_str(&value_text(&eval(expr, vars, answer)?))
+                }
             }
         }
         Ok(out)
@@ -154,7 +212,7 @@ impl Template {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Expr { expr, raw } => {
-                    let value = value_text(&eval(expr, vars)?);
+                    let value = value_text(&eval(expr, vars, None)?);
                     if *raw || i == 0 {
                         out.push_str(&value);
                     } else if value == "." || value == ".." {
@@ -172,7 +230,52 @@ impl Template {
 /// `today(n)` reaches a century either way.
 const MAX_DAYS: i64 = 36_500;
 
+/// The text inside `'…'` (or `"…"`) quotes.
+fn quoted(arg: &str) -> Option<&str> {
+    let arg = arg.trim();
+    arg.strip_prefix('\'')
+        .and_then(|a| a.strip_suffix('\''))
+        .or_else(|| arg.strip_prefix('"').and_then(|a| a.strip_suffix('"')))
+}
+
+fn parse_answer(rest: &str) -> Result<Expr, String> {
+    let part = match rest {
+        "sha256" => AnswerPart::Sha256,
+        "md5" => AnswerPart::Md5,
+        "size" => AnswerPart::Size,
+        "status" => AnswerPart::Status,
+        _ => {
+            let (name, arg) = rest
+                .split_once('(')
+                .and_then(|(n, a)| Some((n.trim(), quoted(a.strip_suffix(')')?)?)))
+                .ok_or_else(|| format!("`answer.{rest}` is not something cpc reads from an answer (answer.sha256, answer.md5, answer.size, answer.status, answer.header('Name'), answer.json('$.path'), answer.xpath('/path'))"))?;
+            match name {
+                "header" => AnswerPart::Header(arg.to_string()),
+                "json" => {
+                    serde_json_path::JsonPath::parse(arg)
+                        .map_err(|e| format!("invalid JSONPath `{arg}`: {e}"))?;
+                    AnswerPart::Json(arg.to_string())
+                }
+                "xpath" => AnswerPart::Xpath(arg.to_string()),
+                _ => return Err(format!("`answer.{name}(…)` is not something cpc reads from an answer")),
+            }
+        }
+    };
+    Ok(Expr::Answer(part))
+}
+
 fn parse_expr(src: &str) -> Result<Expr, String> {
+    if let Some(rest) = src.strip_prefix("answer.") {
+        return parse_answer(rest.trim());
+    }
+    if let Some(arg) = src
+        .strip_prefix("finished_at(")
+        .and_then(|a| a.strip_suffix(')'))
+    {
+        return quoted(arg)
+            .map(|name| Expr::FinishedAt(name.to_string()))
+            .ok_or_else(|| "`finished_at('step name')` takes the name of an earlier step, in quotes".into());
+    }
     if let Some(name) = src.strip_prefix("env.") {
         return if is_identifier(name) {
             Ok(Expr::Env(name.to_string()))
@@ -222,8 +325,18 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn eval(expr: &Expr, vars: &Vars) -> Result<Value, TemplateError> {
+fn eval(expr: &Expr, vars: &Vars, answer: Option<&dyn Answer>) -> Result<Value, TemplateError> {
     match expr {
+        Expr::Answer(part) => match answer {
+            Some(answer) => answer.part(part).map_err(TemplateError::Answer),
+            None => Err(TemplateError::Answer(
+                "`answer.…` is read from the answer being judged, so only in `expect`".into(),
+            )),
+        },
+        Expr::FinishedAt(name) => vars
+            .get(&finished_at_key(name))
+            .cloned()
+            .ok_or_else(|| TemplateError::NotFinished(name.clone())),
         Expr::Var(name) => vars
             .get(name)
             .cloned()
@@ -242,17 +355,26 @@ fn eval(expr: &Expr, vars: &Vars) -> Result<Value, TemplateError> {
 
 /// Renders every string inside a JSON value (object keys are left as written).
 pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, TemplateError> {
+    render_json_with(value, vars, None)
+}
+
+/// As `render_json`, where `answer.…` reads the answer being judged.
+pub fn render_json_with(
+    value: &Value,
+    vars: &Vars,
+    answer: Option<&dyn Answer>,
+) -> Result<Value, TemplateError> {
     Ok(match value {
-        Value::String(s) => Template::parse(s)?.render_value(vars)?,
+        Value::String(s) => Template::parse(s)?.render_value_with(vars, answer)?,
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|v| render_json(v, vars))
+                .map(|v| render_json_with(v, vars, answer))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| Ok((k.clone(), render_json(v, vars)?)))
+                .map(|(k, v)| Ok((k.clone(), render_json_with(v, vars, answer)?)))
                 .collect::<Result<_, TemplateError>>()?,
         ),
         other => other.clone(),

@@ -42,7 +42,7 @@ fn start_mock(extra: &[&str]) -> Mock {
 fn start_mock_with(extra: &[&str], configure: impl FnOnce(&mut Command)) -> Mock {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cpc"));
     command
-        .arg("mock")
+        .args(["mock", "--suite", "suites/csg"])
         .args(extra)
         .current_dir(support::repo())
         .stdout(Stdio::piped());

@@ -13,7 +13,7 @@ use std::path::Path;
 pub use capture::{Source, take as capture};
 pub use expect::{CheckContext, evaluate};
 pub use outcome::{CheckResult, Outcome};
-pub use predicate::{compact, json_equal};
+pub use predicate::{compact, json_equal, rendered};
 
 /// True when every predicate holds for the nodes (an expected value that cannot be built
 /// does not hold).

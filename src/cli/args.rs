@@ -110,6 +110,13 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 
 #[derive(Args)]
 pub struct MockArgs {
+    /// Serve this suite's portal too: its stubs (`portal/` in the suite) and the consumers it
+    /// registers with the gateway (`portal.consumers` in suite.yaml).
+    #[arg(long, value_name = "DIR")]
+    pub suite: Option<PathBuf>,
+    /// Set a suite variable used by `portal.consumers`: --var name=value (with --suite).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var, requires = "suite")]
+    pub vars: Vec<(String, String)>,
     /// Where to listen. Loopback by default; any other address is an explicit choice, and then
     /// the admin API needs a bearer token.
     #[arg(long, default_value = "127.0.0.1:8089")]

@@ -6,22 +6,53 @@ use std::net::TcpListener;
 
 use super::args::MockArgs;
 use super::{EXIT_INVALID, EXIT_PASS};
+use std::path::Path;
+
 use crate::portal::journal::Entry;
-use crate::portal::{MappingSet, MockPortal, PortalLimits};
+use crate::portal::{Consumer, MappingSet, MockPortal, PortalLimits, PortalSetup};
+use crate::suite::Suite;
+use crate::template::Template;
+use crate::vars::Vars;
 use crate::redact::Redactor;
 use crate::serve::{Limits, Log};
 
-/// The bundled stubs, plus `--mappings`; problems are printed and give exit code 2.
-pub fn mapping_set(extra: Option<&std::path::Path>) -> Result<MappingSet, u8> {
-    let set = MappingSet::bundled();
-    let set = match extra {
-        Some(dir) => set.and_then(|s| s.with_dir(dir)),
-        None => set,
-    };
+/// The bundled stubs, then the suite's own (`portal/` in the suite), then `--mappings`, each
+/// replacing stubs of the same name; problems are printed and give exit code 2.
+pub fn mapping_set(suite: Option<&Suite>, extra: Option<&Path>) -> Result<MappingSet, u8> {
+    let mut set = MappingSet::bundled();
+    if let Some(dir) = suite.and_then(Suite::portal_dir) {
+        set = set.and_then(|s| s.with_dir(&dir));
+    }
+    if let Some(dir) = extra {
+        set = set.and_then(|s| s.with_dir(dir));
+    }
     set.map_err(|problems| {
         super::validate::print_problems(&problems);
         EXIT_INVALID
     })
+}
+
+/// The consumers a suite registers with the portal's gateway, their templates rendered.
+pub fn consumers(suite: &Suite, vars: &Vars) -> Result<Vec<Consumer>, String> {
+    let render = |text: &str| {
+        Template::parse(text)
+            .and_then(|t| t.render_string(vars))
+            .map_err(|e| format!("suite.yaml portal.consumers: {e}"))
+    };
+    suite
+        .meta
+        .portal
+        .consumers
+        .iter()
+        .map(|c| {
+            let c = &c.value;
+            Ok(Consumer {
+                agent_id: c.agent_id.as_deref().map(render).transpose()?,
+                consumer_key: render(&c.consumer_key)?,
+                consumer_secret: c.consumer_secret.as_deref().map(render).transpose()?,
+            })
+        })
+        .collect()
 }
 
 /// One line per inbound request, masked: time, method, path, status, the stub that answered.
@@ -35,9 +66,30 @@ pub fn log_line(entry: &Entry) -> String {
 }
 
 pub fn mock(args: MockArgs) -> u8 {
-    let set = match mapping_set(args.mappings.as_deref()) {
+    let suite = match &args.suite {
+        Some(dir) => match super::validate::load_checked(dir) {
+            Ok((suite, _)) => Some(suite),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let set = match mapping_set(suite.as_ref(), args.mappings.as_deref()) {
         Ok(set) => set,
         Err(code) => return code,
+    };
+    let consumers = match &suite {
+        Some(suite) => {
+            let rendered = super::run::resolve_vars(suite, &args.vars)
+                .and_then(|vars| consumers(suite, &vars));
+            match rendered {
+                Ok(consumers) => consumers,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_INVALID;
+                }
+            }
+        }
+        None => Vec::new(),
     };
     let loopback = args.addr.ip().is_loopback();
     // The journal holds tokens and personal data: off loopback, the admin API is guarded.
@@ -86,14 +138,16 @@ pub fn mock(args: MockArgs) -> u8 {
                 let _ = writeln!(out, "{}", log_line(entry));
             })
         });
-        let portal = match MockPortal::start(
-            listener,
+        let registered = consumers.len();
+        let setup = PortalSetup {
             set,
-            admin_token.clone(),
+            consumers,
+            admin_token: admin_token.clone(),
             limits,
-            log,
-            stderr_log(),
-        ) {
+            on_request: log,
+            log: stderr_log(),
+        };
+        let portal = match MockPortal::start(listener, setup) {
             Ok(portal) => portal,
             Err(e) => {
                 eprintln!("error: cannot serve on {}: {e}", args.addr);
@@ -112,9 +166,14 @@ pub fn mock(args: MockArgs) -> u8 {
             ));
         }
         super::say(format_args!(
-            "  {} stub(s); journal /__admin/requests; Ctrl-C or SIGTERM stops",
+            "  {} stub(s), {registered} consumer(s) registered; journal /__admin/requests; Ctrl-C or SIGTERM stops",
             portal.state.set.mappings.len()
         ));
+        if registered == 0 {
+            super::say(format_args!(
+                "  no consumer is registered, so the gateway issues no token: give --suite DIR"
+            ));
+        }
         let signal = stop.signalled().await;
         super::say(format_args!("stopped ({})", signal.name()));
         EXIT_PASS

@@ -11,7 +11,7 @@ use crate::check::Outcome;
 use crate::gate::{self, Verdict};
 use crate::http::{TlsOptions, Transport};
 use crate::i18n::Lang;
-use crate::portal::{MockPortal, PortalLimits, PortalLink};
+use crate::portal::{MockPortal, PortalLimits, PortalLink, PortalSetup};
 use crate::redact::{MIN_SECRET_LEN, Redactor, Secrets};
 use crate::reference::{Fault, Reference};
 use crate::report::console::Console;
@@ -23,9 +23,9 @@ use crate::vars::Vars;
 use crate::{VERSION, clock};
 
 /// Suite defaults, then the variable's environment variable, then `--var`.
-fn resolve_vars(suite: &Suite, args: &RunArgs) -> Result<Vars, String> {
+pub fn resolve_vars(suite: &Suite, given: &[(String, String)]) -> Result<Vars, String> {
     let mut vars = Vars::default();
-    for (name, _) in &args.vars {
+    for (name, _) in given {
         let declared = suite.meta.variables.iter().any(|(k, _)| &k.value == name);
         if !declared {
             return Err(format!(
@@ -35,8 +35,7 @@ fn resolve_vars(suite: &Suite, args: &RunArgs) -> Result<Vars, String> {
     }
     for (name, decl) in suite.meta.variables.iter() {
         let name = &name.value;
-        let from_cli = args
-            .vars
+        let from_cli = given
             .iter()
             .rev()
             .find(|(k, _)| k == name)
@@ -80,7 +79,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let mut vars = match resolve_vars(&suite, &args) {
+    let mut vars = match resolve_vars(&suite, &args.vars) {
         Ok(vars) => vars,
         Err(e) => return fail(e),
     };
@@ -100,7 +99,7 @@ pub fn run(args: RunArgs) -> u8 {
     // The in-process portal's stubs (none with `--portal`: that one is elsewhere).
     let mappings = match &args.portal {
         Some(_) => None,
-        None => match super::mock::mapping_set(args.mappings.as_deref()) {
+        None => match super::mock::mapping_set(Some(&suite), args.mappings.as_deref()) {
             Ok(set) => Some(set),
             Err(code) => return code,
         },
@@ -122,7 +121,17 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_OUTPUT;
         }
     };
-    let (portal, admin_token) = match start_portal(&args, mappings, &runtime) {
+    let consumers = match super::mock::consumers(&suite, &vars) {
+        Ok(consumers) => consumers,
+        Err(e) => return fail(e),
+    };
+    secrets.add(
+        consumers
+            .iter()
+            .flat_map(|c| [Some(c.consumer_key.clone()), c.consumer_secret.clone()])
+            .flatten(),
+    );
+    let (portal, admin_token) = match start_portal(&args, mappings, consumers, &runtime) {
         Ok(started) => started,
         Err(code) => return code,
     };
@@ -390,6 +399,7 @@ fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted:
 fn start_portal(
     args: &RunArgs,
     mappings: Option<crate::portal::MappingSet>,
+    consumers: Vec<crate::portal::Consumer>,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(PortalLink, Option<String>), u8> {
     let fail = |message: String| {
@@ -412,17 +422,16 @@ fn start_portal(
     // Off loopback the journal (tokens, personal data) is guarded, as with `cpc mock`.
     let admin_token =
         (!args.portal_addr.ip().is_loopback()).then(|| uuid::Uuid::new_v4().simple().to_string());
+    let setup = PortalSetup {
+        set,
+        consumers,
+        admin_token: admin_token.clone(),
+        limits: PortalLimits::default(),
+        on_request: None,
+        log: super::mock::stderr_log(),
+    };
     let portal = runtime
-        .block_on(async {
-            MockPortal::start(
-                listener,
-                set,
-                admin_token.clone(),
-                PortalLimits::default(),
-                None,
-                super::mock::stderr_log(),
-            )
-        })
+        .block_on(async { MockPortal::start(listener, setup) })
         .map_err(|e| fail(format!("cannot start the mock portal: {e}")))?;
     Ok((PortalLink::Local(Arc::new(portal)), admin_token))
 }

@@ -32,6 +32,12 @@ pub fn load_checked(dir: &Path) -> Result<(Suite, Checked), u8> {
             .map_err(|more| problems.extend(more))
             .ok()
     });
+    // The suite's own portal stubs, with their places.
+    if let Some(portal) = suite.as_ref().and_then(Suite::portal_dir)
+        && let Err(more) = crate::portal::MappingSet::default().with_dir(&portal)
+    {
+        problems.extend(more);
+    }
     match (suite, checked) {
         (Some(suite), Some(Some(checked))) if problems.is_empty() => Ok((suite, checked)),
         _ => {

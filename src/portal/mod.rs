@@ -1,5 +1,6 @@
 //! The bundled mock portal (DESIGN §6): the portal side of the agency's calls, on wiremock-rs.
 
+pub mod consumers;
 pub mod journal;
 pub mod link;
 pub mod load;
@@ -11,4 +12,5 @@ pub mod tokens;
 
 pub use link::PortalLink;
 pub use load::MappingSet;
-pub use server::{MockPortal, Override, PortalLimits};
+pub use consumers::Consumer;
+pub use server::{MockPortal, Override, PortalLimits, PortalSetup};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json_path::JsonPath;
 use wiremock::{Match, Request};
 
+use super::consumers::{Consumer, presented};
 use super::journal::{Entry, Journal};
 use super::load::{MappingSet, anchored};
 use super::mapping::{BodyPattern, Mapping, ResponseDefinition, TokenState, ValuePattern};
@@ -17,6 +18,7 @@ use super::respond;
 use super::tokens::Tokens;
 use crate::clock;
 use crate::serve::{Answer, Limits, Log, Reply, Server};
+use crate::suite::Predicate;
 
 /// Called with each journal entry as it is recorded (the `cpc mock` log).
 pub type RequestLog = Box<dyn Fn(&Entry) + Send + Sync>;
@@ -39,11 +41,26 @@ impl Default for PortalLimits {
     }
 }
 
+/// What a portal serves and how: its stubs, the consumers its gateway knows, the admin token,
+/// its limits, and where it says what happens.
+pub struct PortalSetup {
+    pub set: MappingSet,
+    pub consumers: Vec<Consumer>,
+    /// Required on `/__admin` when set (off loopback).
+    pub admin_token: Option<String>,
+    pub limits: PortalLimits,
+    /// Called with each journal entry as it is recorded (the `cpc mock` log).
+    pub on_request: Option<RequestLog>,
+    /// Where the server says what goes wrong outside any request.
+    pub log: Log,
+}
+
 /// Everything the stubs share.
 pub struct PortalState {
     pub journal: Journal,
     pub tokens: Tokens,
     pub set: MappingSet,
+    pub consumers: Vec<Consumer>,
     /// The mappings as matchers, highest priority first.
     stubs: Vec<Stub>,
     overrides: Mutex<Vec<Override>>,
@@ -53,16 +70,57 @@ pub struct PortalState {
 }
 
 /// A behaviour change for matching requests (the `portal` step): answer differently, for the
-/// next `times` requests or until removed.
+/// next `times` requests or until removed. A request matches when its method and path are these
+/// and its headers, query parameters and JSON body meet every predicate (rendered already).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Override {
     #[serde(default)]
     pub id: String,
     pub method: String,
     pub path: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, Predicate)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<(String, Predicate)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub body: Vec<(String, Predicate)>,
     #[serde(default)]
     pub times: Option<u32>,
     pub response: ResponseDefinition,
+}
+
+impl Override {
+    fn matches(&self, req: &Request) -> bool {
+        let no_vars = crate::vars::Vars::default();
+        let holds = |p: &Predicate, v: Option<String>| {
+            let value = v.map(serde_json::Value::String);
+            crate::check::holds(p, &value.iter().collect::<Vec<_>>(), &no_vars)
+        };
+        let header = |name: &str| {
+            req.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let query = |name: &str| {
+            req.url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let json = (!self.body.is_empty())
+            .then(|| serde_json::from_slice::<serde_json::Value>(&req.body).ok())
+            .flatten();
+        self.method.eq_ignore_ascii_case(req.method.as_str())
+            && self.path == req.url.path()
+            && self.times != Some(0)
+            && self.headers.iter().all(|(n, p)| holds(p, header(n)))
+            && self.query.iter().all(|(n, p)| holds(p, query(n)))
+            && self.body.iter().all(|(path, p)| match (JsonPath::parse(path), &json) {
+                (Ok(jp), Some(json)) => crate::check::holds(p, &jp.query(json).all(), &no_vars),
+                _ => false,
+            })
+    }
 }
 
 pub struct MockPortal {
@@ -72,27 +130,23 @@ pub struct MockPortal {
 
 impl MockPortal {
     /// Serves the mappings on the listener. Must be called within a tokio runtime.
-    pub fn start(
-        listener: TcpListener,
-        set: MappingSet,
-        admin_token: Option<String>,
-        limits: PortalLimits,
-        on_request: Option<RequestLog>,
-        log: Log,
-    ) -> std::io::Result<Self> {
+    pub fn start(listener: TcpListener, setup: PortalSetup) -> std::io::Result<Self> {
+        let set = setup.set;
         let mut stubs: Vec<Stub> = set.mappings.iter().map(|(_, m)| Stub::new(m)).collect();
         // WireMock: 1 is the highest priority, 5 the default; ties keep file order.
         stubs.sort_by_key(|s| s.mapping.priority.unwrap_or(5));
+        let limits = setup.limits;
         let state = Arc::new(PortalState {
             journal: Journal::new(limits.journal_entries, limits.journal_bytes),
             tokens: Tokens::default(),
             set,
+            consumers: setup.consumers,
             stubs,
             overrides: Mutex::new(Vec::new()),
-            admin_token,
-            on_request,
+            admin_token: setup.admin_token,
+            on_request: setup.on_request,
         });
-        let server = Server::start(listener, state.clone(), limits.server, log)?;
+        let server = Server::start(listener, state.clone(), limits.server, setup.log)?;
         Ok(Self { server, state })
     }
 
@@ -118,7 +172,7 @@ impl Answer for PortalState {
         if let Some(stub) = self
             .stubs
             .iter()
-            .find(|s| s.matches_with(req, &self.tokens))
+            .find(|s| s.matches_with(req, self))
         {
             return self.answer_with(stub, req);
         }
@@ -149,11 +203,7 @@ impl PortalState {
     /// The answer of the first override that matches, counting it down.
     fn take_override(&self, req: &Request) -> Option<ResponseDefinition> {
         let mut all = self.overrides.lock().ok()?;
-        let rule = all.iter_mut().find(|o| {
-            o.method.eq_ignore_ascii_case(req.method.as_str())
-                && o.path == req.url.path()
-                && o.times != Some(0)
-        })?;
+        let rule = all.iter_mut().find(|o| o.matches(req))?;
         if let Some(n) = rule.times.as_mut() {
             *n -= 1;
         }
@@ -178,11 +228,16 @@ impl PortalState {
     }
 
     fn record(&self, req: &Request, stub: Option<String>, status: u16) {
-        let token_issued = req
-            .headers
-            .get("token")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| self.tokens.is_issued(t));
+        // A `Token` header (DGA's gateway) or an `Authorization: Bearer` one.
+        let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+        let bearer = header("authorization")
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        let token_issued = [header("token"), bearer]
+            .into_iter()
+            .flatten()
+            .any(|t| self.tokens.is_issued(t));
         let mut entry = Entry {
             seq: 0,
             at: clock::rfc3339(clock::now()),
@@ -264,20 +319,21 @@ impl Stub {
         }
     }
 
-    /// The request part of the mapping, then cpc's token rule.
-    fn matches_with(&self, req: &Request, tokens: &Tokens) -> bool {
+    /// The request part of the mapping, then cpc's token and consumer rules.
+    fn matches_with(&self, req: &Request, portal: &PortalState) -> bool {
+        let cpc = self.mapping.cpc();
         self.matches(req)
-            && self
-                .mapping
-                .cpc()
-                .and_then(|c| c.token.as_ref())
-                .is_none_or(|rule| {
-                    let token = req.headers.get(rule.header.as_str());
-                    let issued = token
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(|t| tokens.is_issued(t));
-                    issued == (rule.is == TokenState::Issued)
-                })
+            && cpc.and_then(|c| c.token.as_ref()).is_none_or(|rule| {
+                let token = req.headers.get(rule.header.as_str());
+                let issued = token
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| rule.token(v))
+                    .is_some_and(|t| portal.tokens.is_issued(t));
+                issued == (rule.is == TokenState::Issued)
+            })
+            && cpc.is_none_or(|c| {
+                c.consumer.is_empty() || presented(&c.consumer, &portal.consumers, req)
+            })
     }
 }
 

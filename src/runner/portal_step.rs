@@ -2,11 +2,13 @@
 //! to the next two status callbacks of this reference, for TP-6.4).
 
 use super::case::{Attempt, CaseScope, RunContext};
-use crate::check::Outcome;
+use serde_saphyr::Spanned;
+
+use crate::check::{Outcome, rendered};
 use crate::portal::Override;
 use crate::portal::mapping::ResponseDefinition;
-use crate::suite::PortalSpec;
-use crate::template::{Template, render_json};
+use crate::suite::{OrderedMap, PortalSpec, Predicate};
+use crate::template::{Template, TemplateError, render_json};
 use crate::text;
 use crate::vars::Vars;
 
@@ -26,15 +28,25 @@ pub(super) async fn run(
         );
     };
     let r = &spec.respond.value;
+    let filters = |map: &OrderedMap<Spanned<String>, Predicate>| {
+        map.iter()
+            .map(|(k, p)| Ok((k.value.clone(), rendered(p, vars)?)))
+            .collect::<Result<Vec<_>, TemplateError>>()
+    };
     let built = Template::parse(&r.path.value)
         .and_then(|t| t.render_string(vars))
         .and_then(|path| {
             Ok((
                 path,
                 r.json.as_ref().map(|j| render_json(j, vars)).transpose()?,
+                (
+                    filters(&r.when.headers)?,
+                    filters(&r.when.query)?,
+                    filters(&r.when.body)?,
+                ),
             ))
         });
-    let (path, json) = match built {
+    let (path, json, (headers, query, body)) = match built {
         Ok(built) => built,
         Err(e) => {
             return Attempt::error(
@@ -51,6 +63,9 @@ pub(super) async fn run(
         id: String::new(),
         method: r.method.clone(),
         path,
+        headers,
+        query,
+        body,
         times: r.times,
         response: ResponseDefinition {
             status: r.status,

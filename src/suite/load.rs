@@ -65,7 +65,9 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             case_files.push(file);
         }
     }
-    digest_schemas(&dir.join("schemas"), &mut digest, &mut problems);
+    // Schemas and the suite's own portal stubs are part of what decided the verdict.
+    digest_dir(&dir.join("schemas"), &mut digest, &mut problems);
+    digest_dir(&dir.join("portal"), &mut digest, &mut problems);
 
     let (Some(meta), Some(reqs)) = (meta, requirements) else {
         return Err(LoadError {
@@ -190,16 +192,21 @@ fn yaml_files(dir: &Path, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     files
 }
 
-fn digest_schemas(dir: &Path, digest: &mut Digest, problems: &mut Vec<Diagnostic>) {
+/// Adds every file below `dir` (which may be missing) to the digest.
+fn digest_dir(dir: &Path, digest: &mut Digest, problems: &mut Vec<Diagnostic>) {
     let Ok(entries) = fs::read_dir(dir) else {
-        return; // a suite may use only inline schemas
+        return; // optional: a suite may use only inline schemas, and no portal of its own
     };
-    let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    files.sort();
-    for path in files.iter().filter(|p| p.is_file()) {
-        match crate::read::bounded(path, crate::read::MAX_TEXT_FILE) {
-            Ok(bytes) => digest.add(path, &bytes),
-            Err(e) => problems.push(Diagnostic::nowhere(e)),
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            digest_dir(&path, digest, problems);
+        } else if path.is_file() {
+            match crate::read::bounded(&path, crate::read::MAX_DATA_FILE) {
+                Ok(bytes) => digest.add(&path, &bytes),
+                Err(e) => problems.push(Diagnostic::nowhere(e)),
+            }
         }
     }
 }

@@ -33,6 +33,11 @@ impl Suite {
     pub fn requirement(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|r| r.id.value == id)
     }
+
+    /// The suite's own portal behaviour (a WireMock root), when it has one.
+    pub fn portal_dir(&self) -> Option<PathBuf> {
+        Some(self.dir.join("portal")).filter(|d| d.is_dir())
+    }
 }
 
 /// `suite.yaml`.
@@ -58,6 +63,27 @@ pub struct SuiteMeta {
     /// masked as a secret.
     #[serde(default)]
     pub public_env: Vec<Spanned<String>>,
+    /// What the mock portal knows of this service.
+    #[serde(default)]
+    pub portal: PortalConfig,
+}
+
+/// What the suite tells the mock portal (its stubs are in `portal/mappings/`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalConfig {
+    /// The agencies registered with the portal's gateway (TP-2.3): stubs with
+    /// `metadata.cpc.consumer` accept only their credentials. Templated with suite variables.
+    #[serde(default)]
+    pub consumers: Vec<Spanned<ConsumerSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSpec {
+    pub agent_id: Option<String>,
+    pub consumer_key: String,
+    pub consumer_secret: Option<String>,
 }
 
 /// Variables every suite has without declaring them.
@@ -270,18 +296,35 @@ pub struct PortalSpec {
 }
 
 /// Answer matching requests differently: the next `times` of them, or all until the case ends.
+/// A request matches by method and path, and, when given, by `when`: predicates on its
+/// headers, query parameters and JSON body (as `await` filters).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortalResponse {
     pub method: String,
     /// The exact path (templated), e.g. `/api/v1/applications/{{ ref }}/status`.
     pub path: Spanned<String>,
+    #[serde(default)]
+    pub when: PortalWhen,
     pub times: Option<u32>,
     pub status: u16,
     pub delay_ms: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     pub json: Option<Value>,
     pub body: Option<String>,
+}
+
+/// Which requests a `portal` answer is for, besides method and path.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalWhen {
+    #[serde(default)]
+    pub headers: OrderedMap<Spanned<String>, Predicate>,
+    #[serde(default)]
+    pub query: OrderedMap<Spanned<String>, Predicate>,
+    /// JSONPath predicates on the request's JSON body.
+    #[serde(default)]
+    pub body: OrderedMap<Spanned<String>, Predicate>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -408,26 +451,91 @@ pub struct DurationSpec {
     pub max: u64,
 }
 
-/// What a JSONPath (or header) must satisfy; every predicate given must hold.
-#[derive(Debug, Default, Deserialize)]
+/// What a JSONPath (or header, or text) must satisfy; every predicate given must hold.
+/// Serialized without the ones not given (a portal override carries its predicates).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Predicate {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub equals: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub not_equals: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exists: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub absent: Option<bool>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<JsonType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<Value>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub contains: Option<Value>,
-    pub length: Option<usize>,
+    /// A string's characters, an array's items or an object's keys: `5` or `{ min, max }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<LengthSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thai_citizen_id: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_with: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_with: Option<String>,
+    /// Each item of an array meets these predicates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Box<Predicate>>,
+    /// An array's items are all different (`true`), or a field of its items is (`$.id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<Unique>,
+    /// Holds Thai script, and no U+FFFD or mojibake (UTF-8 read as Latin-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thai_text: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+    /// These predicates do not all hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<Predicate>>,
+    /// An RFC 3339 time at or after this one (templated, e.g. `{{ finished_at('pay') }}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// An RFC 3339 time at or before this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum LengthSpec {
+    Exactly(usize),
+    Range {
+        #[serde(default)]
+        min: Option<usize>,
+        #[serde(default)]
+        max: Option<usize>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Unique {
+    Items(bool),
+    /// A JSONPath into each item: `$.id`.
+    Field(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// RFC 3339 with a required offset (`Z` or `+07:00`).
+    DateTime,
+    /// `YYYY-MM-DD`, a real date.
+    Date,
+    Uuid,
+    Email,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

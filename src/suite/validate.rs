@@ -152,6 +152,20 @@ impl Validator<'_> {
                 MAX_TIMEOUT_MS,
             );
         }
+        for consumer in &meta.portal.consumers {
+            let c = &consumer.value;
+            let at = &consumer.referenced;
+            for text in [&c.agent_id, &Some(c.consumer_key.clone()), &c.consumer_secret]
+                .into_iter()
+                .flatten()
+            {
+                self.template(&file, at, text, &self.suite_vars());
+            }
+            self.credential(&file, at, "consumer-key", &c.consumer_key);
+            if let Some(secret) = &c.consumer_secret {
+                self.credential(&file, at, "consumersecret", secret);
+            }
+        }
         for (name, variable) in meta.variables.iter() {
             if variable.secret
                 && let Some(value) = &variable.default
