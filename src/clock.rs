@@ -11,6 +11,24 @@ pub fn now() -> OffsetDateTime {
     now.replace_nanosecond(0).unwrap_or(now)
 }
 
+/// Milliseconds since the Unix epoch, now.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// RFC 3339 in Bangkok time to the millisecond, e.g. `2026-11-23T10:15:00.123+07:00`.
+pub fn rfc3339_ms(unix_ms: u64) -> String {
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(BANGKOK);
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    at.format(format).unwrap_or_else(|_| rfc3339(at))
+}
+
 /// RFC 3339 with the `+07:00` offset, e.g. `2026-11-23T10:15:00+07:00`.
 pub fn rfc3339(at: OffsetDateTime) -> String {
     at.to_offset(BANGKOK)
@@ -38,6 +56,11 @@ mod tests {
     fn formats_in_bangkok_time() {
         let at = datetime!(2026-11-23 03:15:00 UTC);
         assert_eq!(rfc3339(at), "2026-11-23T10:15:00+07:00");
+    }
+
+    #[test]
+    fn milliseconds_in_bangkok_time() {
+        assert_eq!(rfc3339_ms(1_763_867_700_123), "2025-11-23T10:15:00.123+07:00");
     }
 
     #[test]

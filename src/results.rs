@@ -116,6 +116,10 @@ pub struct StepResult {
     /// What a load step measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSummary>,
+    /// An await's measured delay: from the start of its window (`since` a step, or its own
+    /// start) to the first matching request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
 }
 
 /// A load step's measurements: counts, throughput and latency percentiles (from an HDR

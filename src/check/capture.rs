@@ -12,15 +12,17 @@ use crate::text;
 pub enum Source<'a> {
     Json(&'a str),
     Header(&'a str),
+    Xml(&'a str),
 }
 
 impl Capture {
     pub fn source(&self) -> Option<Source<'_>> {
         match self {
             Capture::Path(p) => Some(Source::Json(p)),
-            Capture::Full(f) => match (&f.json, &f.header) {
-                (Some(p), None) => Some(Source::Json(p)),
-                (None, Some(h)) => Some(Source::Header(h)),
+            Capture::Full(f) => match (&f.json, &f.header, &f.xml) {
+                (Some(p), None, None) => Some(Source::Json(p)),
+                (None, Some(h), None) => Some(Source::Header(h)),
+                (None, None, Some(x)) => Some(Source::Xml(x)),
                 _ => None,
             },
         }
@@ -32,7 +34,12 @@ impl Capture {
 }
 
 /// Takes the value; a missing one is a reason the case cannot go on.
-pub fn take(capture: &Capture, response: &Response, json: Option<&Value>) -> Result<Value, Text> {
+pub fn take(
+    capture: &Capture,
+    response: &Response,
+    json: Option<&Value>,
+    namespaces: &[(String, String)],
+) -> Result<Value, Text> {
     match capture.source() {
         Some(Source::Json(path)) => {
             let json = json.ok_or_else(|| {
@@ -67,9 +74,23 @@ pub fn take(capture: &Capture, response: &Response, json: Option<&Value>) -> Res
                 name
             )
         }),
+        Some(Source::Xml(xpath)) => {
+            let body = String::from_utf8_lossy(&response.body);
+            let nodes = super::xml::select(&body, xpath, namespaces)
+                .map_err(|e| text!("ดึงค่า {} ไม่ได้: {}", "cannot capture {}: {}", xpath, e))?;
+            match nodes.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => Err(text!(
+                    "ไม่พบค่าที่ {} สำหรับเก็บไว้ใช้",
+                    "nothing at {} to capture",
+                    xpath
+                )),
+                many => Ok(Value::Array(many.to_vec())),
+            }
+        }
         None => Err(text!(
-            "capture ต้องระบุ json หรือ header อย่างใดอย่างหนึ่ง",
-            "a capture names exactly one of json or header"
+            "capture ต้องระบุ json, header หรือ xml อย่างใดอย่างหนึ่ง",
+            "a capture names exactly one of json, header or xml"
         )),
     }
 }

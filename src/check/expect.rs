@@ -1,5 +1,6 @@
-//! Evaluates a step's `expect` block against a response: status, duration, headers,
-//! body-is-JSON, schema and JSONPath predicates, in that order.
+//! Evaluates a step's `expect` block against a response: status, duration, headers, text,
+//! bytes, XPath, body-is-JSON, schema and JSONPath predicates, in that order. Expected values
+//! may read the answer being judged (`answer.sha256`, `answer.json('$.order_id')` …).
 
 use std::path::Path;
 
@@ -9,7 +10,8 @@ use serde_json_path::JsonPath;
 use super::outcome::{CheckResult, Outcome};
 use super::predicate::{self, Unmet};
 use super::schema::{Schemas, violations};
-use super::{Response, schema_key};
+use super::{Judged, Response, schema_key};
+use crate::template::Answer;
 use crate::diagnostic::Place;
 use crate::i18n::Text;
 use crate::redact::{MASK, is_sensitive_header};
@@ -23,6 +25,8 @@ pub struct CheckContext<'a> {
     pub file: &'a Path,
     pub vars: &'a Vars,
     pub schemas: &'a Schemas,
+    /// Prefixes for XPath (`xml_namespaces` in suite.yaml).
+    pub namespaces: &'a [(String, String)],
 }
 
 /// Every check of the block, each with its outcome. The body is parsed once, and only when
@@ -30,6 +34,11 @@ pub struct CheckContext<'a> {
 pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<CheckResult> {
     let mut results = Vec::new();
     let place = |loc: &serde_saphyr::Location| Place::of(ctx.file, loc);
+    let judged = Judged {
+        response,
+        namespaces: ctx.namespaces,
+    };
+    let answer: Option<&dyn Answer> = Some(&judged);
 
     if let Some(status) = &expect.status {
         let want = status.value.describe();
@@ -70,11 +79,54 @@ pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec
         let value = response.header(&name.value).map(Value::String);
         let label = format!("header {}", name.value);
         let nodes: Vec<&Value> = value.iter().collect();
-        let mut result = judge(label, predicate, &nodes, ctx.vars);
+        let mut result = judge(label, predicate, &nodes, ctx.vars, answer);
         if is_sensitive_header(&name.value) {
             result = hide_credential(result, &name.value, predicate, value.as_ref(), ctx.vars);
         }
         results.push(result.at(place(&name.referenced)));
+    }
+    if let Some(text) = &expect.text {
+        let result = match std::str::from_utf8(&response.body) {
+            Ok(body) => {
+                let value = Value::String(body.to_string());
+                judge("text".into(), &text.value, &[&value], ctx.vars, answer)
+            }
+            Err(e) => CheckResult::new(
+                "text",
+                Outcome::Error,
+                text!(
+                    "ตรวจ body เป็นข้อความไม่ได้: ไม่ใช่ UTF-8 ที่ไบต์ {}",
+                    "cannot check the body as text: it is not UTF-8 at byte {}",
+                    e.valid_up_to()
+                ),
+            ),
+        };
+        results.push(result.at(place(&text.referenced)));
+    }
+    if let Some(bytes) = &expect.bytes {
+        results.extend(
+            super::bytes::evaluate(&bytes.value, &response.body, ctx.vars, answer)
+                .into_iter()
+                .map(|r| r.at(place(&bytes.referenced))),
+        );
+    }
+    if !expect.xml.is_empty() {
+        let body = String::from_utf8_lossy(&response.body);
+        for (xpath, predicate) in expect.xml.iter() {
+            let label = format!("xml {}", xpath.value);
+            let result = match super::xml::select(&body, &xpath.value, ctx.namespaces) {
+                Ok(nodes) => {
+                    let nodes: Vec<&Value> = nodes.iter().collect();
+                    judge(label, predicate, &nodes, ctx.vars, answer)
+                }
+                Err(e) => CheckResult::new(
+                    label,
+                    Outcome::Error,
+                    text!("ตรวจ XML ไม่ได้: {}", "cannot check the XML: {}", e),
+                ),
+            };
+            results.push(result.at(place(&xpath.referenced)));
+        }
     }
 
     let needs_json = expect.json.is_some() || expect.schema.is_some() || !expect.body.is_empty();
@@ -151,7 +203,7 @@ pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec
     for (path, predicate) in expect.body.iter() {
         let label = format!("body {}", path.value);
         let result = match JsonPath::parse(&path.value) {
-            Ok(p) => judge(label, predicate, &p.query(body).all(), ctx.vars),
+            Ok(p) => judge(label, predicate, &p.query(body).all(), ctx.vars, answer),
             Err(e) => CheckResult::new(
                 label,
                 Outcome::Error,
@@ -214,8 +266,14 @@ fn pass_if(ok: bool) -> Outcome {
 
 /// One predicate block on one node list → one check result (the first unmet predicate decides
 /// the message; all unmet ones are listed in `expected`/`actual`).
-fn judge(label: String, predicate: &Predicate, nodes: &[&Value], vars: &Vars) -> CheckResult {
-    match predicate::evaluate(predicate, nodes, vars) {
+fn judge(
+    label: String,
+    predicate: &Predicate,
+    nodes: &[&Value],
+    vars: &Vars,
+    answer: Option<&dyn Answer>,
+) -> CheckResult {
+    match predicate::evaluate_with(predicate, nodes, vars, answer) {
         Ok(unmet) if unmet.is_empty() => {
             CheckResult::new(label, Outcome::Pass, Text::new("ผ่าน", "ok"))
         }

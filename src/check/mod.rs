@@ -1,5 +1,6 @@
 //! Checks: pure functions from a response (and the case's variables) to outcomes.
 
+mod bytes;
 mod capture;
 mod expect;
 mod outcome;
@@ -7,6 +8,7 @@ mod predicate;
 mod response;
 mod schema;
 mod status;
+pub mod xml;
 
 use std::path::Path;
 
@@ -24,7 +26,7 @@ pub fn holds(
 ) -> bool {
     predicate::evaluate(predicate, nodes, vars).is_ok_and(|unmet| unmet.is_empty())
 }
-pub use response::Response;
+pub use response::{Judged, Response};
 pub use schema::{Schemas, compile as compile_schema};
 
 use crate::diagnostic::Place;

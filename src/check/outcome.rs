@@ -6,9 +6,10 @@ use crate::diagnostic::Place;
 use crate::i18n::{Lang, Text, Word, word};
 
 /// An agency failing a check is data, not an `Err` (DESIGN §3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    #[default]
     Pass,
     /// A check failed: the target does not meet the requirement.
     Fail,

@@ -32,3 +32,47 @@ impl Response {
         serde_json::from_slice(&self.body).map_err(|e| e.to_string())
     }
 }
+
+/// A response being judged, as `answer.…` in expected values reads it.
+pub struct Judged<'a> {
+    pub response: &'a Response,
+    /// Prefixes for `answer.xpath(…)`.
+    pub namespaces: &'a [(String, String)],
+}
+
+impl crate::template::Answer for Judged<'_> {
+    fn part(&self, part: &crate::template::AnswerPart) -> Result<Value, String> {
+        use crate::template::AnswerPart::*;
+        use sha2::Digest;
+        let body = &self.response.body;
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        Ok(match part {
+            Sha256 => Value::String(hex(&sha2::Sha256::digest(body))),
+            Md5 => Value::String(hex(&md5::Md5::digest(body))),
+            Size => Value::from(body.len()),
+            Status => Value::from(self.response.status),
+            Header(name) => Value::String(
+                self.response
+                    .header(name)
+                    .ok_or_else(|| format!("the answer has no header {name}"))?,
+            ),
+            Json(path) => {
+                let json = self.response.json()?;
+                let path = serde_json_path::JsonPath::parse(path).map_err(|e| e.to_string())?;
+                match path.query(&json).all().as_slice() {
+                    [one] => (*one).clone(),
+                    [] => return Err(format!("nothing at {path} in the answer")),
+                    many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),
+                }
+            }
+            Xpath(xpath) => {
+                let text = String::from_utf8_lossy(body);
+                match super::xml::select(&text, xpath, self.namespaces)?.as_slice() {
+                    [one] => one.clone(),
+                    [] => return Err(format!("nothing at {xpath} in the answer")),
+                    many => Value::Array(many.to_vec()),
+                }
+            }
+        })
+    }
+}

@@ -196,6 +196,7 @@ pub fn run(args: RunArgs) -> u8 {
         transport,
         portal: Some(portal),
         schemas: checked.schemas,
+        namespaces: suite.meta.xml_namespaces.0.clone(),
         defaults,
         vars,
     });

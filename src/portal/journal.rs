@@ -21,6 +21,9 @@ pub struct Entry {
     /// Increases by one per request, never reused, so a reader can ask for "after N".
     pub seq: u64,
     pub at: String,
+    /// When it arrived, in ms since the Unix epoch (the portal's clock).
+    #[serde(default)]
+    pub received_ms: u64,
     pub method: String,
     pub path: String,
     pub query: Vec<(String, String)>,
@@ -205,6 +208,7 @@ mod tests {
         Entry {
             seq: 0,
             at: String::new(),
+            received_ms: 0,
             method: "POST".into(),
             path: path.into(),
             query: vec![],

@@ -238,9 +238,11 @@ impl PortalState {
             .into_iter()
             .flatten()
             .any(|t| self.tokens.is_issued(t));
+        let received_ms = clock::unix_ms();
         let mut entry = Entry {
             seq: 0,
-            at: clock::rfc3339(clock::now()),
+            at: clock::rfc3339_ms(received_ms),
+            received_ms,
             method: req.method.as_str().to_string(),
             path: req.url.path().to_string(),
             query: req

@@ -7,7 +7,7 @@ use regex::Regex;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::case::{Attempt, RunContext, judge};
+use super::case::{Attempt, Moment, RunContext, judge};
 use super::record;
 use crate::check::{self, CheckResult, Outcome, Response, compact, json_equal};
 use crate::http::Outgoing;
@@ -99,6 +99,9 @@ fn exchange(entry: &Entry, portal_uri: &str, redactor: &Redactor) -> Option<Exch
     })
 }
 
+/// Waits for the requests, judges them. The window is `within_ms` from `window` (a `since:`
+/// step's end) or from now; a request that arrived after it does not count. With `exactly` or
+/// `at_most`, extra requests are watched for `quiet_ms` after the count was reached.
 pub(super) async fn run(
     ctx: &RunContext,
     file: &CaseFile,
@@ -106,6 +109,7 @@ pub(super) async fn run(
     step: &Step,
     vars: &mut Vars,
     since: u64,
+    window: Option<Moment>,
 ) -> Attempt {
     let Some(portal) = &ctx.portal else {
         return Attempt::error(
@@ -152,20 +156,23 @@ pub(super) async fn run(
         }) => (*n, false),
         _ => (1, false),
     };
-    let started = Instant::now();
-    let deadline = started + Duration::from_millis(spec.within_ms);
+    let opened = window.unwrap_or_else(Moment::now);
+    let deadline = opened.instant + Duration::from_millis(spec.within_ms);
+    let deadline_ms = opened.unix_ms + spec.within_ms;
     let quiet = Duration::from_millis(spec.quiet_ms.unwrap_or(DEFAULT_QUIET_MS));
     let mut reached: Option<Instant> = None;
+    let mut late: usize;
     let mut entries = match portal.since(since).await {
         Ok(entries) => entries,
         Err(e) => return journal_error(e),
     };
     let matched = loop {
-        let matched: Vec<Entry> = entries
-            .iter()
-            .filter(|e| filter.matches(e, vars))
-            .cloned()
-            .collect();
+        let all: Vec<&Entry> = entries.iter().filter(|e| filter.matches(e, vars)).collect();
+        // Until the count is reached, only what arrived within the window counts; extras
+        // watched for after that count whenever they come.
+        let in_time = |e: &&Entry| reached.is_some() || e.received_ms <= deadline_ms;
+        let matched: Vec<Entry> = all.iter().copied().filter(in_time).cloned().collect();
+        late = all.len() - matched.len();
         let sequence_complete = spec.sequence.as_ref().is_none_or(|s| {
             first_seen(&matched, &s.value.path, &s.value.values)
                 .iter()
@@ -177,7 +184,7 @@ pub(super) async fn run(
         }
         let wake = match reached {
             Some(_) if !watch_extra => break matched,
-            Some(at) => (at + quiet).min(deadline),
+            Some(at) => at + quiet,
             None => deadline,
         };
         if now >= wake {
@@ -191,7 +198,7 @@ pub(super) async fn run(
         };
     };
 
-    let mut checks = vec![count_check(&filter, count, matched.len(), spec.within_ms)];
+    let mut checks = vec![count_check(&filter, count, matched.len(), spec.within_ms, late)];
     if let Some(sequence) = &spec.sequence {
         checks.push(sequence_check(
             &matched,
@@ -252,9 +259,12 @@ pub(super) async fn run(
     Attempt {
         outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
         checks,
-        error: None,
         exchange: first_exchange,
-        load: None,
+        delay_ms: matched
+            .iter()
+            .map(|e| e.received_ms.saturating_sub(opened.unix_ms))
+            .min(),
+        ..Attempt::default()
     }
 }
 
@@ -296,6 +306,7 @@ fn count_check(
     count: Option<&CountSpec>,
     got: usize,
     within_ms: u64,
+    late: usize,
 ) -> CheckResult {
     let what = filter.describe();
     let (ok, expected) = match count {
@@ -313,7 +324,17 @@ fn count_check(
         }
         _ => (got >= 1, "at least 1".to_string()),
     };
-    let message = if got == 0 && !ok {
+    let message = if !ok && late > 0 {
+        text!(
+            "จำนวนคำขอ {} ภายใน {} ms: คาดว่า {} ได้ {} (และอีก {} มาช้ากว่านั้น)",
+            "number of {} requests within {} ms: expected {}, got {} (and {} more arrived later)",
+            what,
+            within_ms,
+            expected,
+            got,
+            late
+        )
+    } else if got == 0 && !ok {
         text!(
             "ไม่ได้รับคำขอ {} ที่ Portal จำลองภายใน {} ms",
             "no {} reached the mock portal within {} ms",

@@ -1,6 +1,7 @@
 //! Runs one case: its steps in order, each request judged by its checks; the first step that
 //! does not pass ends the case (later steps depend on what it would have captured).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ use crate::portal::PortalLink;
 use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
 use crate::results::{CaseResult, Exchange, LoadSummary, StepResult};
 use crate::suite::{Case, CaseFile, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
-use crate::template::Template;
+use crate::template::{Template, finished_at_key};
 use crate::text;
 use crate::vars::Vars;
 
@@ -29,6 +30,8 @@ pub struct RunContext {
     /// The mock portal the agency calls, for `await` and `portal` steps.
     pub portal: Option<PortalLink>,
     pub schemas: Schemas,
+    /// Prefixes for XPath checks (`xml_namespaces` in suite.yaml).
+    pub namespaces: Vec<(String, String)>,
     pub defaults: RequestDefaults,
     pub vars: Vars,
 }
@@ -103,6 +106,7 @@ pub async fn run_case(
     let mut scope = CaseScope {
         since,
         overrides: Vec::new(),
+        finished: HashMap::new(),
     };
     let mut stopped = false;
     for (i, step) in case.value.steps.iter().enumerate() {
@@ -149,26 +153,29 @@ fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
         checks: Vec::new(),
         exchange: None,
         load: None,
+        delay_ms: None,
     }
 }
 
 /// One request sent (or received) and judged.
+#[derive(Default)]
 pub(super) struct Attempt {
     pub outcome: Outcome,
     pub checks: Vec<CheckResult>,
     pub error: Option<Text>,
     pub exchange: Option<Exchange>,
     pub load: Option<LoadSummary>,
+    /// An await's measured delay.
+    pub delay_ms: Option<u64>,
 }
 
 impl Attempt {
     pub fn error(error: Text, exchange: Option<Exchange>) -> Self {
         Self {
             outcome: Outcome::Error,
-            checks: Vec::new(),
             error: Some(error),
             exchange,
-            load: None,
+            ..Self::default()
         }
     }
 }
@@ -179,6 +186,41 @@ pub(super) struct CaseScope {
     pub since: u64,
     /// Portal overrides this case added; removed when it ends.
     pub overrides: Vec<String>,
+    /// When each named step finished: `since: name` starts a window there.
+    pub finished: HashMap<String, Moment>,
+}
+
+/// A point in time, on the monotonic clock (for waiting) and the wall clock (to compare with
+/// the portal's journal).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Moment {
+    pub instant: Instant,
+    pub unix_ms: u64,
+}
+
+impl Moment {
+    pub fn now() -> Self {
+        Self {
+            instant: Instant::now(),
+            unix_ms: crate::clock::unix_ms(),
+        }
+    }
+}
+
+impl CaseScope {
+    /// The moment a `since:` names (validate makes sure the step comes earlier).
+    fn since(&self, name: Option<&Spanned<String>>) -> Result<Option<Moment>, Text> {
+        match name {
+            None => Ok(None),
+            Some(name) => self.finished.get(&name.value).copied().map(Some).ok_or_else(|| {
+                text!(
+                    "ขั้นตอน {} ยังไม่เสร็จ จึงเริ่มนับเวลาจากขั้นตอนนั้นไม่ได้",
+                    "step `{}` has not finished, so no window can start there",
+                    name.value
+                )
+            }),
+        }
+    }
 }
 
 async fn run_step(
@@ -194,12 +236,19 @@ async fn run_step(
     let mut result = not_run(file, i, step);
     let (attempt, attempts) = match s.kind() {
         Some(StepKind::Request(r)) => (attempt(ctx, file, &r.value, s, vars).await, 1),
-        Some(StepKind::Poll(p)) => poll(ctx, file, &p.value, s, vars).await,
-        Some(StepKind::Await(a)) => {
-            let attempt = super::await_step::run(ctx, file, &a.value, s, vars, scope.since).await;
-            let received = u32::from(attempt.exchange.is_some());
-            (attempt, received)
-        }
+        Some(StepKind::Poll(p)) => match scope.since(p.value.since.as_ref()) {
+            Ok(since) => poll(ctx, file, &p.value, s, vars, since).await,
+            Err(e) => (Attempt::error(e, None), 0),
+        },
+        Some(StepKind::Await(a)) => match scope.since(a.value.since.as_ref()) {
+            Ok(since) => {
+                let attempt =
+                    super::await_step::run(ctx, file, &a.value, s, vars, scope.since, since).await;
+                let received = u32::from(attempt.exchange.is_some());
+                (attempt, received)
+            }
+            Err(e) => (Attempt::error(e, None), 0),
+        },
         Some(StepKind::Load(l)) => {
             let attempt = super::load_step::run(ctx, &l.value, s, vars).await;
             let sent = attempt.load.as_ref().map_or(0, |l| l.requests as u32);
@@ -227,19 +276,33 @@ async fn run_step(
     result.exchange = attempt.exchange.map(|x| record::remask(x, &redactor));
     result.load = attempt.load;
     result.attempts = attempts;
+    result.delay_ms = attempt.delay_ms;
     result.duration_ms = started.elapsed().as_millis() as u64;
+    // `since: name` and `finished_at('name')` count from here.
+    if let Some(name) = &s.name {
+        let now = Moment::now();
+        scope.finished.insert(name.clone(), now);
+        vars.set(
+            &finished_at_key(name),
+            crate::clock::rfc3339_ms(now.unix_ms).into(),
+            false,
+        );
+    }
     result
 }
 
-/// Repeats the request until its checks pass or `within_ms` passes; the last attempt speaks.
+/// Repeats the request until its checks pass or `within_ms` passes (from `since`, when given);
+/// the last attempt speaks.
 async fn poll(
     ctx: &RunContext,
     file: &CaseFile,
     p: &PollSpec,
     step: &Step,
     vars: &mut Vars,
+    since: Option<Moment>,
 ) -> (Attempt, u32) {
-    let deadline = Instant::now() + Duration::from_millis(p.within_ms);
+    let start = since.map_or_else(Instant::now, |m| m.instant);
+    let deadline = start + Duration::from_millis(p.within_ms);
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -290,9 +353,8 @@ async fn attempt(
     Attempt {
         outcome,
         checks,
-        error: None,
         exchange: Some(exchange),
-        load: None,
+        ..Attempt::default()
     }
 }
 
@@ -309,13 +371,15 @@ pub(super) fn judge(
         file: &file.path,
         vars,
         schemas: &ctx.schemas,
+        namespaces: &ctx.namespaces,
     };
     let mut checks = check::evaluate(&step.expect, response, &check_ctx);
     let mut outcome = Outcome::combine(checks.iter().map(|c| c.outcome));
     if outcome == Outcome::Pass && !step.capture.is_empty() {
         let json = response.json().ok();
         for (name, capture) in step.capture.iter() {
-            let taken = check::capture(&capture.value, response, json.as_ref()).and_then(|value| {
+            let taken = check::capture(&capture.value, response, json.as_ref(), &ctx.namespaces)
+                .and_then(|value| {
                 let length = crate::vars::value_text(&value).chars().count();
                 if capture.value.is_secret() && length < MIN_SECRET_LEN {
                     Err(text!(

@@ -158,9 +158,9 @@ pub(super) async fn run(
     Attempt {
         outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
         checks,
-        error: None,
         exchange: tally.first,
         load: Some(summary),
+        ..Attempt::default()
     }
 }
 

@@ -4,7 +4,7 @@
 use super::case::{Attempt, CaseScope, RunContext};
 use serde_saphyr::Spanned;
 
-use crate::check::{Outcome, rendered};
+use crate::check::rendered;
 use crate::portal::Override;
 use crate::portal::mapping::ResponseDefinition;
 use crate::suite::{OrderedMap, PortalSpec, Predicate};
@@ -88,11 +88,5 @@ pub(super) async fn run(
             );
         }
     }
-    Attempt {
-        outcome: Outcome::Pass,
-        checks: Vec::new(),
-        error: None,
-        exchange: None,
-        load: None,
-    }
+    Attempt::default()
 }

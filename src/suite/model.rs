@@ -66,6 +66,9 @@ pub struct SuiteMeta {
     /// What the mock portal knows of this service.
     #[serde(default)]
     pub portal: PortalConfig,
+    /// Prefixes for XPath checks of XML answers: `soap: http://schemas.xmlsoap.org/soap/envelope/`.
+    #[serde(default)]
+    pub xml_namespaces: OrderedMap<String, String>,
 }
 
 /// What the suite tells the mock portal (its stubs are in `portal/mappings/`).
@@ -239,10 +242,13 @@ impl Step {
 pub struct AwaitSpec {
     pub request: Spanned<InboundFilter>,
     pub within_ms: u64,
+    /// The window starts when this earlier step (by `name`) finished, not when the await
+    /// starts: "within 10 s after the agency answered" (TP-6.1).
+    pub since: Option<Spanned<String>>,
     /// How many matching requests; by default at least one.
     pub count: Option<Spanned<CountSpec>>,
     /// With `exactly` or `at_most`: how long to keep watching for extra requests once the count
-    /// is reached (bounded by `within_ms`). Default 2000.
+    /// is reached, measured from that moment (not cut short by `within_ms`). Default 2000.
     pub quiet_ms: Option<u64>,
     /// The values at `path` of the matching requests must first appear in this order (TP-6.2).
     pub sequence: Option<Spanned<SequenceSpec>>,
@@ -368,6 +374,8 @@ pub struct PollSpec {
     #[serde(default = "default_interval")]
     pub interval_ms: u64,
     pub within_ms: u64,
+    /// The window starts when this earlier step (by `name`) finished.
+    pub since: Option<Spanned<String>>,
 }
 
 fn default_interval() -> u64 {
@@ -386,6 +394,13 @@ pub struct Expect {
     #[serde(default)]
     pub body: OrderedMap<Spanned<String>, Predicate>,
     pub duration_ms: Option<DurationSpec>,
+    /// The body as UTF-8 text (not UTF-8 is an error): `{ starts_with: "%PDF-" }`, …
+    pub text: Option<Spanned<Predicate>>,
+    /// The body's bytes: size, prefix, digests.
+    pub bytes: Option<Spanned<BytesSpec>>,
+    /// XPath → predicate, on an XML body.
+    #[serde(default)]
+    pub xml: OrderedMap<Spanned<String>, Predicate>,
     /// Load steps: latency percentiles over the successful answers, in ms.
     pub latency_ms: Option<LatencySpec>,
     /// Load steps: the share of requests that failed (transport error, or a status other
@@ -393,6 +408,23 @@ pub struct Expect {
     pub error_rate: Option<RateSpec>,
     /// Load steps: successful answers per second.
     pub throughput_rps: Option<ThroughputSpec>,
+}
+
+/// Byte-level checks of a body (a PDF, an image …). Expected values are templated, so they may
+/// come from the answer itself: `sha256: "{{ answer.header('X-Document-SHA256') }}"`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BytesSpec {
+    /// Bytes in the body: `1024`, or `{ min, max }`.
+    pub size: Option<LengthSpec>,
+    /// The body starts with these bytes, written as text (`%PDF-`).
+    pub prefix: Option<String>,
+    /// The body starts with these bytes, written in hex (`255044462d`).
+    pub prefix_hex: Option<String>,
+    /// The body's SHA-256, hex (either case).
+    pub sha256: Option<String>,
+    /// The body's MD5, hex (either case).
+    pub md5: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -550,7 +582,7 @@ pub enum JsonType {
     Null,
 }
 
-/// `name: $.path` or `name: { json: $.path | header: Name, secret: true }`.
+/// `name: $.path` or `name: { json: $.path | header: Name | xml: /x/y, secret: true }`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Capture {
@@ -563,6 +595,8 @@ pub enum Capture {
 pub struct CaptureFrom {
     pub json: Option<String>,
     pub header: Option<String>,
+    /// An XPath into an XML body.
+    pub xml: Option<String>,
     #[serde(default)]
     pub secret: bool,
 }

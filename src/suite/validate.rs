@@ -13,7 +13,10 @@ use super::model::*;
 use crate::check::{Schemas, compile_schema, schema_key};
 use crate::diagnostic::{Diagnostic, Place};
 use crate::redact::{MIN_SECRET_LEN, is_sensitive_header};
-use crate::template::{Expr, Template, json_templates};
+use crate::template::{Expr, Template, finished_at_key, json_templates};
+
+/// In the set of known names while an `expect` block is checked: `answer.…` may be used.
+const ANSWER: &str = "answer.";
 
 /// The longest wait a step may ask for (`within_ms`, `quiet_ms`, a load's `duration_ms`).
 pub const MAX_WINDOW_MS: u64 = 60 * 60 * 1000;
@@ -289,6 +292,7 @@ impl Validator<'_> {
         match kind {
             StepKind::Poll(poll) => {
                 let p = &poll.value;
+                self.since(path, p.since.as_ref(), known);
                 self.bounded_ms(
                     path,
                     &poll.referenced,
@@ -307,7 +311,10 @@ impl Validator<'_> {
                     );
                 }
             }
-            StepKind::Await(a) => self.await_step(path, a, known),
+            StepKind::Await(a) => {
+                self.since(path, a.value.since.as_ref(), known);
+                self.await_step(path, a, known);
+            }
             StepKind::Portal(p) => self.portal_step(path, p, known),
             StepKind::Load(l) => self.load_step(path, l, &s.expect, known),
             StepKind::Request(_) => {}
@@ -326,7 +333,10 @@ impl Validator<'_> {
                 "`latency_ms`, `error_rate` and `throughput_rps` belong to load steps",
             );
         }
-        self.expect(path, &s.expect, known);
+        // In `expect`, expected values may read the answer being judged.
+        let mut in_expect = known.clone();
+        in_expect.insert(ANSWER.to_string());
+        self.expect(path, &s.expect, &in_expect);
         for (name, capture) in s.capture.iter() {
             match capture.value.source() {
                 Some(crate::check::Source::Json(p)) => {
@@ -339,13 +349,37 @@ impl Validator<'_> {
                     }
                 }
                 Some(crate::check::Source::Header(_)) => {}
+                Some(crate::check::Source::Xml(x)) => {
+                    if let Err(e) = crate::check::xml::compile(x) {
+                        self.report(path, &capture.referenced, e);
+                    }
+                }
                 None => self.report(
                     path,
                     &capture.referenced,
-                    "a capture names exactly one of `json` or `header`",
+                    "a capture names exactly one of `json`, `header` or `xml`",
                 ),
             }
             known.insert(name.value.clone());
+        }
+        if let Some(name) = &s.name {
+            known.insert(finished_at_key(name));
+        }
+    }
+
+    /// `since: name` names a step of the case that comes earlier.
+    fn since(&mut self, path: &Path, since: Option<&Spanned<String>>, known: &BTreeSet<String>) {
+        if let Some(name) = since
+            && !known.contains(&finished_at_key(&name.value))
+        {
+            self.report(
+                path,
+                &name.referenced,
+                format!(
+                    "`since: {}` names no earlier step of this case (give that step `name: {}`)",
+                    name.value, name.value
+                ),
+            );
         }
     }
 
@@ -646,9 +680,38 @@ impl Validator<'_> {
         if let Some(schema) = &expect.schema {
             self.schema(path, schema);
         }
+        if let Some(text) = &expect.text {
+            self.predicate(path, &text.referenced, &text.value, known);
+        }
+        if let Some(bytes) = &expect.bytes {
+            let b = &bytes.value;
+            for text in [&b.prefix, &b.prefix_hex, &b.sha256, &b.md5].into_iter().flatten() {
+                self.template(path, &bytes.referenced, text, known);
+            }
+        }
+        for (xpath, predicate) in expect.xml.iter() {
+            if let Err(e) = crate::check::xml::compile(&xpath.value) {
+                self.report(path, &xpath.referenced, e);
+            }
+            self.predicate(path, &xpath.referenced, predicate, known);
+        }
     }
 
     fn predicate(&mut self, path: &Path, at: &Location, p: &Predicate, known: &BTreeSet<String>) {
+        for text in [&p.starts_with, &p.ends_with, &p.after, &p.before]
+            .into_iter()
+            .flatten()
+        {
+            self.template(path, at, text, known);
+        }
+        if let Some(Unique::Field(jsonpath)) = &p.unique
+            && let Err(e) = JsonPath::parse(jsonpath)
+        {
+            self.report(path, at, format!("invalid JSONPath `{jsonpath}`: {e}"));
+        }
+        for inner in [&p.every, &p.not].into_iter().flatten() {
+            self.predicate(path, at, inner, known);
+        }
         if let Some(re) = &p.matches
             && let Err(e) = regex::Regex::new(&re.value)
         {
@@ -776,6 +839,24 @@ impl Validator<'_> {
         for expr in t.exprs() {
             if let Expr::Env(name) = expr {
                 self.checked.env.insert(name.clone());
+            }
+            if let Expr::Answer(_) = expr
+                && !known.contains(ANSWER)
+            {
+                self.report(
+                    path,
+                    at,
+                    "`answer.…` reads the answer being judged, so it belongs in `expect` (and in `await`/`portal` filters it is not available)",
+                );
+            }
+            if let Expr::FinishedAt(step) = expr
+                && !known.contains(&finished_at_key(step))
+            {
+                self.report(
+                    path,
+                    at,
+                    format!("`finished_at('{step}')`: no step named `{step}` finishes before this point of the case"),
+                );
             }
             if let Expr::Var(name) = expr
                 && !known.contains(name)
