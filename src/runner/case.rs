@@ -17,7 +17,10 @@ use crate::i18n::Text;
 use crate::portal::PortalLink;
 use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
 use crate::results::{CaseResult, Exchange, LoadSummary, StepResult};
-use crate::suite::{Case, CaseFile, OrderedMap, PollSpec, RequestSpec, Step, StepKind};
+use crate::suite::{
+    Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Step, StepKind,
+    WaitSpec,
+};
 use crate::template::{Template, finished_at_key};
 use crate::text;
 use crate::vars::Vars;
@@ -140,12 +143,17 @@ fn kind_name(step: &Step) -> &'static str {
     step.kind().map_or("step", |k| k.name())
 }
 
+/// The file a step is written in: its case's, or its fragment's.
+pub(super) fn step_file<'a>(file: &'a CaseFile, step: &'a Step) -> &'a std::path::Path {
+    step.origin.as_deref().map_or(&file.path, |p| p.as_path())
+}
+
 fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
     StepResult {
         index: i + 1,
         kind: kind_name(&step.value).into(),
         name: step.value.name.clone(),
-        place: Place::of(&file.path, &step.referenced),
+        place: Place::of(step_file(file, &step.value), &step.referenced),
         outcome: Outcome::NotRun,
         duration_ms: 0,
         attempts: 0,
@@ -255,6 +263,8 @@ async fn run_step(
             (attempt, sent)
         }
         Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope).await, 0),
+        Some(StepKind::Wait(w)) => (wait(&w.value, vars).await, 0),
+        Some(StepKind::Use(_)) => (with_params(s, vars), 0),
         None => (
             Attempt::error(text!("ขั้นตอนไม่ระบุชนิด", "the step has no kind"), None),
             0,
@@ -289,6 +299,61 @@ async fn run_step(
         );
     }
     result
+}
+
+/// A plain wait, its duration templated (from a captured `Retry-After`, say) and bounded.
+async fn wait(spec: &WaitSpec, vars: &Vars) -> Attempt {
+    let (scalar, scale) = match (&spec.ms, &spec.seconds) {
+        (Some(ms), _) => (&ms.value, 1.0),
+        (None, Some(s)) => (&s.value, 1000.0),
+        (None, None) => return Attempt::error(text!("ขั้นตอน wait ไม่ระบุเวลา", "the wait gives no time"), None),
+    };
+    let number = match scalar {
+        Scalar::Number(n) => Ok(*n),
+        Scalar::Text(t) => Template::parse(t)
+            .and_then(|t| t.render_string(vars))
+            .map_err(|e| e.to_string())
+            .and_then(|v| v.trim().parse::<f64>().map_err(|_| format!("`{v}` is not a number"))),
+    };
+    let ms = match number.map(|n| n * scale) {
+        Ok(ms) if (0.0..=MAX_WINDOW_MS as f64).contains(&ms) => ms as u64,
+        Ok(ms) => {
+            return Attempt::error(
+                text!(
+                    "เวลารอ {} ms อยู่นอกช่วง 0 ถึง {} ms",
+                    "a wait of {} ms is outside 0 to {} ms",
+                    ms,
+                    MAX_WINDOW_MS
+                ),
+                None,
+            );
+        }
+        Err(e) => return Attempt::error(text!("เวลารอใช้ไม่ได้: {}", "the wait cannot be built: {}", e), None),
+    };
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    Attempt::default()
+}
+
+/// A `use` step: the fragment's parameters become variables for its steps. A value that
+/// holds a secret stays secret.
+fn with_params(step: &Step, vars: &mut Vars) -> Attempt {
+    let secrets = vars.secret_values();
+    for (name, template) in step.with.iter() {
+        match Template::parse(&template.value).and_then(|t| t.render_value(vars)) {
+            Ok(value) => {
+                let text = crate::vars::value_text(&value);
+                let secret = secrets.iter().any(|s| !s.is_empty() && text.contains(s.as_str()));
+                vars.set(&name.value, value, secret);
+            }
+            Err(e) => {
+                return Attempt::error(
+                    text!("พารามิเตอร์ {}: {}", "parameter {}: {}", name.value, e),
+                    None,
+                );
+            }
+        }
+    }
+    Attempt::default()
 }
 
 /// Repeats the request until its checks pass or `within_ms` passes (from `since`, when given);
@@ -368,7 +433,7 @@ pub(super) fn judge(
     vars: &mut Vars,
 ) -> (Outcome, Vec<CheckResult>) {
     let check_ctx = CheckContext {
-        file: &file.path,
+        file: step_file(file, step),
         vars,
         schemas: &ctx.schemas,
         namespaces: &ctx.namespaces,
@@ -402,7 +467,7 @@ pub(super) fn judge(
                             Outcome::Error,
                             message,
                         )
-                        .at(Place::of(&file.path, &capture.referenced)),
+                        .at(Place::of(step_file(file, step), &capture.referenced)),
                     );
                 }
             }

@@ -1,5 +1,6 @@
 //! Reads a suite directory into the model, keeping places, and resolves fixture files.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,6 +66,25 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             case_files.push(file);
         }
     }
+    let fragments = load_fragments(&dir.join("fragments"), &fixture_root, &mut digest, &mut problems);
+    for file in &mut case_files {
+        for case in &mut file.cases {
+            let steps = std::mem::take(&mut case.value.steps);
+            let mut stack = Vec::new();
+            case.value.steps = expand(steps, &file.path, &fragments, &mut stack, &mut problems);
+            if case.value.steps.len() > MAX_EXPANDED_STEPS {
+                problems.push(Diagnostic::at(
+                    Place::of(&file.path, &case.value.id.referenced),
+                    format!(
+                        "case `{}` has {} steps once its fragments are expanded: at most {MAX_EXPANDED_STEPS}",
+                        case.value.id.value,
+                        case.value.steps.len()
+                    ),
+                ));
+                case.value.steps.truncate(MAX_EXPANDED_STEPS);
+            }
+        }
+    }
     // Schemas and the suite's own portal stubs are part of what decided the verdict.
     digest_dir(&dir.join("schemas"), &mut digest, &mut problems);
     digest_dir(&dir.join("portal"), &mut digest, &mut problems);
@@ -83,6 +103,13 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         meta,
         requirements: reqs.requirements,
         case_files,
+        fragments: fragments
+            .iter()
+            .map(|(name, (_, f))| {
+                let params = f.value.params.iter().map(|p| p.value.clone()).collect();
+                (name.clone(), params)
+            })
+            .collect(),
         digest: digest.finish(),
     };
     if problems.is_empty() {
@@ -94,6 +121,93 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             cases_complete,
         })
     }
+}
+
+/// A case may not grow past this many steps by using fragments (a fragment used twice in a
+/// fragment used twice … grows fast).
+const MAX_EXPANDED_STEPS: usize = 10_000;
+
+/// A fragment by name, with the file it is in.
+type Fragments = BTreeMap<String, (PathBuf, Spanned<Fragment>)>;
+
+/// `fragments/*.yaml`: each fragment once, its fixtures read relative to its own file.
+fn load_fragments(
+    dir: &Path,
+    root: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> Fragments {
+    let mut fragments = Fragments::new();
+    if !dir.is_dir() {
+        return fragments;
+    }
+    for path in yaml_files(dir, problems) {
+        let Some(doc) = parse_file::<FragmentsDocument>(&path, digest, problems) else {
+            continue;
+        };
+        let origin = Arc::new(path.clone());
+        for mut fragment in doc.fragments {
+            let name = fragment.value.name.value.clone();
+            if let Some((other, _)) = fragments.get(&name) {
+                problems.push(Diagnostic::at(
+                    Place::of(&path, &fragment.value.name.referenced),
+                    format!("fragment `{name}` is already defined in {}", other.display()),
+                ));
+                continue;
+            }
+            resolve_step_fixtures(&mut fragment.value.steps, &path, root, digest, problems);
+            for step in &mut fragment.value.steps {
+                step.value.origin = Some(origin.clone());
+            }
+            fragments.insert(name, (path.clone(), fragment));
+        }
+    }
+    fragments
+}
+
+/// The steps with each `use` followed by its fragment's steps (themselves expanded). A
+/// fragment that uses itself, directly or not, or one that does not exist, is a problem at the
+/// `use` that names it.
+fn expand(
+    steps: Vec<Spanned<Step>>,
+    path: &Path,
+    fragments: &Fragments,
+    stack: &mut Vec<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Spanned<Step>> {
+    let mut out = Vec::new();
+    for step in steps {
+        let used = step.value.use_.clone();
+        let here = step.value.origin.as_deref().map_or(path, |p| p.as_path()).to_path_buf();
+        out.push(step);
+        let Some(name) = used else { continue };
+        if stack.contains(&name.value) || out.len() > MAX_EXPANDED_STEPS {
+            let mut cycle = stack.clone();
+            cycle.push(name.value.clone());
+            problems.push(Diagnostic::at(
+                Place::of(&here, &name.referenced),
+                format!("fragment `{}` uses itself: {}", name.value, cycle.join(" → ")),
+            ));
+            continue;
+        }
+        match fragments.get(&name.value) {
+            None => problems.push(Diagnostic::at(
+                Place::of(&here, &name.referenced),
+                format!(
+                    "no fragment `{}` (fragments/*.yaml define: {})",
+                    name.value,
+                    fragments.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )),
+            Some((file, fragment)) => {
+                stack.push(name.value.clone());
+                let inner = expand(fragment.value.steps.clone(), file, fragments, stack, problems);
+                stack.pop();
+                out.extend(inner);
+            }
+        }
+    }
+    out
 }
 
 /// Fixtures may live anywhere in the project that holds the suite (`<project>/suites/<id>/`),
@@ -219,9 +333,22 @@ fn resolve_fixtures(
     digest: &mut Digest,
     problems: &mut Vec<Diagnostic>,
 ) {
-    let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
     for case in &mut file.cases {
-        for step in &mut case.value.steps {
+        resolve_step_fixtures(&mut case.value.steps, &file.path, root, digest, problems);
+    }
+}
+
+/// The fixtures of these steps, written in `path` (so relative to it).
+fn resolve_step_fixtures(
+    steps: &mut [Spanned<Step>],
+    path: &Path,
+    root: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    {
+        for step in steps.iter_mut() {
             let s = &mut step.value;
             let request = if let Some(r) = &mut s.request {
                 &mut r.value
@@ -236,10 +363,10 @@ fn resolve_fixtures(
                 .into_iter()
                 .flatten()
             {
-                inline_file(json, &file.path, &base, root, digest, problems);
+                inline_file(json, path, &base, root, digest, problems);
             }
             if let Some(rel) = &request.body_file {
-                let place = Place::of(&file.path, &rel.referenced);
+                let place = Place::of(path, &rel.referenced);
                 request.body_file_bytes =
                     read_fixture(&base, &rel.value, root, &place, digest, problems).map(Arc::new);
             }

@@ -9,4 +9,4 @@ mod validate;
 pub use load::{LoadError, load};
 pub use model::*;
 pub use ordered_map::OrderedMap;
-pub use validate::{Checked, validate};
+pub use validate::{Checked, MAX_WINDOW_MS, validate};

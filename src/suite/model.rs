@@ -19,6 +19,8 @@ pub struct Suite {
     pub meta: SuiteMeta,
     pub requirements: Vec<Requirement>,
     pub case_files: Vec<CaseFile>,
+    /// Each fragment's parameters, by name (its steps are expanded into the cases using it).
+    pub fragments: std::collections::BTreeMap<String, Vec<String>>,
     /// Hex SHA-256 over every file of the suite and the fixtures it reads.
     pub digest: String,
 }
@@ -41,7 +43,7 @@ impl Suite {
 }
 
 /// `suite.yaml`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuiteMeta {
     pub id: String,
@@ -72,7 +74,7 @@ pub struct SuiteMeta {
 }
 
 /// What the suite tells the mock portal (its stubs are in `portal/mappings/`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortalConfig {
     /// The agencies registered with the portal's gateway (TP-2.3): stubs with
@@ -81,7 +83,7 @@ pub struct PortalConfig {
     pub consumers: Vec<Spanned<ConsumerSpec>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsumerSpec {
     pub agent_id: Option<String>,
@@ -93,7 +95,7 @@ pub struct ConsumerSpec {
 pub const BUILTIN_VARS: &[&str] = &["target", "portal_url"];
 
 /// Applied to every request of the suite.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     #[serde(default)]
@@ -103,7 +105,7 @@ pub struct Defaults {
 
 /// A suite variable: a default, an environment variable that overrides it, and whether it is
 /// a secret. `--var name=value` overrides both.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variable {
     pub default: Option<String>,
@@ -114,13 +116,13 @@ pub struct Variable {
 }
 
 /// `requirements.yaml`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementsFile {
     pub requirements: Vec<Requirement>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     pub id: Spanned<String>,
@@ -145,13 +147,13 @@ pub struct CaseFile {
     pub cases: Vec<Spanned<Case>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CasesDocument {
     pub cases: Vec<Spanned<Case>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub id: Spanned<String>,
@@ -168,7 +170,7 @@ pub struct Case {
 
 /// A step: exactly one kind (`request`, `poll`, `await` or `portal`), what to expect, and
 /// what to capture.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub name: Option<String>,
@@ -178,10 +180,53 @@ pub struct Step {
     pub await_: Option<Spanned<AwaitSpec>>,
     pub portal: Option<Spanned<PortalSpec>>,
     pub load: Option<Spanned<LoadSpec>>,
+    /// Wait this long, doing nothing: `{ ms: 2000 }` or `{ seconds: "{{ retry_after }}" }`.
+    pub wait: Option<Spanned<WaitSpec>>,
+    /// The steps of a fragment (`fragments/*.yaml`), with `with` as its parameters.
+    #[serde(rename = "use")]
+    pub use_: Option<Spanned<String>>,
+    #[serde(default)]
+    pub with: OrderedMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     pub expect: Expect,
     #[serde(default)]
     pub capture: OrderedMap<Spanned<String>, Spanned<Capture>>,
+    /// The file a step came from when it is not the case's own (a fragment's step).
+    #[serde(skip)]
+    pub origin: Option<std::sync::Arc<PathBuf>>,
+}
+
+/// A plain wait: a number or a template, in ms or seconds (exactly one).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitSpec {
+    pub ms: Option<Spanned<Scalar>>,
+    pub seconds: Option<Spanned<Scalar>>,
+}
+
+/// A number written as a number or as a template (`"{{ retry_after }}"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Number(f64),
+    Text(String),
+}
+
+/// `fragments/*.yaml`: named step lists a case uses with `use: name`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FragmentsDocument {
+    pub fragments: Vec<Spanned<Fragment>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fragment {
+    pub name: Spanned<String>,
+    /// The parameters a `use` must give in `with`; they are variables of the fragment's steps.
+    #[serde(default)]
+    pub params: Vec<Spanned<String>>,
+    pub steps: Vec<Spanned<Step>>,
 }
 
 /// The kind of a step, once validated.
@@ -191,6 +236,9 @@ pub enum StepKind<'a> {
     Await(&'a Spanned<AwaitSpec>),
     Portal(&'a Spanned<PortalSpec>),
     Load(&'a Spanned<LoadSpec>),
+    Wait(&'a Spanned<WaitSpec>),
+    /// Sets the fragment's parameters; its steps follow (expanded when the suite loads).
+    Use(&'a Spanned<String>),
 }
 
 impl StepKind<'_> {
@@ -201,6 +249,8 @@ impl StepKind<'_> {
             StepKind::Await(_) => "await",
             StepKind::Portal(_) => "portal",
             StepKind::Load(_) => "load",
+            StepKind::Wait(_) => "wait",
+            StepKind::Use(_) => "use",
         }
     }
 }
@@ -214,6 +264,8 @@ impl Step {
             self.await_.as_ref().map(StepKind::Await),
             self.portal.as_ref().map(StepKind::Portal),
             self.load.as_ref().map(StepKind::Load),
+            self.wait.as_ref().map(StepKind::Wait),
+            self.use_.as_ref().map(StepKind::Use),
         ]
         .into_iter()
         .flatten();
@@ -237,7 +289,7 @@ impl Step {
 /// Wait for the agency to call the mock portal: requests in the journal that match `request`,
 /// from the start of the case on, within `within_ms`. The step's `expect` is checked on every
 /// matching request; `capture` reads the first.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwaitSpec {
     pub request: Spanned<InboundFilter>,
@@ -257,7 +309,7 @@ pub struct AwaitSpec {
 }
 
 /// Which inbound requests an `await` is about.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InboundFilter {
     pub method: Spanned<String>,
@@ -273,7 +325,7 @@ pub struct InboundFilter {
     pub answered: Option<Spanned<StatusSpec>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountSpec {
     pub exactly: Option<usize>,
@@ -281,7 +333,7 @@ pub struct CountSpec {
     pub at_most: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceSpec {
     pub path: String,
@@ -295,7 +347,7 @@ pub enum TokenExpectation {
 }
 
 /// Change the mock portal's behaviour for the rest of the case.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortalSpec {
     pub respond: Spanned<PortalResponse>,
@@ -304,7 +356,7 @@ pub struct PortalSpec {
 /// Answer matching requests differently: the next `times` of them, or all until the case ends.
 /// A request matches by method and path, and, when given, by `when`: predicates on its
 /// headers, query parameters and JSON body (as `await` filters).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortalResponse {
     pub method: String,
@@ -321,7 +373,7 @@ pub struct PortalResponse {
 }
 
 /// Which requests a `portal` answer is for, besides method and path.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortalWhen {
     #[serde(default)]
@@ -367,7 +419,7 @@ pub struct RequestSpec {
 }
 
 /// Repeat a request until its checks pass or `within_ms` passes.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PollSpec {
     pub request: Spanned<RequestSpec>,
@@ -382,7 +434,7 @@ fn default_interval() -> u64 {
     500
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     pub status: Option<Spanned<StatusSpec>>,
@@ -412,7 +464,7 @@ pub struct Expect {
 
 /// Byte-level checks of a body (a PDF, an image …). Expected values are templated, so they may
 /// come from the answer itself: `sha256: "{{ answer.header('X-Document-SHA256') }}"`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BytesSpec {
     /// Bytes in the body: `1024`, or `{ min, max }`.
@@ -427,7 +479,7 @@ pub struct BytesSpec {
     pub md5: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LatencySpec {
     pub p50: Option<u64>,
@@ -435,20 +487,20 @@ pub struct LatencySpec {
     pub p99: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateSpec {
     pub max: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThroughputSpec {
     pub min: f64,
 }
 
 /// Many virtual users sending one templated request: `requests` in all, or for `duration_ms`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadSpec {
     pub request: Spanned<RequestSpec>,
@@ -469,7 +521,7 @@ pub enum StatusSpec {
     Class(String),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum SchemaRef {
     /// A file under the suite's `schemas/`, relative to the suite directory.
@@ -477,7 +529,7 @@ pub enum SchemaRef {
     Inline(Value),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DurationSpec {
     pub max: u64,
@@ -583,14 +635,14 @@ pub enum JsonType {
 }
 
 /// `name: $.path` or `name: { json: $.path | header: Name | xml: /x/y, secret: true }`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Capture {
     Path(String),
     Full(CaptureFrom),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureFrom {
     pub json: Option<String>,

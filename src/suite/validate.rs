@@ -54,6 +54,10 @@ pub fn validate(suite: &Suite, complete: bool) -> Result<Checked, Vec<Diagnostic
     v.requirements(complete);
     v.suite_meta();
     v.cases();
+    // A fragment's step is checked in every case that uses it: each problem is said once.
+    let mut seen = BTreeSet::new();
+    v.problems
+        .retain(|d| seen.insert((d.place.as_ref().map(ToString::to_string), d.message.clone())));
     if v.problems.is_empty() {
         Ok(v.checked)
     } else {
@@ -281,14 +285,19 @@ impl Validator<'_> {
 
     fn step(&mut self, path: &Path, step: &Spanned<Step>, known: &mut BTreeSet<String>) {
         let s = &step.value;
+        // A fragment's step is in the fragment's file.
+        let path = s.origin.as_deref().map_or(path, |p| p.as_path());
         let Some(kind) = s.kind() else {
             self.report(
                 path,
                 &step.referenced,
-                "a step needs exactly one of `request`, `poll`, `await` or `portal`",
+                "a step needs exactly one of `request`, `poll`, `await`, `portal`, `load`, `wait` or `use`",
             );
             return;
         };
+        if !s.with.is_empty() && s.use_.is_none() {
+            self.report(path, &step.referenced, "`with` gives a fragment's parameters: it goes with `use`");
+        }
         match kind {
             StepKind::Poll(poll) => {
                 let p = &poll.value;
@@ -318,6 +327,11 @@ impl Validator<'_> {
             StepKind::Portal(p) => self.portal_step(path, p, known),
             StepKind::Load(l) => self.load_step(path, l, &s.expect, known),
             StepKind::Request(_) => {}
+            StepKind::Wait(w) => self.wait_step(path, w, known),
+            StepKind::Use(name) => {
+                self.use_step(path, name, s, known);
+                known.extend(s.with.iter().map(|(k, _)| k.value.clone()));
+            }
         }
         // A load's request is checked with its fresh variables, in `load_step`.
         if let (Some(request), None) = (s.request_spec(), &s.load) {
@@ -364,6 +378,64 @@ impl Validator<'_> {
         }
         if let Some(name) = &s.name {
             known.insert(finished_at_key(name));
+        }
+    }
+
+    fn wait_step(&mut self, path: &Path, step: &Spanned<WaitSpec>, known: &BTreeSet<String>) {
+        let w = &step.value;
+        let (scalar, scale) = match (&w.ms, &w.seconds) {
+            (Some(ms), None) => (ms, 1.0),
+            (None, Some(s)) => (s, 1000.0),
+            _ => {
+                self.report(path, &step.referenced, "a wait gives exactly one of `ms` or `seconds`");
+                return;
+            }
+        };
+        match &scalar.value {
+            Scalar::Number(n) if !(0.0..=MAX_WINDOW_MS as f64).contains(&(n * scale)) => self.report(
+                path,
+                &scalar.referenced,
+                format!("a wait is between 0 and {MAX_WINDOW_MS} ms"),
+            ),
+            Scalar::Number(_) => {}
+            Scalar::Text(text) => self.template(path, &scalar.referenced, text, known),
+        }
+    }
+
+    /// `use: name` names a fragment, and `with` gives exactly its parameters.
+    fn use_step(
+        &mut self,
+        path: &Path,
+        name: &Spanned<String>,
+        step: &Step,
+        known: &BTreeSet<String>,
+    ) {
+        let Some(params) = self.suite.fragments.get(&name.value) else {
+            return; // reported where the suite was loaded
+        };
+        for (given, value) in step.with.iter() {
+            if !params.contains(&given.value) {
+                self.report(
+                    path,
+                    &given.referenced,
+                    format!(
+                        "fragment `{}` has no parameter `{}` (its parameters: {})",
+                        name.value,
+                        given.value,
+                        params.join(", ")
+                    ),
+                );
+            }
+            self.template(path, &value.referenced, &value.value, known);
+        }
+        for param in params {
+            if !step.with.iter().any(|(k, _)| &k.value == param) {
+                self.report(
+                    path,
+                    &name.referenced,
+                    format!("fragment `{}` needs `with: {{ {param}: … }}`", name.value),
+                );
+            }
         }
     }
 
