@@ -46,6 +46,27 @@ pub struct RequirementVerdict {
     pub cases: Vec<String>,
 }
 
+/// What an invariant came to over the whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvariantResult {
+    Pass,
+    Fail,
+    /// No exchange of the run matched its filter: it showed nothing.
+    NotExercised,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InvariantVerdict {
+    pub id: String,
+    pub requirements: Vec<String>,
+    pub result: InvariantResult,
+    /// Exchanges it judged.
+    pub checked: u64,
+    /// Cases in which an exchange broke it.
+    pub violated_in: Vec<String>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Gate {
     pub service: String,
@@ -65,6 +86,8 @@ pub struct Gate {
     /// Requirements of either level with no result: not run, or not tested by the suite.
     pub untested: Vec<String>,
     pub requirements: Vec<RequirementVerdict>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invariants: Vec<InvariantVerdict>,
     pub cases: CaseCounts,
     pub started_at: String,
     pub finished_at: Option<String>,
@@ -81,20 +104,66 @@ pub struct CaseCounts {
     pub interrupted: usize,
 }
 
+/// Each invariant over the run: what it judged in every case.
+fn invariant_verdicts(results: &RunResults) -> Vec<InvariantVerdict> {
+    results
+        .invariants
+        .iter()
+        .map(|inv| {
+            let mut checked = 0;
+            let mut violated_in = Vec::new();
+            for case in &results.cases {
+                if let Some(tally) = case.invariants.get(&inv.id) {
+                    checked += tally.checked;
+                    if tally.violated > 0 {
+                        violated_in.push(case.id.clone());
+                    }
+                }
+            }
+            let result = match (checked, violated_in.is_empty()) {
+                (0, _) => InvariantResult::NotExercised,
+                (_, false) => InvariantResult::Fail,
+                (_, true) => InvariantResult::Pass,
+            };
+            InvariantVerdict {
+                id: inv.id.clone(),
+                requirements: inv.requirements.clone(),
+                result,
+                checked,
+                violated_in,
+            }
+        })
+        .collect()
+}
+
 /// Decides the gate from results alone.
 pub fn decide(results: &RunResults) -> Gate {
+    let invariants = invariant_verdicts(results);
     let requirements: Vec<RequirementVerdict> = results
         .requirements
         .iter()
         .map(|r| {
-            let outcomes = r
+            let mut outcomes: Vec<Outcome> = r
                 .cases
                 .iter()
-                .map(|id| results.case(id).map_or(Outcome::NotRun, |c| c.outcome));
+                .map(|id| results.case(id).map_or(Outcome::NotRun, |c| c.outcome))
+                .collect();
+            // An invariant that judged something adds its result; one that matched nothing
+            // shows nothing (a requirement with no other evidence is then not run).
+            outcomes.extend(
+                invariants
+                    .iter()
+                    .filter(|i| r.invariants.contains(&i.id))
+                    .filter_map(|i| match i.result {
+                        InvariantResult::Pass => Some(Outcome::Pass),
+                        InvariantResult::Fail => Some(Outcome::Fail),
+                        InvariantResult::NotExercised => None,
+                    }),
+            );
             let result = if r.not_tested_reason.is_some() {
                 RequirementResult::NotTested
             } else {
-                requirement_result(outcomes)
+                requirement_result(outcomes.into_iter())
             };
             RequirementVerdict {
                 id: r.id.clone(),
@@ -130,6 +199,7 @@ pub fn decide(results: &RunResults) -> Gate {
         observations,
         untested,
         requirements,
+        invariants,
         cases: CaseCounts {
             total: results.cases.len(),
             passed: count(Outcome::Pass),
@@ -176,6 +246,7 @@ mod tests {
             text_en: None,
             not_tested_reason: not_tested.then(|| "เหตุผล".into()),
             cases: cases.iter().map(|c| c.to_string()).collect(),
+            invariants: vec![],
         }
     }
 
@@ -191,6 +262,7 @@ mod tests {
             duration_ms: 0,
             error: None,
             steps: vec![],
+            invariants: Default::default(),
         }
     }
 
@@ -217,6 +289,7 @@ mod tests {
             selection: Selection::default(),
             interrupted: false,
             requirements,
+            invariants: vec![],
             cases,
         }
     }
@@ -280,6 +353,34 @@ mod tests {
         assert_eq!(result_of(&gate, "T"), RequirementResult::NotTested);
         assert_eq!(result_of(&gate, "I"), RequirementResult::NotRun);
         assert_eq!(gate.untested, ["N", "T", "I"]);
+    }
+
+    #[test]
+    fn an_invariant_fails_its_requirements_and_one_never_exercised_shows_nothing() {
+        use crate::results::{InvariantInfo, InvariantTally};
+        let mut broken = requirement("E", Level::Must, &["A"], false);
+        broken.invariants = vec!["INV-1".into()];
+        let mut only = requirement("O", Level::Must, &[], false);
+        only.invariants = vec!["INV-2".into()];
+        let mut r = results(vec![broken, only], vec![case("A", Outcome::Pass), case("B", Outcome::Fail)]);
+        r.invariants = ["INV-1", "INV-2"]
+            .iter()
+            .map(|id| InvariantInfo {
+                id: id.to_string(),
+                title_th: None,
+                title_en: None,
+                requirements: vec![],
+                side: crate::suite::Side::Agency,
+            })
+            .collect();
+        // INV-1 was broken in case B, which traces to neither requirement.
+        r.cases[1].invariants.insert("INV-1".into(), InvariantTally { checked: 2, violated: 1 });
+        let gate = decide(&r);
+        assert_eq!(result_of(&gate, "E"), RequirementResult::Fail);
+        assert_eq!(result_of(&gate, "O"), RequirementResult::NotRun);
+        assert_eq!(gate.invariants[0].violated_in, ["B"]);
+        assert_eq!(gate.invariants[1].result, InvariantResult::NotExercised);
+        assert_eq!(gate.failed_must, ["E", "O"]);
     }
 
     #[test]

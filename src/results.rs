@@ -1,12 +1,14 @@
 //! The results of a run: pure data, written as `results.json`. Reports, JUnit and the gate are
 //! rendered from this alone, so `cpc report` can redo them without re-running.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::check::{CheckResult, Outcome};
 use crate::diagnostic::Place;
 use crate::i18n::Text;
-use crate::suite::{Level, Suite};
+use crate::suite::{Level, Side, Suite};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResults {
@@ -30,8 +32,29 @@ pub struct RunResults {
     /// Ctrl-C (or a crash) stopped the run before every selected case finished.
     pub interrupted: bool,
     pub requirements: Vec<RequirementInfo>,
+    /// The suite's invariants: checks on every matching exchange of the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invariants: Vec<InvariantInfo>,
     /// In suite order; a selected case not yet finished is `interrupted` once the run ends.
     pub cases: Vec<CaseResult>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InvariantInfo {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_th: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    pub requirements: Vec<String>,
+    pub side: Side,
+}
+
+/// How many exchanges of a case an invariant judged, and how many broke it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvariantTally {
+    pub checked: u64,
+    pub violated: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
@@ -77,6 +100,9 @@ pub struct RequirementInfo {
     pub not_tested_reason: Option<String>,
     /// Every case of the suite that traces to it, selected or not.
     pub cases: Vec<String>,
+    /// Every invariant that traces to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invariants: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,6 +119,9 @@ pub struct CaseResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Text>,
     pub steps: Vec<StepResult>,
+    /// The invariants that judged exchanges of this case, by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub invariants: BTreeMap<String, InvariantTally>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -203,6 +232,23 @@ impl RunResults {
                     .filter(|(_, c)| c.value.requirements.iter().any(|x| x.value == r.id.value))
                     .map(|(_, c)| c.value.id.value.clone())
                     .collect(),
+                invariants: suite
+                    .invariants
+                    .iter()
+                    .filter(|(_, i)| i.value.requirements.iter().any(|x| x.value == r.id.value))
+                    .map(|(_, i)| i.value.id.value.clone())
+                    .collect(),
+            })
+            .collect();
+        let invariants = suite
+            .invariants
+            .iter()
+            .map(|(_, i)| InvariantInfo {
+                id: i.value.id.value.clone(),
+                title_th: i.value.title_th.clone(),
+                title_en: i.value.title_en.clone(),
+                requirements: i.value.requirements.iter().map(|r| r.value.clone()).collect(),
+                side: i.value.when.side,
             })
             .collect();
         let m = &suite.meta;
@@ -228,6 +274,7 @@ impl RunResults {
             selection,
             interrupted: false,
             requirements,
+            invariants,
             cases: Vec::new(),
         }
     }

@@ -1,4 +1,4 @@
-//! The status check: an exact code, a list of codes, or a class like `4xx`.
+//! The status check: an exact code, a class like `4xx`, or a list of either (`[4xx, 5xx]`).
 
 use crate::suite::StatusSpec;
 
@@ -6,7 +6,7 @@ impl StatusSpec {
     pub fn accepts(&self, status: u16) -> bool {
         match self {
             StatusSpec::Code(code) => *code == status,
-            StatusSpec::List(codes) => codes.contains(&status),
+            StatusSpec::List(items) => items.iter().any(|i| i.accepts(status)),
             StatusSpec::Class(class) => class_digit(class).is_some_and(|d| status / 100 == d),
         }
     }
@@ -14,9 +14,9 @@ impl StatusSpec {
     pub fn describe(&self) -> String {
         match self {
             StatusSpec::Code(code) => code.to_string(),
-            StatusSpec::List(codes) => codes
+            StatusSpec::List(items) => items
                 .iter()
-                .map(u16::to_string)
+                .map(StatusSpec::describe)
                 .collect::<Vec<_>>()
                 .join(" | "),
             StatusSpec::Class(class) => class.clone(),
@@ -28,11 +28,8 @@ impl StatusSpec {
         let bad = |c: &u16| !(100..=599).contains(c);
         match self {
             StatusSpec::Code(c) if bad(c) => Some(format!("{c} is not an HTTP status code")),
-            StatusSpec::List(codes) if codes.is_empty() => Some("the status list is empty".into()),
-            StatusSpec::List(codes) => codes
-                .iter()
-                .find(|c| bad(c))
-                .map(|c| format!("{c} is not an HTTP status code")),
+            StatusSpec::List(items) if items.is_empty() => Some("the status list is empty".into()),
+            StatusSpec::List(items) => items.iter().find_map(StatusSpec::problem),
             StatusSpec::Class(class) if class_digit(class).is_none() => Some(format!(
                 "`{class}` is not a status class (use 1xx, 2xx, 3xx, 4xx or 5xx)"
             )),
@@ -56,8 +53,11 @@ mod tests {
     fn accepts_exact_list_and_class() {
         assert!(StatusSpec::Code(201).accepts(201));
         assert!(!StatusSpec::Code(201).accepts(200));
-        assert!(StatusSpec::List(vec![200, 201]).accepts(200));
-        assert!(!StatusSpec::List(vec![200, 201]).accepts(202));
+        let list = |codes: &[u16]| StatusSpec::List(codes.iter().map(|c| StatusSpec::Code(*c)).collect());
+        assert!(list(&[200, 201]).accepts(200));
+        assert!(!list(&[200, 201]).accepts(202));
+        let classes = StatusSpec::List(vec![StatusSpec::Class("4xx".into()), StatusSpec::Class("5xx".into())]);
+        assert!(classes.accepts(503) && classes.accepts(404) && !classes.accepts(302));
         assert!(StatusSpec::Class("4xx".into()).accepts(422));
         assert!(StatusSpec::Class("4XX".into()).accepts(400));
         assert!(!StatusSpec::Class("4xx".into()).accepts(500));

@@ -197,6 +197,7 @@ pub fn run(args: RunArgs) -> u8 {
         portal: Some(portal),
         schemas: checked.schemas,
         namespaces: suite.meta.xml_namespaces.0.clone(),
+        invariants: runner::prepare_invariants(&suite),
         defaults,
         vars,
     });

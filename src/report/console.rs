@@ -168,6 +168,30 @@ impl Console {
                 "Should requirements not tested",
             ),
         ];
+        let not_exercised: Vec<&str> = gate
+            .invariants
+            .iter()
+            .filter(|i| i.result == crate::gate::InvariantResult::NotExercised)
+            .map(|i| i.id.as_str())
+            .collect();
+        let broken: Vec<&str> = gate
+            .invariants
+            .iter()
+            .filter(|i| i.result == crate::gate::InvariantResult::Fail)
+            .map(|i| i.id.as_str())
+            .collect();
+        let lines = lines.into_iter().chain([
+            (
+                broken.join(", "),
+                "การตรวจทุกคำตอบที่พบการละเมิด",
+                "Invariants broken",
+            ),
+            (
+                not_exercised.join(", "),
+                "การตรวจทุกคำตอบที่ไม่มีคำตอบให้ตรวจ",
+                "Invariants not exercised (no exchange matched)",
+            ),
+        ]);
         for (list, th_label, en_label) in lines {
             if !list.is_empty() {
                 let label = if th { th_label } else { en_label };

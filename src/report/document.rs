@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::exchange::render_step;
 use super::thai_date::{Digits, digits, english_datetime, thai_datetime};
 use crate::check::Outcome;
-use crate::gate::{Gate, RequirementResult, Verdict};
+use crate::gate::{Gate, InvariantResult, RequirementResult, Verdict};
 use crate::i18n::Lang;
 use crate::results::{CaseResult, RunResults};
 use crate::suite::Level;
@@ -31,6 +31,7 @@ pub struct Document {
     pub observations: Vec<RequirementRow>,
     pub counts: Vec<Row>,
     pub requirements: Vec<RequirementRow>,
+    pub invariants: Vec<InvariantRow>,
     pub failures: Vec<FailedCase>,
     pub fixes: Vec<Fix>,
     pub generated_by: String,
@@ -52,6 +53,18 @@ pub struct RequirementRow {
     pub class: String,
     pub cases: String,
     pub not_tested_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct InvariantRow {
+    pub id: String,
+    pub title: String,
+    pub requirements: String,
+    pub result: String,
+    /// `pass`, `fail` or `not_exercised`, for styling.
+    pub class: String,
+    pub checked: String,
+    pub violated_in: String,
 }
 
 #[derive(Serialize)]
@@ -210,8 +223,44 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
                     .unwrap_or_default(),
                 result: label(&format!("result_{class}")),
                 class: class.to_string(),
-                cases: r.cases.join(", "),
+                cases: info
+                    .map(|i| {
+                        r.cases
+                            .iter()
+                            .chain(i.invariants.iter())
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_else(|| r.cases.join(", ")),
                 not_tested_reason: info.and_then(|i| i.not_tested_reason.clone()),
+            }
+        })
+        .collect();
+
+    let invariant_rows: Vec<InvariantRow> = gate
+        .invariants
+        .iter()
+        .map(|v| {
+            let info = results.invariants.iter().find(|i| i.id == v.id);
+            let class = match v.result {
+                InvariantResult::Pass => "pass",
+                InvariantResult::Fail => "fail",
+                InvariantResult::NotExercised => "not_exercised",
+            };
+            InvariantRow {
+                id: v.id.clone(),
+                title: info
+                    .and_then(|i| match (lang, &i.title_en) {
+                        (Lang::En, Some(en)) => Some(en.clone()),
+                        _ => i.title_th.clone(),
+                    })
+                    .unwrap_or_default(),
+                requirements: v.requirements.join(", "),
+                result: label(&format!("invariant_{class}")),
+                class: class.to_string(),
+                checked: num(v.checked as usize),
+                violated_in: v.violated_in.join(", "),
             }
         })
         .collect();
@@ -323,6 +372,7 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
             .collect(),
         counts,
         requirements: requirement_rows,
+        invariants: invariant_rows,
         failures,
         fixes,
         generated_by: format!("{} cpc {}", label("generated_by"), results.cpc_version),

@@ -7,7 +7,12 @@ use regex::Regex;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
+use std::collections::BTreeMap;
+
 use super::case::{Attempt, Moment, RunContext, judge};
+use super::invariants::Seen;
+use crate::results::InvariantTally;
+use crate::suite::Side;
 use super::record;
 use crate::check::{self, CheckResult, Outcome, Response, compact, json_equal};
 use crate::http::Outgoing;
@@ -108,8 +113,8 @@ pub(super) async fn run(
     spec: &AwaitSpec,
     step: &Step,
     vars: &mut Vars,
-    since: u64,
-    window: Option<Moment>,
+    (since, window): (u64, Option<Moment>),
+    tally: &mut BTreeMap<String, InvariantTally>,
 ) -> Attempt {
     let Some(portal) = &ctx.portal else {
         return Attempt::error(
@@ -229,6 +234,7 @@ pub(super) async fn run(
     // The expectations hold for every matching request; captures come from the first. The
     // exchange shown is the first request that does not meet them, or else the first.
     let mut shown = matched.first();
+    let mut found_wrong = false;
     for (i, entry) in matched.iter().enumerate() {
         let (outcome, entry_checks) = if i == 0 {
             judge(ctx, file, step, &as_response(entry), vars)
@@ -240,8 +246,25 @@ pub(super) async fn run(
         }
         if outcome != Outcome::Pass {
             shown = Some(entry);
+            found_wrong = true;
             break;
         }
+    }
+    // The agency's calls to the portal are exchanges of this case: the portal-side invariants
+    // judge each of them.
+    for entry in &matched {
+        let seen = Seen {
+            side: Side::Portal,
+            method: &entry.method,
+            path: &entry.path,
+            response: &as_response(entry),
+        };
+        let broken = super::invariants::judge(ctx, &seen, tally);
+        if !broken.is_empty() && !found_wrong {
+            shown = Some(entry);
+            found_wrong = true;
+        }
+        checks.extend(broken);
     }
     // The agency's credentials on these calls are secrets too, should they show up elsewhere.
     for entry in &matched {

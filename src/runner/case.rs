@@ -1,7 +1,7 @@
 //! Runs one case: its steps in order, each request judged by its checks; the first step that
 //! does not pass ends the case (later steps depend on what it would have captured).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,10 +16,11 @@ use crate::http::Transport;
 use crate::i18n::Text;
 use crate::portal::PortalLink;
 use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
-use crate::results::{CaseResult, Exchange, LoadSummary, StepResult};
+use super::invariants::Seen;
+use crate::results::{CaseResult, Exchange, InvariantTally, LoadSummary, StepResult};
 use crate::suite::{
-    Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Step, StepKind,
-    WaitSpec,
+    Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step,
+    StepKind, WaitSpec,
 };
 use crate::template::{Template, finished_at_key};
 use crate::text;
@@ -35,6 +36,8 @@ pub struct RunContext {
     pub schemas: Schemas,
     /// Prefixes for XPath checks (`xml_namespaces` in suite.yaml).
     pub namespaces: Vec<(String, String)>,
+    /// Checks on every matching exchange.
+    pub invariants: Vec<super::invariants::LiveInvariant>,
     pub defaults: RequestDefaults,
     pub vars: Vars,
 }
@@ -67,6 +70,7 @@ pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> Case
         duration_ms: 0,
         error: None,
         steps: Vec::new(),
+        invariants: BTreeMap::new(),
     }
 }
 
@@ -110,6 +114,7 @@ pub async fn run_case(
         since,
         overrides: Vec::new(),
         finished: HashMap::new(),
+        invariants: BTreeMap::new(),
     };
     let mut stopped = false;
     for (i, step) in case.value.steps.iter().enumerate() {
@@ -128,6 +133,7 @@ pub async fn run_case(
     }
     // Every later output is masked with what this case met, too.
     ctx.secrets.add(vars.secret_values());
+    result.invariants = scope.invariants;
     result.outcome = Outcome::combine(
         result
             .steps
@@ -196,6 +202,8 @@ pub(super) struct CaseScope {
     pub overrides: Vec<String>,
     /// When each named step finished: `since: name` starts a window there.
     pub finished: HashMap<String, Moment>,
+    /// What the invariants judged in this case.
+    pub invariants: BTreeMap<String, InvariantTally>,
 }
 
 /// A point in time, on the monotonic clock (for waiting) and the wall clock (to compare with
@@ -243,15 +251,26 @@ async fn run_step(
     let s = &step.value;
     let mut result = not_run(file, i, step);
     let (attempt, attempts) = match s.kind() {
-        Some(StepKind::Request(r)) => (attempt(ctx, file, &r.value, s, vars).await, 1),
+        Some(StepKind::Request(r)) => (
+            attempt(ctx, file, &r.value, s, vars, &mut scope.invariants).await,
+            1,
+        ),
         Some(StepKind::Poll(p)) => match scope.since(p.value.since.as_ref()) {
-            Ok(since) => poll(ctx, file, &p.value, s, vars, since).await,
+            Ok(since) => poll(ctx, file, &p.value, s, vars, since, &mut scope.invariants).await,
             Err(e) => (Attempt::error(e, None), 0),
         },
         Some(StepKind::Await(a)) => match scope.since(a.value.since.as_ref()) {
             Ok(since) => {
-                let attempt =
-                    super::await_step::run(ctx, file, &a.value, s, vars, scope.since, since).await;
+                let attempt = super::await_step::run(
+                    ctx,
+                    file,
+                    &a.value,
+                    s,
+                    vars,
+                    (scope.since, since),
+                    &mut scope.invariants,
+                )
+                .await;
                 let received = u32::from(attempt.exchange.is_some());
                 (attempt, received)
             }
@@ -365,15 +384,20 @@ async fn poll(
     step: &Step,
     vars: &mut Vars,
     since: Option<Moment>,
+    tally: &mut BTreeMap<String, InvariantTally>,
 ) -> (Attempt, u32) {
     let start = since.map_or_else(Instant::now, |m| m.instant);
     let deadline = start + Duration::from_millis(p.within_ms);
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let last = attempt(ctx, file, &p.request.value, step, vars).await;
+        let violated_before: u64 = tally.values().map(|t| t.violated).sum();
+        let last = attempt(ctx, file, &p.request.value, step, vars, tally).await;
         let next = Instant::now() + Duration::from_millis(p.interval_ms);
-        if last.outcome == Outcome::Pass || next > deadline {
+        // An attempt that broke an invariant ends the poll: that answer was wrong whatever
+        // comes later.
+        let violated = tally.values().map(|t| t.violated).sum::<u64>() > violated_before;
+        if last.outcome == Outcome::Pass || violated || next > deadline {
             return (last, attempts);
         }
         tokio::time::sleep_until(next.into()).await;
@@ -386,6 +410,7 @@ async fn attempt(
     spec: &RequestSpec,
     step: &Step,
     vars: &mut Vars,
+    tally: &mut BTreeMap<String, InvariantTally>,
 ) -> Attempt {
     let error = Attempt::error;
     let (out, timeout) = match build(spec, &ctx.defaults, vars) {
@@ -408,7 +433,15 @@ async fn attempt(
             );
         }
     };
-    let (outcome, checks) = judge(ctx, file, step, &response, vars);
+    let (outcome, mut checks) = judge(ctx, file, step, &response, vars);
+    let seen = Seen {
+        side: Side::Agency,
+        method: out.method.as_str(),
+        path: out.url.path(),
+        response: &response,
+    };
+    checks.extend(super::invariants::judge(ctx, &seen, tally));
+    let outcome = Outcome::combine(std::iter::once(outcome).chain(checks.iter().map(|c| c.outcome)));
     // Mask with what the case knows now, including secrets captured by this step.
     let redactor = ctx.redactor(vars);
     let exchange = Exchange {

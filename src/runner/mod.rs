@@ -3,6 +3,7 @@
 
 mod await_step;
 mod case;
+mod invariants;
 mod load_step;
 mod outgoing;
 mod plan;
@@ -16,6 +17,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use case::{RunContext, skeleton};
+pub use invariants::{LiveInvariant, prepare as prepare_invariants};
 pub use outgoing::RequestDefaults;
 pub use plan::{CaseRef, plan};
 

@@ -89,7 +89,14 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     digest_dir(&dir.join("schemas"), &mut digest, &mut problems);
     digest_dir(&dir.join("portal"), &mut digest, &mut problems);
 
-    let (Some(meta), Some(reqs)) = (meta, requirements) else {
+    let mut invariants = Vec::new();
+    let invariants_file = dir.join("invariants.yaml");
+    if invariants_file.exists()
+        && let Some(doc) = parse_file::<InvariantsDocument>(&invariants_file, &mut digest, &mut problems)
+    {
+        invariants.extend(doc.invariants.into_iter().map(|i| (invariants_file.clone(), i)));
+    }
+    let (Some(mut meta), Some(reqs)) = (meta, requirements) else {
         return Err(LoadError {
             problems,
             partial: None,
@@ -97,10 +104,17 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         });
     };
     let cases_complete = case_files.len() == found;
+    let suite_file = dir.join("suite.yaml");
+    let mut all_invariants: Vec<_> = std::mem::take(&mut meta.invariants)
+        .into_iter()
+        .map(|i| (suite_file.clone(), i))
+        .collect();
+    all_invariants.extend(invariants);
     let suite = Suite {
         dir: dir.to_path_buf(),
         fixture_root,
         meta,
+        invariants: all_invariants,
         requirements: reqs.requirements,
         case_files,
         fragments: fragments

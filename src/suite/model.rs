@@ -19,6 +19,8 @@ pub struct Suite {
     pub meta: SuiteMeta,
     pub requirements: Vec<Requirement>,
     pub case_files: Vec<CaseFile>,
+    /// Every invariant, from suite.yaml and invariants.yaml, with the file it is in.
+    pub invariants: Vec<(PathBuf, Spanned<Invariant>)>,
     /// Each fragment's parameters, by name (its steps are expanded into the cases using it).
     pub fragments: std::collections::BTreeMap<String, Vec<String>>,
     /// Hex SHA-256 over every file of the suite and the fixtures it reads.
@@ -71,6 +73,55 @@ pub struct SuiteMeta {
     /// Prefixes for XPath checks of XML answers: `soap: http://schemas.xmlsoap.org/soap/envelope/`.
     #[serde(default)]
     pub xml_namespaces: OrderedMap<String, String>,
+    /// Checks that hold for every matching exchange of the run (also in `invariants.yaml`).
+    #[serde(default)]
+    pub invariants: Vec<Spanned<Invariant>>,
+}
+
+/// `invariants.yaml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvariantsDocument {
+    pub invariants: Vec<Spanned<Invariant>>,
+}
+
+/// A check on every matching exchange of every case ("every 4xx/5xx answer is a JSON error
+/// body", TP-2.2), traced to requirements like a case. A violation fails its requirements and
+/// the case where it was seen; an invariant no exchange matched is "not exercised".
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invariant {
+    pub id: Spanned<String>,
+    pub title_th: Option<String>,
+    pub title_en: Option<String>,
+    pub requirements: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub when: InvariantWhen,
+    pub expect: Expect,
+}
+
+/// Which exchanges an invariant judges (all it gives must hold).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvariantWhen {
+    /// `agency`: the target's answers (by default); `portal`: the requests the agency sends to
+    /// the mock portal (their `status` is the portal's answer).
+    #[serde(default)]
+    pub side: Side,
+    pub status: Option<Spanned<StatusSpec>>,
+    pub method: Option<Spanned<String>>,
+    /// A regular expression over the whole path.
+    pub path_matches: Option<Spanned<String>>,
+    /// A predicate on the `Content-Type` header (absent: any).
+    pub content_type: Option<Predicate>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    #[default]
+    Agency,
+    Portal,
 }
 
 /// What the suite tells the mock portal (its stubs are in `portal/mappings/`).
@@ -516,7 +567,8 @@ pub struct LoadSpec {
 #[serde(untagged)]
 pub enum StatusSpec {
     Code(u16),
-    List(Vec<u16>),
+    /// Codes or classes: `[200, 201]`, `[4xx, 5xx]`.
+    List(Vec<StatusSpec>),
     /// `2xx`, `4xx`, …
     Class(String),
 }

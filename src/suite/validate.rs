@@ -53,6 +53,7 @@ pub fn validate(suite: &Suite, complete: bool) -> Result<Checked, Vec<Diagnostic
     };
     v.requirements(complete);
     v.suite_meta();
+    v.invariants();
     v.cases();
     // A fragment's step is checked in every case that uses it: each problem is said once.
     let mut seen = BTreeSet::new();
@@ -82,7 +83,7 @@ impl Validator<'_> {
     fn requirements(&mut self, complete: bool) {
         let file = self.suite.dir.join("requirements.yaml");
         let mut seen = BTreeSet::new();
-        let covered: BTreeMap<&str, &str> = self
+        let mut covered: BTreeMap<&str, &str> = self
             .suite
             .cases()
             .flat_map(|(_, c)| {
@@ -92,6 +93,11 @@ impl Validator<'_> {
                     .map(move |r| (r.value.as_str(), c.value.id.value.as_str()))
             })
             .collect();
+        for (_, inv) in &self.suite.invariants {
+            for r in &inv.value.requirements {
+                covered.entry(r.value.as_str()).or_insert(inv.value.id.value.as_str());
+            }
+        }
         for req in &self.suite.requirements {
             let id = &req.id;
             if !seen.insert(id.value.as_str()) {
@@ -106,7 +112,7 @@ impl Validator<'_> {
                     &file,
                     &id.referenced,
                     format!(
-                        "no case covers requirement `{}` and it has no `not_tested_reason`",
+                        "no case or invariant covers requirement `{}` and it has no `not_tested_reason`",
                         id.value
                     ),
                 ),
@@ -188,6 +194,63 @@ impl Validator<'_> {
                     ),
                 );
             }
+        }
+    }
+
+    /// Each invariant: its requirements, its filter and its checks (with suite variables only:
+    /// it judges exchanges of every case).
+    fn invariants(&mut self) {
+        let mut ids: BTreeMap<String, Place> = BTreeMap::new();
+        let mut known = self.suite_vars();
+        known.insert(ANSWER.to_string());
+        let suite = self.suite;
+        for (path, inv) in &suite.invariants {
+            let i = &inv.value;
+            let here = Place::of(path, &i.id.referenced);
+            if let Some(first) = ids.get(&i.id.value) {
+                let message = format!("invariant id `{}` is already used at {first}", i.id.value);
+                self.problems.push(Diagnostic::at(here, message));
+            } else {
+                ids.insert(i.id.value.clone(), here);
+            }
+            if i.requirements.is_empty() {
+                self.report(
+                    path,
+                    &i.id.referenced,
+                    format!("invariant `{}` traces to no requirement", i.id.value),
+                );
+            }
+            for r in &i.requirements {
+                if suite.requirement(&r.value).is_none() {
+                    self.report(path, &r.referenced, format!("unknown requirement `{}`", r.value));
+                }
+            }
+            let w = &i.when;
+            if let Some(status) = &w.status
+                && let Some(problem) = status.value.problem()
+            {
+                self.report(path, &status.referenced, problem);
+            }
+            if let Some(method) = &w.method {
+                self.method(path, method);
+            }
+            if let Some(re) = &w.path_matches
+                && let Err(e) = regex::Regex::new(&re.value)
+            {
+                self.report(path, &re.referenced, format!("invalid regular expression: {e}"));
+            }
+            if let Some(content_type) = &w.content_type {
+                self.predicate(path, &i.id.referenced, content_type, &known);
+            }
+            let e = &i.expect;
+            if e.latency_ms.is_some() || e.error_rate.is_some() || e.throughput_rps.is_some() {
+                self.report(
+                    path,
+                    &i.id.referenced,
+                    "an invariant judges each exchange: `latency_ms`, `error_rate` and `throughput_rps` belong to load steps",
+                );
+            }
+            self.expect(path, e, &known);
         }
     }
 
