@@ -179,9 +179,7 @@ pub(super) async fn run(
         let matched: Vec<Entry> = all.iter().copied().filter(in_time).cloned().collect();
         late = all.len() - matched.len();
         let sequence_complete = spec.sequence.as_ref().is_none_or(|s| {
-            first_seen(&matched, &s.value.path, &s.value.values)
-                .iter()
-                .all(Option::is_some)
+            in_order(&arrivals(&matched, &s.value.path), &s.value.values)
         });
         let now = Instant::now();
         if matched.len() >= need && sequence_complete {
@@ -302,26 +300,35 @@ fn journal_error(e: String) -> Attempt {
     )
 }
 
-/// For each value, the index of the first matching request carrying it at `path`.
-fn first_seen(entries: &[Entry], path: &str, values: &[Value]) -> Vec<Option<usize>> {
+/// The values at `path` of the requests in the order they arrived, a value repeated at once (a
+/// retry) kept once.
+fn arrivals(entries: &[Entry], path: &str) -> Vec<Value> {
     let Ok(jp) = JsonPath::parse(path) else {
-        return vec![None; values.len()];
+        return Vec::new();
     };
-    let at: Vec<Option<Value>> = entries
-        .iter()
-        .map(|e| {
-            serde_json::from_str::<Value>(&e.body)
-                .ok()
-                .and_then(|j| jp.query(&j).first().cloned())
-        })
-        .collect();
-    values
-        .iter()
-        .map(|v| {
-            at.iter()
-                .position(|a| a.as_ref().is_some_and(|a| json_equal(a, v)))
-        })
-        .collect()
+    let mut out: Vec<Value> = Vec::new();
+    for entry in entries {
+        let value = serde_json::from_str::<Value>(&entry.body)
+            .ok()
+            .and_then(|j| jp.query(&j).first().cloned());
+        if let Some(value) = value
+            && out.last().is_none_or(|last| !json_equal(last, &value))
+        {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// The expected values appear among the arrivals in this order (others may come between).
+fn in_order(arrivals: &[Value], expected: &[Value]) -> bool {
+    let mut want = expected.iter().peekable();
+    for value in arrivals {
+        if want.peek().is_some_and(|w| json_equal(w, value)) {
+            want.next();
+        }
+    }
+    want.peek().is_none()
 }
 
 fn count_check(
@@ -382,18 +389,10 @@ fn count_check(
 }
 
 fn sequence_check(entries: &[Entry], path: &str, values: &[Value]) -> CheckResult {
-    let seen = first_seen(entries, path, values);
+    let arrived = arrivals(entries, path);
+    let ok = in_order(&arrived, values);
     let expected = compact(&Value::Array(values.to_vec()));
-    let mut order: Vec<(usize, &Value)> = seen
-        .iter()
-        .zip(values)
-        .filter_map(|(i, v)| i.map(|i| (i, v)))
-        .collect();
-    order.sort_by_key(|(i, _)| *i);
-    let actual = compact(&Value::Array(
-        order.iter().map(|(_, v)| (*v).clone()).collect(),
-    ));
-    let ok = seen.iter().all(Option::is_some) && seen.windows(2).all(|w| w[0] < w[1]);
+    let actual = compact(&Value::Array(arrived));
     let message: Text = text!(
         "ลำดับของ {}: คาดว่า {} ได้ {}",
         "order of {}: expected {}, got {}",

@@ -353,7 +353,8 @@ pub struct AwaitSpec {
     /// With `exactly` or `at_most`: how long to keep watching for extra requests once the count
     /// is reached, measured from that moment (not cut short by `within_ms`). Default 2000.
     pub quiet_ms: Option<u64>,
-    /// The values at `path` of the matching requests must first appear in this order (TP-6.2).
+    /// The values at `path` of the matching requests arrive in this order (others may come
+    /// between; a value repeated at once, a retry, counts once) (TP-6.2).
     pub sequence: Option<Spanned<SequenceSpec>>,
     /// `issued`: every matching request carries a `Token` the portal issued (TP-6.3).
     pub token: Option<TokenExpectation>,
