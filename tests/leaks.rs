@@ -143,6 +143,21 @@ async fn nothing_secret_or_personal_reaches_any_output() {
         "{text}"
     );
     assert!(text.contains("differs from the expected value"));
+    // The newer checks failed on the secret-bearing bodies, and said so (masked).
+    for (id, check) in [
+        ("LEAK-TEXT", "\"text\""),
+        ("LEAK-BYTES", "\"bytes prefix\""),
+        ("LEAK-ANSWER-VALUE", "\"text\""),
+    ] {
+        let case = results["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap();
+        assert_eq!(case["outcome"], "fail", "{case}");
+        assert!(case.to_string().contains(check), "{case}");
+    }
 
     // A target that refuses connections: every error message quotes a URL with a secret.
     let dead = tempfile::tempdir().unwrap();

@@ -254,3 +254,45 @@ async fn a_fifo_and_a_huge_line_are_problems_not_hangs() {
         text.len()
     );
 }
+
+#[tokio::test]
+async fn the_newer_keys_are_checked_with_their_places() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = r#"cases:
+  - id: N-1
+    title_th: ทุกคีย์ใหม่
+    requirements: [R-1]
+    steps:
+      - name: first
+        request: { method: GET, path: "/x/{{ answer.sha256 }}" }
+        expect:
+          xml: { "//[": { equals: x } }
+          body:
+            $.items: { unique: "$..[" , every: { matches: "(" } }
+        capture: { bad: { xml: "//[" } }
+      - await:
+          request: { method: POST, path: /cb }
+          since: nowhere
+          within_ms: 1000
+      - wait: { ms: 5, seconds: 1 }
+      - request: { method: GET, path: "/y", headers: { X-At: "{{ finished_at('later') }}" } }
+      - use: missing-fragment
+      - use: login
+        with: { user: a, extra: b }
+"#;
+    let dir = small_suite(root.path(), SMALL, cases);
+    std::fs::create_dir_all(dir.join("fragments")).unwrap();
+    std::fs::write(
+        dir.join("fragments/f.yaml"),
+        "fragments:\n  - name: login\n    params: [user, password]\n    steps:\n      - use: again\n  - name: again\n    steps:\n      - use: login\n        with: { user: x, password: y }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("invariants.yaml"),
+        "invariants:\n  - id: I-1\n    requirements: [R-9]\n    when: { path_matches: \"(\", status: 7xx }\n    expect: { latency_ms: { p95: 1 } }\n",
+    )
+    .unwrap();
+    let output = validate(&dir).await;
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(redacted(&stderr(&output), root.path()));
+}

@@ -409,7 +409,10 @@ impl ValueCheck<'_> {
                     let w = compact(want);
                     unmet(
                         format!("contains {w}"),
-                        text!("คาดว่ามี {} อยู่ใน {}", "expected {} to contain {}", w, actual),
+                        Text::new(
+                            format!("คาดว่ามี {w} อยู่ใน {actual}"),
+                            format!("expected {actual} to contain {w}"),
+                        ),
                     )
                 })
             }

@@ -15,7 +15,7 @@ pub fn select(xml: &str, xpath: &str, namespaces: &[(String, String)]) -> Result
     }
     let value = compiled
         .evaluate(&context, document.root())
-        .map_err(|e| format!("XPath `{xpath}`: {e:?}"))?;
+        .map_err(|e| format!("XPath `{xpath}`: {e}"))?;
     Ok(match value {
         sxd_xpath::Value::Nodeset(nodes) => nodes
             .document_order()
@@ -34,7 +34,7 @@ pub fn select(xml: &str, xpath: &str, namespaces: &[(String, String)]) -> Result
 pub fn compile(xpath: &str) -> Result<sxd_xpath::XPath, String> {
     sxd_xpath::Factory::new()
         .build(xpath)
-        .map_err(|e| format!("invalid XPath `{xpath}`: {e:?}"))?
+        .map_err(|e| format!("invalid XPath `{xpath}`: {e}"))?
         .ok_or_else(|| format!("invalid XPath `{xpath}`: it is empty"))
 }
 

@@ -46,12 +46,19 @@ pub fn is_sensitive_header(name: &str) -> bool {
         .any(|h| h.eq_ignore_ascii_case(name.trim()))
 }
 
-/// The secrets a credential header's value holds: the value, and the credential after its
-/// scheme (`Bearer abc…` → `abc…`). Values too short to mask are left to the header's name.
+/// The secrets a credential header's value holds: the value, the credential after its scheme
+/// (`Bearer abc…` → `abc…`), and each cookie's value (`sid=abc…; Path=/` → `abc…`). Values too
+/// short to mask are left to the header's name.
 pub fn credential_values(value: &str) -> Vec<String> {
-    let mut values = vec![value.trim().to_string()];
-    if let Some((_, credential)) = value.trim().split_once(' ') {
+    let value = value.trim();
+    let mut values = vec![value.to_string()];
+    if let Some((_, credential)) = value.split_once(' ') {
         values.push(credential.trim().to_string());
+    }
+    for part in value.split(';') {
+        if let Some((_, cookie)) = part.split_once('=') {
+            values.push(cookie.trim().to_string());
+        }
     }
     values.retain(|v| v.chars().count() >= MIN_SECRET_LEN);
     values

@@ -433,6 +433,8 @@ async fn attempt(
             );
         }
     };
+    // So are the credentials the answer carries (a `Set-Cookie`, a `Token` header).
+    vars.add_secret_values(record::credentials(&response.headers, &out.url));
     let (outcome, mut checks) = judge(ctx, file, step, &response, vars);
     let seen = Seen {
         side: Side::Agency,

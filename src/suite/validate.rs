@@ -15,6 +15,14 @@ use crate::diagnostic::{Diagnostic, Place};
 use crate::redact::{MIN_SECRET_LEN, is_sensitive_header};
 use crate::template::{Expr, Template, finished_at_key, json_templates};
 
+/// The regex crate's message is several lines with its own caret; the last line says what is
+/// wrong, and the diagnostic shows where.
+fn regex_problem(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text.lines().last().unwrap_or_default();
+    format!("invalid regular expression: {}", last.trim_start_matches("error: "))
+}
+
 /// In the set of known names while an `expect` block is checked: `answer.…` may be used.
 const ANSWER: &str = "answer.";
 
@@ -237,7 +245,7 @@ impl Validator<'_> {
             if let Some(re) = &w.path_matches
                 && let Err(e) = regex::Regex::new(&re.value)
             {
-                self.report(path, &re.referenced, format!("invalid regular expression: {e}"));
+                self.report(path, &re.referenced, regex_problem(&e));
             }
             if let Some(content_type) = &w.content_type {
                 self.predicate(path, &i.id.referenced, content_type, &known);
@@ -529,7 +537,7 @@ impl Validator<'_> {
                     self.report(
                         path,
                         &re.referenced,
-                        format!("invalid regular expression: {e}"),
+                        regex_problem(&e),
                     );
                 }
             }
@@ -850,14 +858,7 @@ impl Validator<'_> {
         if let Some(re) = &p.matches
             && let Err(e) = regex::Regex::new(&re.value)
         {
-            let text = e.to_string();
-            let last = text.lines().last().unwrap_or_default();
-            let first = last.trim_start_matches("error: ").to_string();
-            self.report(
-                path,
-                &re.referenced,
-                format!("invalid regular expression: {first}"),
-            );
+            self.report(path, &re.referenced, regex_problem(&e));
         }
         let expected = [&p.equals, &p.not_equals, &p.contains];
         for value in expected

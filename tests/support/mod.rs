@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod pay;
 pub mod tls;
 
 use std::path::{Path, PathBuf};
