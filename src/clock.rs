@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn milliseconds_in_bangkok_time() {
-        assert_eq!(rfc3339_ms(1_763_867_700_123), "2025-11-23T10:15:00.123+07:00");
+        assert_eq!(
+            rfc3339_ms(1_763_867_700_123),
+            "2025-11-23T10:15:00.123+07:00"
+        );
     }
 
     #[test]

@@ -362,7 +362,10 @@ mod tests {
         broken.invariants = vec!["INV-1".into()];
         let mut only = requirement("O", Level::Must, &[], false);
         only.invariants = vec!["INV-2".into()];
-        let mut r = results(vec![broken, only], vec![case("A", Outcome::Pass), case("B", Outcome::Fail)]);
+        let mut r = results(
+            vec![broken, only],
+            vec![case("A", Outcome::Pass), case("B", Outcome::Fail)],
+        );
         r.invariants = ["INV-1", "INV-2"]
             .iter()
             .map(|id| InvariantInfo {
@@ -374,7 +377,13 @@ mod tests {
             })
             .collect();
         // INV-1 was broken in case B, which traces to neither requirement.
-        r.cases[1].invariants.insert("INV-1".into(), InvariantTally { checked: 2, violated: 1 });
+        r.cases[1].invariants.insert(
+            "INV-1".into(),
+            InvariantTally {
+                checked: 2,
+                violated: 1,
+            },
+        );
         let gate = decide(&r);
         assert_eq!(result_of(&gate, "E"), RequirementResult::Fail);
         assert_eq!(result_of(&gate, "O"), RequirementResult::NotRun);

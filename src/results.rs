@@ -247,7 +247,12 @@ impl RunResults {
                 id: i.value.id.value.clone(),
                 title_th: i.value.title_th.clone(),
                 title_en: i.value.title_en.clone(),
-                requirements: i.value.requirements.iter().map(|r| r.value.clone()).collect(),
+                requirements: i
+                    .value
+                    .requirements
+                    .iter()
+                    .map(|r| r.value.clone())
+                    .collect(),
                 side: i.value.when.side,
             })
             .collect();

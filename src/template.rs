@@ -193,9 +193,7 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Expr { expr, .. } => {
-                    out.push_str(&value_text(&eval(expr, vars, answer)?))
-                }
+                Part::Expr { expr, .. } => out.push_str(&value_text(&eval(expr, vars, answer)?)),
             }
         }
         Ok(out)
@@ -257,7 +255,11 @@ fn parse_answer(rest: &str) -> Result<Expr, String> {
                     AnswerPart::Json(arg.to_string())
                 }
                 "xpath" => AnswerPart::Xpath(arg.to_string()),
-                _ => return Err(format!("`answer.{name}(…)` is not something cpc reads from an answer")),
+                _ => {
+                    return Err(format!(
+                        "`answer.{name}(…)` is not something cpc reads from an answer"
+                    ));
+                }
             }
         }
     };
@@ -274,7 +276,9 @@ fn parse_expr(src: &str) -> Result<Expr, String> {
     {
         return quoted(arg)
             .map(|name| Expr::FinishedAt(name.to_string()))
-            .ok_or_else(|| "`finished_at('step name')` takes the name of an earlier step, in quotes".into());
+            .ok_or_else(|| {
+                "`finished_at('step name')` takes the name of an earlier step, in quotes".into()
+            });
     }
     if let Some(name) = src.strip_prefix("env.") {
         return if is_identifier(name) {

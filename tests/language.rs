@@ -95,8 +95,18 @@ async fn each_broken_rule_fails_exactly_its_requirement() {
     }
     while let Some(done) = runs.join_next().await {
         let (broken, must, should, (output, gate, _)) = done.unwrap();
-        assert_eq!(ids(&gate["failed_must"]), must, "{broken:?}\n{}", stdout(&output));
-        assert_eq!(ids(&gate["observations"]), should, "{broken:?}\n{}", stdout(&output));
+        assert_eq!(
+            ids(&gate["failed_must"]),
+            must,
+            "{broken:?}\n{}",
+            stdout(&output)
+        );
+        assert_eq!(
+            ids(&gate["observations"]),
+            should,
+            "{broken:?}\n{}",
+            stdout(&output)
+        );
     }
 }
 

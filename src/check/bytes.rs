@@ -16,7 +16,8 @@ fn hex(bytes: &[u8]) -> String {
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
-    (text.len() % 2 == 0)
+    text.len()
+        .is_multiple_of(2)
         .then(|| {
             (0..text.len())
                 .step_by(2)
@@ -78,7 +79,12 @@ pub fn evaluate(
         let result = match check {
             "bytes prefix" => {
                 let got = String::from_utf8_lossy(&body[..body.len().min(want.len())]).into_owned();
-                verdict(check, body.starts_with(want.as_bytes()), format!("{want:?}"), format!("{got:?}"))
+                verdict(
+                    check,
+                    body.starts_with(want.as_bytes()),
+                    format!("{want:?}"),
+                    format!("{got:?}"),
+                )
             }
             "bytes prefix_hex" => {
                 let Some(prefix) = decode_hex(&want) else {
@@ -94,11 +100,21 @@ pub fn evaluate(
             }
             "bytes sha256" => {
                 let got = hex(&Sha256::digest(body));
-                verdict(check, got.eq_ignore_ascii_case(want.trim()), want.to_lowercase(), got)
+                verdict(
+                    check,
+                    got.eq_ignore_ascii_case(want.trim()),
+                    want.to_lowercase(),
+                    got,
+                )
             }
             _ => {
                 let got = hex(&Md5::digest(body));
-                verdict(check, got.eq_ignore_ascii_case(want.trim()), want.to_lowercase(), got)
+                verdict(
+                    check,
+                    got.eq_ignore_ascii_case(want.trim()),
+                    want.to_lowercase(),
+                    got,
+                )
             }
         };
         results.push(result);

@@ -11,11 +11,11 @@ use super::outcome::{CheckResult, Outcome};
 use super::predicate::{self, Unmet};
 use super::schema::{Schemas, violations};
 use super::{Judged, Response, schema_key};
-use crate::template::Answer;
 use crate::diagnostic::Place;
 use crate::i18n::Text;
 use crate::redact::{MASK, is_sensitive_header};
 use crate::suite::{Expect, Predicate};
+use crate::template::Answer;
 use crate::text;
 use crate::vars::Vars;
 

@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::citizen_id;
 use crate::i18n::Text;
 use crate::suite::{Format, JsonType, LengthSpec, Predicate, Unique};
-use crate::template::{Answer, TemplateError, Template, render_json_with};
+use crate::template::{Answer, Template, TemplateError, render_json_with};
 use crate::text;
 use crate::vars::Vars;
 
@@ -153,7 +153,9 @@ fn value_checks<'p>(
         checks.push(ValueCheck::Type(t));
     }
     if let Some(list) = &p.one_of {
-        checks.push(ValueCheck::OneOf(list.iter().map(json).collect::<Result<_, _>>()?));
+        checks.push(ValueCheck::OneOf(
+            list.iter().map(json).collect::<Result<_, _>>()?,
+        ));
     }
     if let Some(v) = &p.contains {
         checks.push(ValueCheck::Contains(json(v)?));
@@ -203,14 +205,20 @@ fn value_checks<'p>(
 /// The predicate with its expected values rendered: self-contained, so the mock portal (here
 /// or elsewhere) can judge requests with it.
 pub fn rendered(p: &Predicate, vars: &Vars) -> Result<Predicate, TemplateError> {
-    let json = |v: &Option<Value>| v.as_ref().map(|v| crate::template::render_json(v, vars)).transpose();
+    let json = |v: &Option<Value>| {
+        v.as_ref()
+            .map(|v| crate::template::render_json(v, vars))
+            .transpose()
+    };
     let text = |t: &Option<String>| {
         t.as_ref()
             .map(|t| Template::parse(t)?.render_string(vars))
             .transpose()
     };
     let inner = |p: &Option<Box<Predicate>>| -> Result<Option<Box<Predicate>>, TemplateError> {
-        p.as_ref().map(|p| rendered(p, vars).map(Box::new)).transpose()
+        p.as_ref()
+            .map(|p| rendered(p, vars).map(Box::new))
+            .transpose()
     };
     Ok(Predicate {
         equals: json(&p.equals)?,
@@ -218,7 +226,11 @@ pub fn rendered(p: &Predicate, vars: &Vars) -> Result<Predicate, TemplateError> 
         one_of: p
             .one_of
             .as_ref()
-            .map(|l| l.iter().map(|v| crate::template::render_json(v, vars)).collect())
+            .map(|l| {
+                l.iter()
+                    .map(|v| crate::template::render_json(v, vars))
+                    .collect()
+            })
             .transpose()?,
         contains: json(&p.contains)?,
         starts_with: text(&p.starts_with)?,
@@ -426,7 +438,9 @@ impl ValueCheck<'_> {
                 let (ok, want) = match spec {
                     LengthSpec::Exactly(n) => (len == Some(*n), n.to_string()),
                     LengthSpec::Range { min, max } => (
-                        len.is_some_and(|l| min.is_none_or(|m| l >= m) && max.is_none_or(|m| l <= m)),
+                        len.is_some_and(|l| {
+                            min.is_none_or(|m| l >= m) && max.is_none_or(|m| l <= m)
+                        }),
                         match (min, max) {
                             (Some(a), Some(b)) => format!("{a} to {b}"),
                             (Some(a), None) => format!("at least {a}"),
@@ -494,8 +508,8 @@ impl ValueCheck<'_> {
                     }
                 })
             }
-            ValueCheck::StartsWith(prefix) => (!str_value.is_some_and(|s| s.starts_with(prefix.as_str())))
-                .then(|| {
+            ValueCheck::StartsWith(prefix) => {
+                (!str_value.is_some_and(|s| s.starts_with(prefix.as_str()))).then(|| {
                     unmet(
                         format!("starts with {prefix:?}"),
                         text!(
@@ -505,9 +519,10 @@ impl ValueCheck<'_> {
                             actual
                         ),
                     )
-                }),
-            ValueCheck::EndsWith(suffix) => (!str_value.is_some_and(|s| s.ends_with(suffix.as_str())))
-                .then(|| {
+                })
+            }
+            ValueCheck::EndsWith(suffix) => {
+                (!str_value.is_some_and(|s| s.ends_with(suffix.as_str()))).then(|| {
                     unmet(
                         format!("ends with {suffix:?}"),
                         text!(
@@ -517,12 +532,17 @@ impl ValueCheck<'_> {
                             actual
                         ),
                     )
-                }),
+                })
+            }
             ValueCheck::Every(inner) => {
                 let Value::Array(items) = value else {
                     return Ok(Some(unmet(
                         "an array".into(),
-                        text!("คาดว่าเป็น array แต่ได้ {}", "expected an array, got {}", actual),
+                        text!(
+                            "คาดว่าเป็น array แต่ได้ {}",
+                            "expected an array, got {}",
+                            actual
+                        ),
                     )));
                 };
                 let mut first = None;
@@ -546,12 +566,18 @@ impl ValueCheck<'_> {
                 let Value::Array(items) = value else {
                     return Ok(Some(unmet(
                         "an array".into(),
-                        text!("คาดว่าเป็น array แต่ได้ {}", "expected an array, got {}", actual),
+                        text!(
+                            "คาดว่าเป็น array แต่ได้ {}",
+                            "expected an array, got {}",
+                            actual
+                        ),
                     )));
                 };
                 let (keys, what): (Vec<Option<Value>>, String) = match spec {
                     Unique::Items(false) => return Ok(None),
-                    Unique::Items(true) => (items.iter().cloned().map(Some).collect(), "items".into()),
+                    Unique::Items(true) => {
+                        (items.iter().cloned().map(Some).collect(), "items".into())
+                    }
                     Unique::Field(path) => {
                         let Ok(path_q) = JsonPath::parse(path) else {
                             return Ok(Some(unmet(
@@ -616,8 +642,8 @@ impl ValueCheck<'_> {
                     _ => None,
                 }
             }
-            ValueCheck::Format(format) => (!str_value.is_some_and(|s| format_ok(s, *format)))
-                .then(|| {
+            ValueCheck::Format(format) => {
+                (!str_value.is_some_and(|s| format_ok(s, *format))).then(|| {
                     let name = format_name(*format);
                     unmet(
                         format!("format {name}"),
@@ -628,7 +654,8 @@ impl ValueCheck<'_> {
                             actual
                         ),
                     )
-                }),
+                })
+            }
             ValueCheck::Not(inner) => {
                 let held = evaluate_with(inner, &[value], vars, answer)?.is_empty();
                 held.then(|| {
@@ -705,12 +732,21 @@ mod tests {
             ("thai_text: true", json!("สมชาย ใจดี")),
             ("format: date-time", json!("2026-11-24T10:00:00+07:00")),
             ("format: date", json!("2024-02-29")),
-            ("format: uuid", json!("550e8400-e29b-41d4-a716-446655440000")),
+            (
+                "format: uuid",
+                json!("550e8400-e29b-41d4-a716-446655440000"),
+            ),
             ("format: email", json!("a@b.go.th")),
             ("not: { equals: x }", json!("y")),
             ("starts_with: '%PDF-'", json!("%PDF-1.7")),
-            ("after: '2026-11-24T10:00:00+07:00'", json!("2026-11-24T03:00:00Z")),
-            ("before: '2026-11-24T10:00:00+07:00'", json!("2026-11-24T09:59:59+07:00")),
+            (
+                "after: '2026-11-24T10:00:00+07:00'",
+                json!("2026-11-24T03:00:00Z"),
+            ),
+            (
+                "before: '2026-11-24T10:00:00+07:00'",
+                json!("2026-11-24T09:59:59+07:00"),
+            ),
             ("min: 0\nmax: 10", json!(10)),
             ("thai_citizen_id: true", json!("1101401234566")),
             ("exists: true", json!(false)),
@@ -766,7 +802,10 @@ mod tests {
             ("format: email", json!("a@b")),
             ("not: { equals: x }", json!("x")),
             ("ends_with: '.pdf'", json!("a.doc")),
-            ("after: '2026-11-24T10:00:00+07:00'", json!("2026-11-24T02:59:59Z")),
+            (
+                "after: '2026-11-24T10:00:00+07:00'",
+                json!("2026-11-24T02:59:59Z"),
+            ),
             ("absent: true", json!(1)),
         ] {
             assert_eq!(

@@ -53,10 +53,14 @@ mod tests {
     fn accepts_exact_list_and_class() {
         assert!(StatusSpec::Code(201).accepts(201));
         assert!(!StatusSpec::Code(201).accepts(200));
-        let list = |codes: &[u16]| StatusSpec::List(codes.iter().map(|c| StatusSpec::Code(*c)).collect());
+        let list =
+            |codes: &[u16]| StatusSpec::List(codes.iter().map(|c| StatusSpec::Code(*c)).collect());
         assert!(list(&[200, 201]).accepts(200));
         assert!(!list(&[200, 201]).accepts(202));
-        let classes = StatusSpec::List(vec![StatusSpec::Class("4xx".into()), StatusSpec::Class("5xx".into())]);
+        let classes = StatusSpec::List(vec![
+            StatusSpec::Class("4xx".into()),
+            StatusSpec::Class("5xx".into()),
+        ]);
         assert!(classes.accepts(503) && classes.accepts(404) && !classes.accepts(302));
         assert!(StatusSpec::Class("4xx".into()).accepts(422));
         assert!(StatusSpec::Class("4XX".into()).accepts(400));

@@ -5,8 +5,13 @@ use serde_json::Value;
 
 /// The nodes (or the one value) an XPath selects in an XML text: a node-set gives each node's
 /// string value; a number, string or boolean gives itself.
-pub fn select(xml: &str, xpath: &str, namespaces: &[(String, String)]) -> Result<Vec<Value>, String> {
-    let package = sxd_document::parser::parse(xml).map_err(|e| format!("the body is not XML ({e:?})"))?;
+pub fn select(
+    xml: &str,
+    xpath: &str,
+    namespaces: &[(String, String)],
+) -> Result<Vec<Value>, String> {
+    let package =
+        sxd_document::parser::parse(xml).map_err(|e| format!("the body is not XML ({e:?})"))?;
     let document = package.as_document();
     let compiled = compile(xpath)?;
     let mut context = sxd_xpath::Context::new();
@@ -23,9 +28,9 @@ pub fn select(xml: &str, xpath: &str, namespaces: &[(String, String)]) -> Result
             .map(|n| Value::String(n.string_value()))
             .collect(),
         sxd_xpath::Value::Boolean(b) => vec![Value::Bool(b)],
-        sxd_xpath::Value::Number(n) => vec![
-            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
-        ],
+        sxd_xpath::Value::Number(n) => {
+            vec![serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)]
+        }
         sxd_xpath::Value::String(s) => vec![Value::String(s)],
     })
 }
@@ -50,11 +55,23 @@ mod tests {
 
     #[test]
     fn selects_nodes_and_values_with_namespaces() {
-        let ns = vec![("s".to_string(), "http://schemas.xmlsoap.org/soap/envelope/".to_string())];
+        let ns = vec![(
+            "s".to_string(),
+            "http://schemas.xmlsoap.org/soap/envelope/".to_string(),
+        )];
         assert_eq!(select(SOAP, "//Status", &ns).unwrap(), vec![json!("สำเร็จ")]);
-        assert_eq!(select(SOAP, "/s:Envelope/s:Body/Result/@code", &ns).unwrap(), vec![json!("0")]);
-        assert_eq!(select(SOAP, "count(//Item)", &ns).unwrap(), vec![json!(2.0)]);
-        assert_eq!(select(SOAP, "//Item", &ns).unwrap(), vec![json!("a"), json!("b")]);
+        assert_eq!(
+            select(SOAP, "/s:Envelope/s:Body/Result/@code", &ns).unwrap(),
+            vec![json!("0")]
+        );
+        assert_eq!(
+            select(SOAP, "count(//Item)", &ns).unwrap(),
+            vec![json!(2.0)]
+        );
+        assert_eq!(
+            select(SOAP, "//Item", &ns).unwrap(),
+            vec![json!("a"), json!("b")]
+        );
         assert!(select(SOAP, "//Missing", &ns).unwrap().is_empty());
     }
 

@@ -10,11 +10,11 @@ use std::path::Path;
 
 use crate::portal::journal::Entry;
 use crate::portal::{Consumer, MappingSet, MockPortal, PortalLimits, PortalSetup};
+use crate::redact::Redactor;
+use crate::serve::{Limits, Log};
 use crate::suite::Suite;
 use crate::template::Template;
 use crate::vars::Vars;
-use crate::redact::Redactor;
-use crate::serve::{Limits, Log};
 
 /// The bundled stubs, then the suite's own (`portal/` in the suite), then `--mappings`, each
 /// replacing stubs of the same name; problems are printed and give exit code 2.

@@ -223,6 +223,17 @@ pub fn run(args: RunArgs) -> u8 {
             "  admin token (Authorization: Bearer …): {token}\n"
         ));
     }
+    // Cases that change the portal for requests they cannot tell apart run alone: say so.
+    for case_ref in plan.iter().filter(|r| r.alone) {
+        let case = &case_ref.get(&suite).1.value;
+        if let Some(why) = crate::suite::runs_alone(&suite, case) {
+            let (label, why) = match args.lang {
+                Lang::Th => ("ทดสอบแยกเดี่ยว (ไม่พร้อมกับกรณีอื่น)", why.th),
+                Lang::En => ("runs alone (no other case beside it)", why.en),
+            };
+            say(&format!("  {} {label}: {why}\n", case.id.value));
+        }
+    }
 
     let suite = Arc::new(suite);
     let mut write_failed = false;

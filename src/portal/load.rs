@@ -383,7 +383,11 @@ mod tests {
             "{\"name\": \"x\",\n \"request\": {\"urlPathPattern\": \"(\"},\n \"response\": {}}",
         );
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].starts_with("mappings/x.json:2:14: stub `x`: request.urlPathPattern"), "{}", p[0]);
+        assert!(
+            p[0].starts_with("mappings/x.json:2:14: stub `x`: request.urlPathPattern"),
+            "{}",
+            p[0]
+        );
 
         let p = problems_of(
             r#"{"request": {"method": "GET", "urlPath": "/x"}, "response": {"status": 200, "proxyBaseUrl": "http://x"}}"#,

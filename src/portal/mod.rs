@@ -10,7 +10,7 @@ pub mod server;
 mod template;
 pub mod tokens;
 
+pub use consumers::Consumer;
 pub use link::PortalLink;
 pub use load::MappingSet;
-pub use consumers::Consumer;
 pub use server::{MockPortal, Override, PortalLimits, PortalSetup};

@@ -116,10 +116,13 @@ impl Override {
             && self.times != Some(0)
             && self.headers.iter().all(|(n, p)| holds(p, header(n)))
             && self.query.iter().all(|(n, p)| holds(p, query(n)))
-            && self.body.iter().all(|(path, p)| match (JsonPath::parse(path), &json) {
-                (Ok(jp), Some(json)) => crate::check::holds(p, &jp.query(json).all(), &no_vars),
-                _ => false,
-            })
+            && self
+                .body
+                .iter()
+                .all(|(path, p)| match (JsonPath::parse(path), &json) {
+                    (Ok(jp), Some(json)) => crate::check::holds(p, &jp.query(json).all(), &no_vars),
+                    _ => false,
+                })
     }
 }
 
@@ -169,11 +172,7 @@ impl Answer for PortalState {
             self.record(req, Some("cpc portal step".into()), response.status);
             return reply;
         }
-        if let Some(stub) = self
-            .stubs
-            .iter()
-            .find(|s| s.matches_with(req, self))
-        {
+        if let Some(stub) = self.stubs.iter().find(|s| s.matches_with(req, self)) {
             return self.answer_with(stub, req);
         }
         // As WireMock: a request no stub matched is recorded and answered 404.

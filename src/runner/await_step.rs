@@ -11,8 +11,6 @@ use std::collections::BTreeMap;
 
 use super::case::{Attempt, Moment, RunContext, judge};
 use super::invariants::Seen;
-use crate::results::InvariantTally;
-use crate::suite::Side;
 use super::record;
 use crate::check::{self, CheckResult, Outcome, Response, compact, json_equal};
 use crate::http::Outgoing;
@@ -20,6 +18,8 @@ use crate::i18n::Text;
 use crate::portal::journal::Entry;
 use crate::redact::{Redactor, credential_values, is_sensitive_header};
 use crate::results::Exchange;
+use crate::results::InvariantTally;
+use crate::suite::Side;
 use crate::suite::{AwaitSpec, CaseFile, CountSpec, InboundFilter, Step, TokenExpectation};
 use crate::template::Template;
 use crate::text;
@@ -178,9 +178,10 @@ pub(super) async fn run(
         let in_time = |e: &&Entry| reached.is_some() || e.received_ms <= deadline_ms;
         let matched: Vec<Entry> = all.iter().copied().filter(in_time).cloned().collect();
         late = all.len() - matched.len();
-        let sequence_complete = spec.sequence.as_ref().is_none_or(|s| {
-            in_order(&arrivals(&matched, &s.value.path), &s.value.values)
-        });
+        let sequence_complete = spec
+            .sequence
+            .as_ref()
+            .is_none_or(|s| in_order(&arrivals(&matched, &s.value.path), &s.value.values));
         let now = Instant::now();
         if matched.len() >= need && sequence_complete {
             reached.get_or_insert(now);
@@ -201,7 +202,13 @@ pub(super) async fn run(
         };
     };
 
-    let mut checks = vec![count_check(&filter, count, matched.len(), spec.within_ms, late)];
+    let mut checks = vec![count_check(
+        &filter,
+        count,
+        matched.len(),
+        spec.within_ms,
+        late,
+    )];
     if let Some(sequence) = &spec.sequence {
         checks.push(sequence_check(
             &matched,

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_saphyr::Spanned;
 
+use super::invariants::Seen;
 use super::outgoing::{RequestDefaults, build};
 use super::record;
 use crate::check::Response;
@@ -16,11 +17,10 @@ use crate::http::Transport;
 use crate::i18n::Text;
 use crate::portal::PortalLink;
 use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
-use super::invariants::Seen;
 use crate::results::{CaseResult, Exchange, InvariantTally, LoadSummary, StepResult};
 use crate::suite::{
-    Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step,
-    StepKind, WaitSpec,
+    Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step, StepKind,
+    WaitSpec,
 };
 use crate::template::{Template, finished_at_key};
 use crate::text;
@@ -228,13 +228,18 @@ impl CaseScope {
     fn since(&self, name: Option<&Spanned<String>>) -> Result<Option<Moment>, Text> {
         match name {
             None => Ok(None),
-            Some(name) => self.finished.get(&name.value).copied().map(Some).ok_or_else(|| {
-                text!(
-                    "ขั้นตอน {} ยังไม่เสร็จ จึงเริ่มนับเวลาจากขั้นตอนนั้นไม่ได้",
-                    "step `{}` has not finished, so no window can start there",
-                    name.value
-                )
-            }),
+            Some(name) => self
+                .finished
+                .get(&name.value)
+                .copied()
+                .map(Some)
+                .ok_or_else(|| {
+                    text!(
+                        "ขั้นตอน {} ยังไม่เสร็จ จึงเริ่มนับเวลาจากขั้นตอนนั้นไม่ได้",
+                        "step `{}` has not finished, so no window can start there",
+                        name.value
+                    )
+                }),
         }
     }
 }
@@ -325,14 +330,23 @@ async fn wait(spec: &WaitSpec, vars: &Vars) -> Attempt {
     let (scalar, scale) = match (&spec.ms, &spec.seconds) {
         (Some(ms), _) => (&ms.value, 1.0),
         (None, Some(s)) => (&s.value, 1000.0),
-        (None, None) => return Attempt::error(text!("ขั้นตอน wait ไม่ระบุเวลา", "the wait gives no time"), None),
+        (None, None) => {
+            return Attempt::error(
+                text!("ขั้นตอน wait ไม่ระบุเวลา", "the wait gives no time"),
+                None,
+            );
+        }
     };
     let number = match scalar {
         Scalar::Number(n) => Ok(*n),
         Scalar::Text(t) => Template::parse(t)
             .and_then(|t| t.render_string(vars))
             .map_err(|e| e.to_string())
-            .and_then(|v| v.trim().parse::<f64>().map_err(|_| format!("`{v}` is not a number"))),
+            .and_then(|v| {
+                v.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("`{v}` is not a number"))
+            }),
     };
     let ms = match number.map(|n| n * scale) {
         Ok(ms) if (0.0..=MAX_WINDOW_MS as f64).contains(&ms) => ms as u64,
@@ -347,7 +361,12 @@ async fn wait(spec: &WaitSpec, vars: &Vars) -> Attempt {
                 None,
             );
         }
-        Err(e) => return Attempt::error(text!("เวลารอใช้ไม่ได้: {}", "the wait cannot be built: {}", e), None),
+        Err(e) => {
+            return Attempt::error(
+                text!("เวลารอใช้ไม่ได้: {}", "the wait cannot be built: {}", e),
+                None,
+            );
+        }
     };
     tokio::time::sleep(Duration::from_millis(ms)).await;
     Attempt::default()
@@ -361,7 +380,9 @@ fn with_params(step: &Step, vars: &mut Vars) -> Attempt {
         match Template::parse(&template.value).and_then(|t| t.render_value(vars)) {
             Ok(value) => {
                 let text = crate::vars::value_text(&value);
-                let secret = secrets.iter().any(|s| !s.is_empty() && text.contains(s.as_str()));
+                let secret = secrets
+                    .iter()
+                    .any(|s| !s.is_empty() && text.contains(s.as_str()));
                 vars.set(&name.value, value, secret);
             }
             Err(e) => {
@@ -443,7 +464,8 @@ async fn attempt(
         response: &response,
     };
     checks.extend(super::invariants::judge(ctx, &seen, tally));
-    let outcome = Outcome::combine(std::iter::once(outcome).chain(checks.iter().map(|c| c.outcome)));
+    let outcome =
+        Outcome::combine(std::iter::once(outcome).chain(checks.iter().map(|c| c.outcome)));
     // Mask with what the case knows now, including secrets captured by this step.
     let redactor = ctx.redactor(vars);
     let exchange = Exchange {

@@ -47,10 +47,17 @@ pub struct Seen<'a> {
 impl LiveInvariant {
     fn applies(&self, seen: &Seen, ctx: &RunContext) -> bool {
         let w = &self.spec.when;
-        let content_type = seen.response.header("content-type").map(serde_json::Value::String);
+        let content_type = seen
+            .response
+            .header("content-type")
+            .map(serde_json::Value::String);
         w.side == seen.side
-            && w.status.as_ref().is_none_or(|s| s.value.accepts(seen.response.status))
-            && w.method.as_ref().is_none_or(|m| m.value.eq_ignore_ascii_case(seen.method))
+            && w.status
+                .as_ref()
+                .is_none_or(|s| s.value.accepts(seen.response.status))
+            && w.method
+                .as_ref()
+                .is_none_or(|m| m.value.eq_ignore_ascii_case(seen.method))
             && self.path.as_ref().is_none_or(|re| re.is_match(seen.path))
             && w.content_type.as_ref().is_none_or(|p| {
                 check::holds(p, &content_type.iter().collect::<Vec<_>>(), &ctx.vars)

@@ -42,7 +42,9 @@ pub fn start(
         for case_ref in cases {
             let (suite, ctx, permits) = (suite.clone(), ctx.clone(), permits.clone());
             let task = set.spawn(async move {
-                let _permit = permits.acquire_owned().await;
+                // A case that runs alone takes every slot.
+                let slots = if case_ref.alone { jobs.max(1) } else { 1 };
+                let _permit = permits.acquire_many_owned(slots as u32).await;
                 let (file, case) = case_ref.get(&suite);
                 case::run_case(ctx, &suite.meta.case_vars, file, case).await
             });

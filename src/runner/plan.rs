@@ -9,6 +9,8 @@ use crate::suite::{Case, CaseFile, Suite};
 pub struct CaseRef {
     file: usize,
     case: usize,
+    /// It changes the portal for requests other cases may send: no other case runs beside it.
+    pub alone: bool,
 }
 
 impl CaseRef {
@@ -33,7 +35,12 @@ pub fn plan(suite: &Suite, ids: &[String], tags: &[String]) -> Result<Vec<CaseRe
             let by_id = ids.is_empty() || ids.contains(&case.id.value);
             let by_tag = tags.is_empty() || case.tags.iter().any(|t| tags.contains(t));
             if by_id && by_tag {
-                selected.push(CaseRef { file: f, case: c });
+                let alone = crate::suite::runs_alone(suite, case).is_some();
+                selected.push(CaseRef {
+                    file: f,
+                    case: c,
+                    alone,
+                });
             }
         }
     }

@@ -152,6 +152,9 @@ async fn serve_connection(stream: tokio::net::TcpStream, answer: Arc<dyn Answer>
     let _ = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
+        // A client that sends its request and shuts its side (curl, raw tests) still gets the
+        // answer.
+        .half_close(true)
         .max_buf_size(64 * 1024)
         .serve_connection(TokioIo::new(stream), service)
         .await;

@@ -66,7 +66,12 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             case_files.push(file);
         }
     }
-    let fragments = load_fragments(&dir.join("fragments"), &fixture_root, &mut digest, &mut problems);
+    let fragments = load_fragments(
+        &dir.join("fragments"),
+        &fixture_root,
+        &mut digest,
+        &mut problems,
+    );
     for file in &mut case_files {
         for case in &mut file.cases {
             let steps = std::mem::take(&mut case.value.steps);
@@ -92,9 +97,14 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     let mut invariants = Vec::new();
     let invariants_file = dir.join("invariants.yaml");
     if invariants_file.exists()
-        && let Some(doc) = parse_file::<InvariantsDocument>(&invariants_file, &mut digest, &mut problems)
+        && let Some(doc) =
+            parse_file::<InvariantsDocument>(&invariants_file, &mut digest, &mut problems)
     {
-        invariants.extend(doc.invariants.into_iter().map(|i| (invariants_file.clone(), i)));
+        invariants.extend(
+            doc.invariants
+                .into_iter()
+                .map(|i| (invariants_file.clone(), i)),
+        );
     }
     let (Some(mut meta), Some(reqs)) = (meta, requirements) else {
         return Err(LoadError {
@@ -165,7 +175,10 @@ fn load_fragments(
             if let Some((other, _)) = fragments.get(&name) {
                 problems.push(Diagnostic::at(
                     Place::of(&path, &fragment.value.name.referenced),
-                    format!("fragment `{name}` is already defined in {}", other.display()),
+                    format!(
+                        "fragment `{name}` is already defined in {}",
+                        other.display()
+                    ),
                 ));
                 continue;
             }
@@ -192,7 +205,12 @@ fn expand(
     let mut out = Vec::new();
     for step in steps {
         let used = step.value.use_.clone();
-        let here = step.value.origin.as_deref().map_or(path, |p| p.as_path()).to_path_buf();
+        let here = step
+            .value
+            .origin
+            .as_deref()
+            .map_or(path, |p| p.as_path())
+            .to_path_buf();
         out.push(step);
         let Some(name) = used else { continue };
         if stack.contains(&name.value) || out.len() > MAX_EXPANDED_STEPS {
@@ -200,7 +218,11 @@ fn expand(
             cycle.push(name.value.clone());
             problems.push(Diagnostic::at(
                 Place::of(&here, &name.referenced),
-                format!("fragment `{}` uses itself: {}", name.value, cycle.join(" → ")),
+                format!(
+                    "fragment `{}` uses itself: {}",
+                    name.value,
+                    cycle.join(" → ")
+                ),
             ));
             continue;
         }
@@ -215,7 +237,13 @@ fn expand(
             )),
             Some((file, fragment)) => {
                 stack.push(name.value.clone());
-                let inner = expand(fragment.value.steps.clone(), file, fragments, stack, problems);
+                let inner = expand(
+                    fragment.value.steps.clone(),
+                    file,
+                    fragments,
+                    stack,
+                    problems,
+                );
                 stack.pop();
                 out.extend(inner);
             }

@@ -1,11 +1,14 @@
 //! The suite: model, loading with places, and static validation.
 
 mod digest;
+mod isolation;
 mod load;
 mod model;
 mod ordered_map;
+mod shapes;
 mod validate;
 
+pub use isolation::runs_alone;
 pub use load::{LoadError, load};
 pub use model::*;
 pub use ordered_map::OrderedMap;

@@ -256,8 +256,7 @@ pub struct WaitSpec {
 }
 
 /// A number written as a number or as a template (`"{{ retry_after }}"`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum Scalar {
     Number(f64),
     Text(String),
@@ -564,7 +563,7 @@ pub struct LoadSpec {
     pub fresh: OrderedMap<Spanned<String>, Spanned<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum StatusSpec {
     Code(u16),
@@ -574,8 +573,7 @@ pub enum StatusSpec {
     Class(String),
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum SchemaRef {
     /// A file under the suite's `schemas/`, relative to the suite directory.
     File(String),
@@ -593,9 +591,17 @@ pub struct DurationSpec {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Predicate {
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub equals: Option<Value>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub not_equals: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<Spanned<String>>,
@@ -607,7 +613,11 @@ pub struct Predicate {
     pub type_: Option<JsonType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<Value>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contains: Option<Value>,
     /// A string's characters, an array's items or an object's keys: `5` or `{ min, max }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -644,7 +654,7 @@ pub struct Predicate {
     pub before: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum LengthSpec {
     Exactly(usize),
@@ -656,7 +666,7 @@ pub enum LengthSpec {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Unique {
     Items(bool),
@@ -688,8 +698,7 @@ pub enum JsonType {
 }
 
 /// `name: $.path` or `name: { json: $.path | header: Name | xml: /x/y, secret: true }`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum Capture {
     Path(String),
     Full(CaptureFrom),

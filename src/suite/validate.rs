@@ -20,7 +20,10 @@ use crate::template::{Expr, Template, finished_at_key, json_templates};
 fn regex_problem(e: &regex::Error) -> String {
     let text = e.to_string();
     let last = text.lines().last().unwrap_or_default();
-    format!("invalid regular expression: {}", last.trim_start_matches("error: "))
+    format!(
+        "invalid regular expression: {}",
+        last.trim_start_matches("error: ")
+    )
 }
 
 /// In the set of known names while an `expect` block is checked: `answer.…` may be used.
@@ -103,7 +106,9 @@ impl Validator<'_> {
             .collect();
         for (_, inv) in &self.suite.invariants {
             for r in &inv.value.requirements {
-                covered.entry(r.value.as_str()).or_insert(inv.value.id.value.as_str());
+                covered
+                    .entry(r.value.as_str())
+                    .or_insert(inv.value.id.value.as_str());
             }
         }
         for req in &self.suite.requirements {
@@ -176,9 +181,13 @@ impl Validator<'_> {
         for consumer in &meta.portal.consumers {
             let c = &consumer.value;
             let at = &consumer.referenced;
-            for text in [&c.agent_id, &Some(c.consumer_key.clone()), &c.consumer_secret]
-                .into_iter()
-                .flatten()
+            for text in [
+                &c.agent_id,
+                &Some(c.consumer_key.clone()),
+                &c.consumer_secret,
+            ]
+            .into_iter()
+            .flatten()
             {
                 self.template(&file, at, text, &self.suite_vars());
             }
@@ -230,7 +239,11 @@ impl Validator<'_> {
             }
             for r in &i.requirements {
                 if suite.requirement(&r.value).is_none() {
-                    self.report(path, &r.referenced, format!("unknown requirement `{}`", r.value));
+                    self.report(
+                        path,
+                        &r.referenced,
+                        format!("unknown requirement `{}`", r.value),
+                    );
                 }
             }
             let w = &i.when;
@@ -367,7 +380,11 @@ impl Validator<'_> {
             return;
         };
         if !s.with.is_empty() && s.use_.is_none() {
-            self.report(path, &step.referenced, "`with` gives a fragment's parameters: it goes with `use`");
+            self.report(
+                path,
+                &step.referenced,
+                "`with` gives a fragment's parameters: it goes with `use`",
+            );
         }
         match kind {
             StepKind::Poll(poll) => {
@@ -458,16 +475,21 @@ impl Validator<'_> {
             (Some(ms), None) => (ms, 1.0),
             (None, Some(s)) => (s, 1000.0),
             _ => {
-                self.report(path, &step.referenced, "a wait gives exactly one of `ms` or `seconds`");
+                self.report(
+                    path,
+                    &step.referenced,
+                    "a wait gives exactly one of `ms` or `seconds`",
+                );
                 return;
             }
         };
         match &scalar.value {
-            Scalar::Number(n) if !(0.0..=MAX_WINDOW_MS as f64).contains(&(n * scale)) => self.report(
-                path,
-                &scalar.referenced,
-                format!("a wait is between 0 and {MAX_WINDOW_MS} ms"),
-            ),
+            Scalar::Number(n) if !(0.0..=MAX_WINDOW_MS as f64).contains(&(n * scale)) => self
+                .report(
+                    path,
+                    &scalar.referenced,
+                    format!("a wait is between 0 and {MAX_WINDOW_MS} ms"),
+                ),
             Scalar::Number(_) => {}
             Scalar::Text(text) => self.template(path, &scalar.referenced, text, known),
         }
@@ -534,11 +556,7 @@ impl Validator<'_> {
             (Some(p), None) => self.template(path, &p.referenced, &p.value, known),
             (None, Some(re)) => {
                 if let Err(e) = regex::Regex::new(&re.value) {
-                    self.report(
-                        path,
-                        &re.referenced,
-                        regex_problem(&e),
-                    );
+                    self.report(path, &re.referenced, regex_problem(&e));
                 }
             }
             _ => self.report(
@@ -828,7 +846,10 @@ impl Validator<'_> {
         }
         if let Some(bytes) = &expect.bytes {
             let b = &bytes.value;
-            for text in [&b.prefix, &b.prefix_hex, &b.sha256, &b.md5].into_iter().flatten() {
+            for text in [&b.prefix, &b.prefix_hex, &b.sha256, &b.md5]
+                .into_iter()
+                .flatten()
+            {
                 self.template(path, &bytes.referenced, text, known);
             }
         }

@@ -47,7 +47,13 @@ struct Agency {
     paid: Mutex<std::collections::HashMap<String, String>>,
 }
 
-fn envelope(status: u16, ok: bool, code: Option<&str>, message: &str, data: Value) -> ResponseTemplate {
+fn envelope(
+    status: u16,
+    ok: bool,
+    code: Option<&str>,
+    message: &str,
+    data: Value,
+) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({
         "status": if ok { "success" } else { "error" },
         "errorCode": code, "message": message, "data": data,
@@ -56,7 +62,8 @@ fn envelope(status: u16, ok: bool, code: Option<&str>, message: &str, data: Valu
 
 fn now() -> String {
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
-    now.format(&time::format_description::well_known::Rfc3339).unwrap()
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 impl Agency {
@@ -111,7 +118,13 @@ impl Agency {
         } else {
             "สำเร็จ".to_string()
         };
-        envelope(200, true, None, &message, json!({"items": items, "page": 1, "size": items.len(), "total": orders.len()}))
+        envelope(
+            200,
+            true,
+            None,
+            &message,
+            json!({"items": items, "page": 1, "size": items.len(), "total": orders.len()}),
+        )
     }
 
     fn certificate(&self, order_id: &str) -> ResponseTemplate {
@@ -129,8 +142,18 @@ impl Agency {
     }
 
     fn soap(&self, order_id: &str) -> ResponseTemplate {
-        let status = if self.is(Break::Xml) { "UNPAID" } else { "PAID" };
-        let paid_at = self.paid.lock().unwrap().get(order_id).cloned().unwrap_or_default();
+        let status = if self.is(Break::Xml) {
+            "UNPAID"
+        } else {
+            "PAID"
+        };
+        let paid_at = self
+            .paid
+            .lock()
+            .unwrap()
+            .get(order_id)
+            .cloned()
+            .unwrap_or_default();
         let xml = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><OrderStatus><OrderId>{order_id}</OrderId><Status>{status}</Status><PaidAt>{paid_at}</PaidAt></OrderStatus></soap:Body></soap:Envelope>"#
@@ -145,7 +168,10 @@ fn hex(bytes: &[u8]) -> String {
 
 impl Respond for Agency {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let bearer = req.headers.get("authorization").and_then(|v| v.to_str().ok());
+        let bearer = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
         if bearer != Some(&format!("Bearer {TOKEN}")) && !self.is(Break::Auth) {
             return envelope(401, false, Some("UNAUTHORIZED"), "ไม่ได้รับอนุญาต", Value::Null);
         }
@@ -156,13 +182,25 @@ impl Respond for Agency {
             ("GET", ["service-info"]) if self.is(Break::Envelope) => {
                 ResponseTemplate::new(200).set_body_json(json!({"name": "PAY"}))
             }
-            ("GET", ["service-info"]) => envelope(200, true, None, "ข้อมูลบริการ", json!({"name": "PAY"})),
+            ("GET", ["service-info"]) => {
+                envelope(200, true, None, "ข้อมูลบริการ", json!({"name": "PAY"}))
+            }
             ("POST", ["orders"]) => {
                 let id = uuid::Uuid::new_v4().to_string();
                 self.orders.lock().unwrap().insert(0, id.clone());
-                let ref1 = if self.is(Break::Ref1) { "REF-0001".to_string() } else { id.clone() };
-                envelope(201, true, None, "สร้างรายการแล้ว", json!({
-                    "order_id": id, "payment_ref1": ref1, "amount": body["amount"].clone(), "status": "pending"}))
+                let ref1 = if self.is(Break::Ref1) {
+                    "REF-0001".to_string()
+                } else {
+                    id.clone()
+                };
+                envelope(
+                    201,
+                    true,
+                    None,
+                    "สร้างรายการแล้ว",
+                    json!({
+                    "order_id": id, "payment_ref1": ref1, "amount": body["amount"].clone(), "status": "pending"}),
+                )
             }
             ("GET", ["orders"]) => {
                 let size = req
@@ -208,4 +246,3 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
-
