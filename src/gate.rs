@@ -44,6 +44,16 @@ pub struct RequirementVerdict {
     pub level: Level,
     pub result: RequirementResult,
     pub cases: Vec<String>,
+    /// The cases test only part of the clause: a pass is a pass of that part only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partly_tested: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PartlyTested {
+    pub id: String,
+    pub reason_th: String,
+    pub reason_en: String,
 }
 
 /// What an invariant came to over the whole run.
@@ -85,6 +95,9 @@ pub struct Gate {
     pub observations: Vec<String>,
     /// Requirements of either level with no result: not run, or not tested by the suite.
     pub untested: Vec<String>,
+    /// Requirements the suite tests only in part (`coverage: partial`), with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partly_tested: Vec<PartlyTested>,
     pub requirements: Vec<RequirementVerdict>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invariants: Vec<InvariantVerdict>,
@@ -170,6 +183,7 @@ pub fn decide(results: &RunResults) -> Gate {
                 level: r.level,
                 result,
                 cases: r.cases.clone(),
+                partly_tested: r.partly_tested.is_some(),
             }
         })
         .collect();
@@ -183,6 +197,17 @@ pub fn decide(results: &RunResults) -> Gate {
     let failed_must = ids(&|r| r.level == Level::Must && r.result != RequirementResult::Pass);
     let observations = ids(&|r| r.level == Level::Should && r.result.is_failure());
     let untested = ids(&|r| r.result.is_untested());
+    let partly_tested = results
+        .requirements
+        .iter()
+        .filter_map(|r| {
+            r.partly_tested.as_ref().map(|why| PartlyTested {
+                id: r.id.clone(),
+                reason_th: why.th.clone(),
+                reason_en: why.en.clone(),
+            })
+        })
+        .collect();
     // A partial or interrupted run has not shown every must requirement holds.
     let pass = failed_must.is_empty() && !results.selection.partial && !results.interrupted;
     let count = |o: Outcome| results.cases.iter().filter(|c| c.outcome == o).count();
@@ -198,6 +223,7 @@ pub fn decide(results: &RunResults) -> Gate {
         failed_must,
         observations,
         untested,
+        partly_tested,
         requirements,
         invariants,
         cases: CaseCounts {
@@ -245,6 +271,7 @@ mod tests {
             text_th: String::new(),
             text_en: None,
             not_tested_reason: not_tested.then(|| "เหตุผล".into()),
+            partly_tested: None,
             cases: cases.iter().map(|c| c.to_string()).collect(),
             invariants: vec![],
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{CheckResult, Outcome};
 use crate::diagnostic::Place;
 use crate::i18n::Text;
-use crate::suite::{Level, Side, Suite};
+use crate::suite::{Coverage, Level, Side, Suite};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResults {
@@ -98,6 +98,9 @@ pub struct RequirementInfo {
     pub text_en: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_tested_reason: Option<String>,
+    /// The cases test only part of it, and why the rest is not tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partly_tested: Option<Text>,
     /// Every case of the suite that traces to it, selected or not.
     pub cases: Vec<String>,
     /// Every invariant that traces to it.
@@ -227,6 +230,15 @@ impl RunResults {
                 text_th: r.text_th.clone(),
                 text_en: r.text_en.clone(),
                 not_tested_reason: r.not_tested_reason.clone(),
+                partly_tested: r
+                    .coverage
+                    .as_ref()
+                    .filter(|c| c.value == Coverage::Partial)
+                    .map(|_| {
+                        let th = r.coverage_reason_th.clone().unwrap_or_default();
+                        let en = r.coverage_reason_en.clone().unwrap_or_else(|| th.clone());
+                        Text::new(th, en)
+                    }),
                 cases: suite
                     .cases()
                     .filter(|(_, c)| c.value.requirements.iter().any(|x| x.value == r.id.value))

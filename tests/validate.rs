@@ -296,3 +296,60 @@ async fn the_newer_keys_are_checked_with_their_places() {
     assert_eq!(output.status.code(), Some(2));
     insta::assert_snapshot!(redacted(&stderr(&output), root.path()));
 }
+
+#[tokio::test]
+async fn keys_with_several_shapes_say_which_they_take() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = r#"cases:
+  - id: U-1
+    title_th: รูปแบบที่ใช้ไม่ได้
+    requirements: [R-1]
+    steps:
+      - request: { method: GET, path: /a }
+        expect: { status: [200, true] }
+  - id: U-2
+    title_th: รูปแบบที่ใช้ไม่ได้
+    requirements: [R-1]
+    steps:
+      - request: { method: GET, path: /a }
+        expect: { schema: 5 }
+  - id: U-3
+    title_th: รูปแบบที่ใช้ไม่ได้
+    requirements: [R-1]
+    steps:
+      - request: { method: GET, path: /a }
+        capture: { x: { jsn: $.a } }
+  - id: U-4
+    title_th: รูปแบบที่ใช้ไม่ได้
+    requirements: [R-1]
+    steps:
+      - request: { method: GET, path: /a }
+        expect: { body: { $.a: { length: "long" } } }
+  - id: U-5
+    title_th: รูปแบบที่ใช้ไม่ได้
+    requirements: [R-1]
+    steps:
+      - wait: { ms: [1] }
+"#;
+    let dir = small_suite(root.path(), SMALL, cases);
+    // One problem per file stops the parser there: one file per shape.
+    let text = std::fs::read_to_string(dir.join("cases/a.yaml")).unwrap();
+    std::fs::remove_file(dir.join("cases/a.yaml")).unwrap();
+    for (i, case) in text
+        .trim_start_matches("cases:\n")
+        .split("  - id:")
+        .skip(1)
+        .enumerate()
+    {
+        std::fs::write(
+            dir.join(format!("cases/{i}.yaml")),
+            format!("cases:\n  - id:{case}"),
+        )
+        .unwrap();
+    }
+    let output = validate(&dir).await;
+    assert_eq!(output.status.code(), Some(2));
+    let text = redacted(&stderr(&output), root.path());
+    assert!(!text.contains("did not match any variant"), "{text}");
+    insta::assert_snapshot!(text);
+}

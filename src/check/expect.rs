@@ -29,9 +29,37 @@ pub struct CheckContext<'a> {
     pub namespaces: &'a [(String, String)],
 }
 
-/// Every check of the block, each with its outcome. The body is parsed once, and only when
-/// a check needs it.
+/// Every check of the block, each with its outcome. A failed check of the body carries the
+/// start of the body it looked at, so a reader sees what was there (masked and cut later).
 pub fn evaluate(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<CheckResult> {
+    let mut results = checks(expect, response, ctx);
+    let on_body = |c: &CheckResult| {
+        ["body", "schema", "text", "xml", "json", "bytes"]
+            .iter()
+            .any(|k| c.check.starts_with(k))
+    };
+    if results
+        .iter()
+        .any(|c| c.outcome != Outcome::Pass && on_body(c))
+    {
+        let text =
+            String::from_utf8_lossy(&response.body[..response.body.len().min(EXCERPT_BOUND)])
+                .into_owned();
+        for c in results
+            .iter_mut()
+            .filter(|c| c.outcome != Outcome::Pass && on_body(c))
+        {
+            c.excerpt = Some(text.clone());
+        }
+    }
+    results
+}
+
+/// How much of a body an excerpt starts from (masked, then cut much shorter).
+const EXCERPT_BOUND: usize = 16 * 1024;
+
+/// The checks, in order. The body is parsed once, and only when a check needs it.
+fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<CheckResult> {
     let mut results = Vec::new();
     let place = |loc: &serde_saphyr::Location| Place::of(ctx.file, loc);
     let judged = Judged {

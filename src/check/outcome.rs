@@ -62,6 +62,9 @@ pub struct CheckResult {
     pub message: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<Place>,
+    /// For a failed check of the body: the start of the body it looked at (masked, cut).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
 }
 
 impl CheckResult {
@@ -73,6 +76,7 @@ impl CheckResult {
             actual: None,
             message,
             place: None,
+            excerpt: None,
         }
     }
 

@@ -193,6 +193,9 @@ impl Redactor {
         {
             *field = self.cut(field, VALUE_LIMIT);
         }
+        if let Some(excerpt) = &mut check.excerpt {
+            *excerpt = self.cut(excerpt, VALUE_LIMIT);
+        }
     }
 
     /// A header value as it may be shown.

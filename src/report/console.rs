@@ -102,6 +102,14 @@ impl Console {
                     console_text(&check.check),
                     console_text(check.message.get(self.lang))
                 ));
+                if let Some(excerpt) = &check.excerpt {
+                    let label = if self.lang == Lang::Th {
+                        "body ที่ได้"
+                    } else {
+                        "the body"
+                    };
+                    out.push_str(&format!("        {label}: {}\n", console_text(excerpt)));
+                }
             }
         }
         out
@@ -197,6 +205,15 @@ impl Console {
                 let label = if th { th_label } else { en_label };
                 out.push_str(&format!("{label}: {list}\n"));
             }
+        }
+        // A pass of a partly tested requirement is a pass of the tested part: say so.
+        for p in &gate.partly_tested {
+            let (label, why) = if th {
+                ("ทดสอบเพียงบางส่วน", &p.reason_th)
+            } else {
+                ("Partly tested", &p.reason_en)
+            };
+            out.push_str(&format!("{label}: {} — {}\n", p.id, console_text(why)));
         }
         let outcome = match gate.verdict {
             Verdict::Pass => Outcome::Pass,

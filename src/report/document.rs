@@ -53,6 +53,8 @@ pub struct RequirementRow {
     pub class: String,
     pub cases: String,
     pub not_tested_reason: Option<String>,
+    /// Tested only in part: what is not tested.
+    pub partly_tested: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -84,6 +86,8 @@ pub struct Problem {
     pub message: String,
     pub expected: Option<String>,
     pub actual: Option<String>,
+    /// The start of the body a failed body check looked at.
+    pub excerpt: Option<String>,
     pub place: String,
 }
 
@@ -234,6 +238,9 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
                     })
                     .unwrap_or_else(|| r.cases.join(", ")),
                 not_tested_reason: info.and_then(|i| i.not_tested_reason.clone()),
+                partly_tested: info
+                    .and_then(|i| i.partly_tested.as_ref())
+                    .map(|why| why.get(lang).to_string()),
             }
         })
         .collect();
@@ -278,6 +285,7 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
         (all.len(), passed)
     };
     let c = &gate.cases;
+    let partly = gate.partly_tested.len();
     let (must, must_passed) = count_level(Level::Must);
     let (should, should_passed) = count_level(Level::Should);
     let counts = vec![
@@ -320,6 +328,13 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
             ),
         },
     ];
+    let mut counts = counts;
+    if partly > 0 {
+        counts.push(Row {
+            label: label("partly_tested_count"),
+            value: num(partly),
+        });
+    }
 
     let failures: Vec<FailedCase> = results
         .cases
@@ -389,6 +404,7 @@ fn clone_row(r: &RequirementRow) -> RequirementRow {
         class: r.class.clone(),
         cases: r.cases.clone(),
         not_tested_reason: r.not_tested_reason.clone(),
+        partly_tested: r.partly_tested.clone(),
     }
 }
 
@@ -405,6 +421,7 @@ fn failed_case(c: &CaseResult, lang: Lang) -> FailedCase {
             message: error.get(lang).to_string(),
             expected: None,
             actual: None,
+            excerpt: None,
             place: c.place.to_string(),
         });
     }
@@ -417,6 +434,7 @@ fn failed_case(c: &CaseResult, lang: Lang) -> FailedCase {
                 message: error.get(lang).to_string(),
                 expected: None,
                 actual: None,
+                excerpt: None,
                 place: step.place.to_string(),
             });
         }
@@ -427,6 +445,7 @@ fn failed_case(c: &CaseResult, lang: Lang) -> FailedCase {
                 message: check.message.get(lang).to_string(),
                 expected: check.expected.clone(),
                 actual: check.actual.clone(),
+                excerpt: check.excerpt.clone(),
                 place: check.place.as_ref().unwrap_or(&step.place).to_string(),
             });
         }

@@ -7,16 +7,18 @@ use time::format_description::well_known::Rfc3339;
 
 use super::escape::{cdata_content, xml_text};
 use super::exchange::render_step;
+use super::junit_extras::Extras;
 use crate::check::Outcome;
 use crate::i18n::Lang;
 use crate::results::{CaseResult, RunResults};
 
-pub fn render(results: &RunResults, lang: Lang) -> Result<String, junit_report::Error> {
+pub fn render(results: &RunResults, lang: Lang) -> Result<String, String> {
     let cases: Vec<TestCase> = results
         .cases
         .iter()
         .map(|c| testcase(c, &results.suite.service_code, lang))
         .collect();
+    let extras = extras(results, lang);
     let timestamp =
         OffsetDateTime::parse(&results.started_at, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let name = xml_text(&format!("{} — {}", results.suite.id, results.suite.name_th));
@@ -28,8 +30,54 @@ pub fn render(results: &RunResults, lang: Lang) -> Result<String, junit_report::
     ReportBuilder::new()
         .add_testsuite(suite)
         .build()
-        .write_xml(&mut xml)?;
-    Ok(String::from_utf8_lossy(&xml).into_owned())
+        .write_xml(&mut xml)
+        .map_err(|e| e.to_string())?;
+    super::junit_extras::insert(&String::from_utf8_lossy(&xml), &extras)
+}
+
+/// The name junit-report gives a case's `<testcase>`.
+fn case_name(case: &CaseResult, lang: Lang) -> String {
+    let title = match (lang, &case.title_en) {
+        (Lang::En, Some(en)) => en,
+        _ => &case.title_th,
+    };
+    xml_text(&format!(
+        "{} [{}] {}",
+        case.id,
+        case.requirements.join(", "),
+        title
+    ))
+}
+
+/// Properties: each requirement tested only in part, on the suite and on every case tracing
+/// to it (`cpc.partly_tested`: `TP-x.y: what is not tested`).
+fn extras(results: &RunResults, lang: Lang) -> Extras {
+    let partly: Vec<(String, String)> = results
+        .requirements
+        .iter()
+        .filter_map(|r| {
+            r.partly_tested
+                .as_ref()
+                .map(|why| (r.id.clone(), why.get(lang).to_string()))
+        })
+        .collect();
+    let property =
+        |(id, why): &(String, String)| ("cpc.partly_tested".to_string(), format!("{id}: {why}"));
+    let mut extras = Extras {
+        suite: partly.iter().map(property).collect(),
+        ..Extras::default()
+    };
+    for case in &results.cases {
+        let list: Vec<(String, String)> = partly
+            .iter()
+            .filter(|(id, _)| case.requirements.contains(id))
+            .map(property)
+            .collect();
+        if !list.is_empty() {
+            extras.cases.insert(case_name(case, lang), list);
+        }
+    }
+    extras
 }
 
 fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {

@@ -6,5 +6,6 @@ pub mod escape;
 pub mod exchange;
 pub mod files;
 pub mod junit;
+mod junit_extras;
 pub mod render;
 pub mod thai_date;

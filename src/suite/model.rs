@@ -182,6 +182,17 @@ pub struct Requirement {
     pub text_en: Option<String>,
     /// Why no case tests this clause; a `must` clause not tested still fails the gate.
     pub not_tested_reason: Option<String>,
+    /// `partial`: the cases test only part of the clause (say which in `coverage_reason_th`).
+    pub coverage: Option<Spanned<Coverage>>,
+    pub coverage_reason_th: Option<String>,
+    pub coverage_reason_en: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Coverage {
+    Full,
+    Partial,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

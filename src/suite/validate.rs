@@ -113,6 +113,39 @@ impl Validator<'_> {
         }
         for req in &self.suite.requirements {
             let id = &req.id;
+            let partial = req
+                .coverage
+                .as_ref()
+                .filter(|c| c.value == Coverage::Partial);
+            match (partial, &req.coverage_reason_th) {
+                (Some(at), None) => self.report(
+                    &file,
+                    &at.referenced,
+                    format!(
+                        "requirement `{}` is partly covered: say which part is not tested in `coverage_reason_th`",
+                        id.value
+                    ),
+                ),
+                (None, Some(_)) => self.report(
+                    &file,
+                    &id.referenced,
+                    format!(
+                        "requirement `{}` has a `coverage_reason_th` but not `coverage: partial`",
+                        id.value
+                    ),
+                ),
+                _ => {}
+            }
+            if let (Some(at), Some(_)) = (partial, &req.not_tested_reason) {
+                self.report(
+                    &file,
+                    &at.referenced,
+                    format!(
+                        "requirement `{}` is either not tested or partly tested, not both",
+                        id.value
+                    ),
+                );
+            }
             if !seen.insert(id.value.as_str()) {
                 self.report(
                     &file,

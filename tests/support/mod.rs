@@ -3,6 +3,7 @@
 
 pub mod hostile;
 pub mod pay;
+pub mod steps;
 pub mod tls;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,86 @@
+//! The existing steps do what the docs say: two parallel cases overriding the same portal path
+//! each see their own answers (or run alone, and the console says so); `quiet_ms` is watched in
+//! full; a `wait` honours a captured `Retry-After`; a path can be a captured `Location`; a
+//! partly tested requirement is said to be so.
+
+mod support;
+
+use serde_json::Value;
+use support::{args, cpc, read_json, stdout};
+
+fn case<'a>(results: &'a Value, id: &str) -> &'a Value {
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overrides_stay_in_their_case_windows_are_honoured_and_waits_wait() {
+    let port = support::pay::free_port();
+    let target = support::steps::start(&format!("127.0.0.1:{port}")).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = cpc(args(&[
+        "run",
+        "tests/suites/steps",
+        "--target",
+        &target.uri(),
+        "--portal-addr",
+        &format!("127.0.0.1:{port}"),
+        "--lang",
+        "en",
+        "--jobs",
+        "8",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .await;
+    let console = stdout(&output);
+    let results = read_json(&out.path().join("results.json"));
+    // Running at the same time, each case got its own answer from the same portal path.
+    for id in ["STEP-OWN-A", "STEP-OWN-B"] {
+        assert_eq!(case(&results, id)["outcome"], "pass", "{id}\n{console}");
+    }
+    // Overrides that cannot be told apart: those cases ran alone, and the console said so.
+    for id in ["STEP-SHARED-A", "STEP-SHARED-B"] {
+        assert_eq!(case(&results, id)["outcome"], "pass", "{id}\n{console}");
+        assert!(
+            console.contains(&format!("{id} runs alone (no other case beside it)")),
+            "{console}"
+        );
+    }
+    assert!(!console.contains("STEP-OWN-A runs alone"), "{console}");
+    // The second call came after `within_ms` but inside `quiet_ms`: it was seen.
+    let quiet = case(&results, "STEP-QUIET");
+    assert_eq!(quiet["outcome"], "fail", "{quiet}");
+    let count = &quiet["steps"][1]["checks"][0];
+    assert_eq!(count["actual"], "2", "{count}");
+    assert!(quiet["duration_ms"].as_u64().unwrap() >= 3000, "{quiet}");
+    // The wait honoured the captured Retry-After; the captured Location was the next path.
+    assert_eq!(case(&results, "STEP-WAIT")["outcome"], "pass", "{console}");
+    assert_eq!(
+        case(&results, "STEP-LOCATION")["outcome"],
+        "pass",
+        "{console}"
+    );
+
+    // S-5 is tested only in part: the gate, the console, JUnit and the report say so.
+    let gate = read_json(&out.path().join("gate.json"));
+    assert_eq!(gate["partly_tested"][0]["id"], "S-5");
+    assert!(
+        console.contains("Partly tested: S-5 — only a Location that is a path is tested"),
+        "{console}"
+    );
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<property name="cpc.partly_tested" value="S-5: only a Location that is a path is tested, not a full URL"/>"#),
+        "{junit}"
+    );
+    let report = std::fs::read_to_string(out.path().join("report.th.md")).unwrap();
+    assert!(
+        report.contains("ทดสอบเพียงบางส่วน: ทดสอบเฉพาะ Location ที่เป็น path"),
+        "{report}"
+    );
+}
