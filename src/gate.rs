@@ -117,6 +117,16 @@ pub struct CaseCounts {
     pub interrupted: usize,
 }
 
+impl Gate {
+    /// A must requirement was shown wrong (or could not be judged) by the cases that ran: all a
+    /// shard of the suite can say on its own.
+    pub fn must_broken(&self) -> bool {
+        self.requirements
+            .iter()
+            .any(|r| r.level == Level::Must && r.result.is_failure())
+    }
+}
+
 /// Each invariant over the run: what it judged in every case.
 fn invariant_verdicts(results: &RunResults) -> Vec<InvariantVerdict> {
     results
@@ -152,6 +162,12 @@ fn invariant_verdicts(results: &RunResults) -> Vec<InvariantVerdict> {
 /// Decides the gate from results alone.
 pub fn decide(results: &RunResults) -> Gate {
     let invariants = invariant_verdicts(results);
+    // By id: a suite of thousands of cases is decided in linear time.
+    let outcome: std::collections::HashMap<&str, Outcome> = results
+        .cases
+        .iter()
+        .map(|c| (c.id.as_str(), c.outcome))
+        .collect();
     let requirements: Vec<RequirementVerdict> = results
         .requirements
         .iter()
@@ -159,7 +175,7 @@ pub fn decide(results: &RunResults) -> Gate {
             let mut outcomes: Vec<Outcome> = r
                 .cases
                 .iter()
-                .map(|id| results.case(id).map_or(Outcome::NotRun, |c| c.outcome))
+                .map(|id| outcome.get(id.as_str()).copied().unwrap_or(Outcome::NotRun))
                 .collect();
             // An invariant that judged something adds its result; one that matched nothing
             // shows nothing (a requirement with no other evidence is then not run).

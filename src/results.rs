@@ -88,6 +88,33 @@ pub struct Selection {
     pub cases: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tags: Vec<String>,
+    /// `--shard K/N`: this run holds one share of the selected cases.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shard: Option<Shard>,
+}
+
+/// `--shard K/N`: the K-th of N shares of the cases (1-based). A case's share follows from its
+/// id alone, so every machine agrees and every case is in exactly one share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub total: u32,
+}
+
+impl Shard {
+    pub fn holds(&self, case_id: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(case_id.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(first) % u64::from(self.total) == u64::from(self.index - 1)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -354,7 +354,7 @@ async fn captures_polling_and_environment_variables_work_together() {
     assert_eq!(steps[1]["kind"], "poll");
     let all = everything(out.path(), &stdout(&output));
     assert!(!all.contains("key-from-the-environment"));
-    assert!(all.contains("> X-Key: ***"), "{all}");
+    assert!(all.contains(r#"["X-Key","***"]"#), "{all}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,6 +33,9 @@ async fn slow_target() -> MockServer {
     server
 }
 
+/// The line of the results stream that says MINI-002 finished.
+const FAST_CASE_DONE: &str = r#"{"event":"case","case":{"id":"MINI-002""#;
+
 fn cpc(target: &str, out: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cpc"));
     command
@@ -57,12 +60,13 @@ async fn finish(child: Child) -> std::process::Output {
         .unwrap()
 }
 
-async fn wait_for(file: &Path) {
+/// Waits until `file` holds `text` (a line of the results stream, say).
+async fn wait_for(file: &Path, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !file.exists() {
+    while !std::fs::read_to_string(file).is_ok_and(|t| t.contains(text)) {
         assert!(
             Instant::now() < deadline,
-            "{} never appeared",
+            "{} never held {text}",
             file.display()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -102,8 +106,8 @@ async fn sigint_sigterm_and_sighup_mid_run_leave_every_file_and_a_failed_verdict
     ] {
         let out = tempfile::tempdir().unwrap();
         let child = cpc(&server.uri(), out.path()).spawn().unwrap();
-        // Once the fast case is written, the slow one is still waiting for its answer.
-        wait_for(&out.path().join("results.json")).await;
+        // Once the fast case is streamed, the slow one is still waiting for its answer.
+        wait_for(&out.path().join("results.jsonl"), FAST_CASE_DONE).await;
         signal(&child, sig);
         let output = finish(child).await;
         assert_eq!(output.status.code(), Some(code), "{}", stdout(&output));
@@ -116,6 +120,50 @@ async fn sigint_sigterm_and_sighup_mid_run_leave_every_file_and_a_failed_verdict
             stdout(&output)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_sigkill_cpc_report_rebuilds_every_file_from_the_stream() {
+    let server = slow_target().await;
+    let out = tempfile::tempdir().unwrap();
+    let child = cpc(&server.uri(), out.path()).spawn().unwrap();
+    let stream = out.path().join("results.jsonl");
+    wait_for(&stream, FAST_CASE_DONE).await;
+    signal(&child, libc::SIGKILL);
+    let output = finish(child).await;
+    assert_eq!(output.status.code(), None, "killed by the signal");
+    // Nothing but the stream was written: no verdict stands for a run that did not end.
+    assert!(!out.path().join("gate.json").exists());
+    assert!(!out.path().join("results.json").exists());
+    // A torn last line, as a kill in the middle of a write leaves.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&stream)
+        .unwrap();
+    std::io::Write::write_all(&mut file, br#"{"event":"case","case":{"id":"MINI-0"#).unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_cpc"))
+        .arg("report")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = assert_interrupted_run(out.path());
+    assert_eq!(outcome(&results, "MINI-002"), "pass");
+    assert_eq!(outcome(&results, "MINI-001"), "interrupted");
+    // The finished case keeps everything it had: its exchange too.
+    let fast = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "MINI-002")
+        .unwrap();
+    assert_eq!(fast["steps"][0]["exchange"]["response"]["status"], 204);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

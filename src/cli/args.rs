@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::i18n::Lang;
+use crate::run::{ReportFlags, RunOptions, parse_var};
 
 #[derive(Parser)]
 #[command(
@@ -25,87 +26,16 @@ pub enum Command {
         suite: PathBuf,
     },
     /// Run a suite against a target and write results.json, junit.xml and gate.json.
-    Run(Box<RunArgs>),
+    Run(Box<RunOptions>),
     /// Serve the mock portal alone (point the agency's PORTAL_URL at it); Ctrl-C stops it.
     Mock(MockArgs),
     /// Re-render a run's reports, junit.xml and gate.json from its results.json alone.
     Report(ReportArgs),
+    /// Combine shard runs (`cpc run --shard K/N`) into the run of the whole suite: results.json,
+    /// junit.xml, the reports and gate.json in OUT; exit code as `cpc run`'s.
+    Merge(MergeArgs),
     /// List the reference e-service's fault switches and the requirements each breaks.
     Faults,
-}
-
-#[derive(Args)]
-pub struct RunArgs {
-    /// The suite directory.
-    pub suite: PathBuf,
-    /// Base URL of the agency's e-Service under test, or `reference` for the built-in
-    /// reference e-service (no agency system needed).
-    #[arg(long)]
-    pub target: String,
-    /// With `--target reference`: break one clause on purpose (see `cpc faults`).
-    #[arg(long, value_enum)]
-    pub fault: Option<crate::reference::Fault>,
-    /// Where to write results.json, junit.xml and gate.json (created if missing).
-    #[arg(long, default_value = "cpc-out")]
-    pub out: PathBuf,
-    /// Set a suite variable: --var name=value (repeatable; overrides defaults and env).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
-    /// How many cases run at once.
-    #[arg(long, default_value_t = 8)]
-    pub jobs: usize,
-    /// Run only this case (repeatable). A partial run never passes the gate.
-    #[arg(long = "case", value_name = "ID")]
-    pub cases: Vec<String>,
-    /// Run only cases with this tag (repeatable). A partial run never passes the gate.
-    #[arg(long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
-    /// Timeout of each request, unless the suite or step says otherwise.
-    #[arg(long, default_value_t = 10_000)]
-    pub timeout_ms: u64,
-    /// Largest response body read; a larger one is an error (could not evaluate).
-    #[arg(long, default_value_t = 10 * 1024 * 1024)]
-    pub max_body_bytes: u64,
-    /// Language of the console and JUnit; `en` also writes English reports (report.en.*).
-    #[arg(long, value_enum, default_value_t = Lang::Th)]
-    pub lang: Lang,
-    #[command(flatten)]
-    pub report: ReportFlags,
-    /// Address of the in-process mock portal the agency calls back (port 0: any free port,
-    /// printed at the start). The suite reads its URL as `{{ portal_url }}`.
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub portal_addr: std::net::SocketAddr,
-    /// Use a `cpc mock` running elsewhere (e.g. on a host the agency's network reaches)
-    /// instead of the in-process portal: its journal and behaviour through its admin API.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["portal_addr", "mappings"])]
-    pub portal: Option<reqwest::Url>,
-    /// The admin token of the `--portal` (as `cpc mock` printed it).
-    #[arg(long, value_name = "TOKEN", requires = "portal")]
-    pub portal_admin_token: Option<String>,
-    /// Add to or override the bundled portal stubs with a WireMock root (mappings/, __files/).
-    #[arg(long, value_name = "DIR")]
-    pub mappings: Option<PathBuf>,
-    /// Trust this CA certificate (PEM) besides the platform's: the agency's test CA
-    /// (repeatable).
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Vec<PathBuf>,
-    /// Present this certificate (PEM) for mutual TLS; with --client-key.
-    #[arg(long, value_name = "FILE", requires = "client_key")]
-    pub client_cert: Option<PathBuf>,
-    /// The private key (PEM) of --client-cert.
-    #[arg(long, value_name = "FILE", requires = "client_cert")]
-    pub client_key: Option<PathBuf>,
-    /// Accept any TLS certificate: the last resort for a self-signed test server (prefer
-    /// --ca-cert).
-    #[arg(long)]
-    pub insecure: bool,
-}
-
-fn parse_var(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
-        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
-        .filter(|(k, _)| !k.is_empty())
-        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
 }
 
 #[derive(Args)]
@@ -147,18 +77,18 @@ pub struct MockArgs {
     pub quiet: bool,
 }
 
-/// What the Thai test report says about who tested, and how it writes numbers.
 #[derive(Args)]
-pub struct ReportFlags {
-    /// The tester's name, for the report's header.
-    #[arg(long)]
-    pub tester: Option<String>,
-    /// Which test round this is (ครั้งที่ทดสอบ).
-    #[arg(long)]
-    pub round: Option<u32>,
-    /// Arabic digits in the Thai report (Thai digits by default).
-    #[arg(long)]
-    pub arabic_digits: bool,
+pub struct MergeArgs {
+    /// Where the merged run's files go.
+    pub out: PathBuf,
+    /// The shards' run directories (each holding results.json, or results.jsonl if killed).
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// `en` also writes English reports, and JUnit in English.
+    #[arg(long, value_enum, default_value_t = Lang::Th)]
+    pub lang: Lang,
+    #[command(flatten)]
+    pub report: ReportFlags,
 }
 
 #[derive(Args)]

@@ -5,55 +5,13 @@ use std::io::Write;
 use std::net::TcpListener;
 
 use super::args::MockArgs;
-use super::{EXIT_INVALID, EXIT_PASS};
-use std::path::Path;
+use crate::run::exit::{INVALID as EXIT_INVALID, PASS as EXIT_PASS};
+use crate::run::setup::{consumers, load_checked, mapping_set, resolve_vars, stderr_log};
 
 use crate::portal::journal::Entry;
-use crate::portal::{Consumer, MappingSet, MockPortal, PortalLimits, PortalSetup};
+use crate::portal::{MockPortal, PortalLimits, PortalSetup};
 use crate::redact::Redactor;
-use crate::serve::{Limits, Log};
-use crate::suite::Suite;
-use crate::template::Template;
-use crate::vars::Vars;
-
-/// The bundled stubs, then the suite's own (`portal/` in the suite), then `--mappings`, each
-/// replacing stubs of the same name; problems are printed and give exit code 2.
-pub fn mapping_set(suite: Option<&Suite>, extra: Option<&Path>) -> Result<MappingSet, u8> {
-    let mut set = MappingSet::bundled();
-    if let Some(dir) = suite.and_then(Suite::portal_dir) {
-        set = set.and_then(|s| s.with_dir(&dir));
-    }
-    if let Some(dir) = extra {
-        set = set.and_then(|s| s.with_dir(dir));
-    }
-    set.map_err(|problems| {
-        super::validate::print_problems(&problems);
-        EXIT_INVALID
-    })
-}
-
-/// The consumers a suite registers with the portal's gateway, their templates rendered.
-pub fn consumers(suite: &Suite, vars: &Vars) -> Result<Vec<Consumer>, String> {
-    let render = |text: &str| {
-        Template::parse(text)
-            .and_then(|t| t.render_string(vars))
-            .map_err(|e| format!("suite.yaml portal.consumers: {e}"))
-    };
-    suite
-        .meta
-        .portal
-        .consumers
-        .iter()
-        .map(|c| {
-            let c = &c.value;
-            Ok(Consumer {
-                agent_id: c.agent_id.as_deref().map(render).transpose()?,
-                consumer_key: render(&c.consumer_key)?,
-                consumer_secret: c.consumer_secret.as_deref().map(render).transpose()?,
-            })
-        })
-        .collect()
-}
+use crate::serve::Limits;
 
 /// One line per inbound request, masked: time, method, path, status, the stub that answered.
 pub fn log_line(entry: &Entry) -> String {
@@ -67,7 +25,7 @@ pub fn log_line(entry: &Entry) -> String {
 
 pub fn mock(args: MockArgs) -> u8 {
     let suite = match &args.suite {
-        Some(dir) => match super::validate::load_checked(dir) {
+        Some(dir) => match load_checked(dir) {
             Ok((suite, _)) => Some(suite),
             Err(code) => return code,
         },
@@ -79,8 +37,7 @@ pub fn mock(args: MockArgs) -> u8 {
     };
     let consumers = match &suite {
         Some(suite) => {
-            let rendered = super::run::resolve_vars(suite, &args.vars)
-                .and_then(|vars| consumers(suite, &vars));
+            let rendered = resolve_vars(suite, &args.vars).and_then(|vars| consumers(suite, &vars));
             match rendered {
                 Ok(consumers) => consumers,
                 Err(e) => {
@@ -125,7 +82,7 @@ pub fn mock(args: MockArgs) -> u8 {
         },
     };
     runtime.block_on(async {
-        let mut stop = match super::stop::Stop::listen() {
+        let mut stop = match crate::run::stop::Stop::listen() {
             Ok(stop) => stop,
             Err(e) => {
                 eprintln!("error: cannot handle signals: {e}");
@@ -177,13 +134,5 @@ pub fn mock(args: MockArgs) -> u8 {
         let signal = stop.signalled().await;
         super::say(format_args!("stopped ({})", signal.name()));
         EXIT_PASS
-    })
-}
-
-/// Where the servers say what goes wrong outside any request (accept errors): stderr.
-pub fn stderr_log() -> Log {
-    std::sync::Arc::new(|line: &str| {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "cpc: {line}");
     })
 }

@@ -1,17 +1,20 @@
 //! `cpc report RUN_DIR`: redo a run's reports (and junit.xml, gate.json) from results.json, so
-//! a report can be restyled or reworded without running the tests again.
+//! a report can be restyled or reworded without running the tests again; or, for a run that was
+//! killed before it wrote them, write every file from its stream (results.jsonl).
 
 use std::path::Path;
 
-use super::args::{ReportArgs, ReportFlags};
-use super::{EXIT_INVALID, EXIT_PASS};
+use super::args::ReportArgs;
 use crate::i18n::Lang;
 use crate::redact::{Redactor, Secrets};
 use crate::report::files::{OutDir, RESULTS};
+use crate::report::stream::{self, STREAM};
 use crate::results::RunResults;
+use crate::run::ReportFlags;
+use crate::run::exit;
 
 /// Applies the report flags given on the command line; absent ones keep what results.json says.
-pub fn apply(flags: &ReportFlags, lang: Lang, results: &mut RunResults) {
+pub fn apply_report_flags(flags: &ReportFlags, lang: Lang, results: &mut RunResults) {
     if let Some(tester) = &flags.tester {
         results.tester = Some(tester.clone());
     }
@@ -22,8 +25,13 @@ pub fn apply(flags: &ReportFlags, lang: Lang, results: &mut RunResults) {
     results.report.english |= lang == Lang::En;
 }
 
-fn read(dir: &Path) -> Result<RunResults, String> {
+/// results.json when the run ended; else the run rebuilt from its stream (results.jsonl), as
+/// far as it got before it was killed.
+pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
     let path = dir.join(RESULTS);
+    if !path.exists() && dir.join(STREAM).exists() {
+        return stream::rebuild(&dir.join(STREAM));
+    }
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
@@ -41,23 +49,23 @@ pub fn report(args: ReportArgs) -> u8 {
         Ok(results) => results,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_INVALID;
+            return exit::INVALID;
         }
     };
-    apply(&args.report, args.lang, &mut results);
+    apply_report_flags(&args.report, args.lang, &mut results);
     let gate = crate::gate::decide(&results);
     // The digest is the harness's own: never mistaken for an ID.
     let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));
-    let written =
-        OutDir::open(&args.run_dir, secrets).and_then(|out| out.all(&results, &gate, args.lang));
+    let written = OutDir::open(&args.run_dir, secrets)
+        .and_then(|out| out.all(&results, &gate, args.lang, None));
     match written {
         Ok(_) => {
             super::say(format_args!("→ {}", args.run_dir.display()));
-            EXIT_PASS
+            exit::PASS
         }
         Err(e) => {
             eprintln!("error: cannot write to `{}`: {e}", args.run_dir.display());
-            super::EXIT_OUTPUT
+            exit::OUTPUT
         }
     }
 }

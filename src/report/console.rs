@@ -130,11 +130,19 @@ impl Console {
                 c.total, c.passed, c.failed, c.error, c.interrupted
             )
         });
-        if results.selection.partial {
-            out.push_str(if th {
-                "การทดสอบบางส่วน (--case/--tag): ผลการตัดสินจะไม่ผ่านจนกว่าจะทดสอบครบทุกกรณี\n"
+        if let Some(shard) = results.selection.shard {
+            out.push_str(&if th {
+                format!(
+                    "shard {shard}: ผลการตัดสินของชุดทดสอบทั้งชุดได้จากการรวมผลทุก shard (cpc merge)\n"
+                )
             } else {
-                "Partial run (--case/--tag): the gate cannot pass until every case runs\n"
+                format!("Shard {shard}: the suite's verdict comes from merging every shard (cpc merge)\n")
+            });
+        } else if results.selection.partial {
+            out.push_str(if th {
+                "การทดสอบบางส่วน (--case/--tag หรือรวมผลไม่ครบทุก shard): ผลการตัดสินจะไม่ผ่านจนกว่าจะทดสอบครบทุกกรณี\n"
+            } else {
+                "Partial run (--case/--tag, or not every shard merged): the gate cannot pass until every case runs\n"
             });
         }
         if results.interrupted {
@@ -159,21 +167,25 @@ impl Console {
                 ids(Level::Must, RequirementResult::is_failure),
                 "ข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน",
                 "Must requirements failed",
+                false,
             ),
             (
                 ids(Level::Must, RequirementResult::is_untested),
                 "ข้อกำหนดระดับ \"ต้อง\" ที่ยังไม่ได้ทดสอบ (นับเป็นไม่ผ่าน)",
                 "Must requirements not tested (count as not passed)",
+                true,
             ),
             (
                 ids(Level::Should, RequirementResult::is_failure),
                 "ข้อสังเกต (ข้อกำหนดระดับ \"ควร\" ที่ไม่ผ่าน)",
                 "Observations (should requirements failed)",
+                false,
             ),
             (
                 ids(Level::Should, RequirementResult::is_untested),
                 "ข้อกำหนดระดับ \"ควร\" ที่ยังไม่ได้ทดสอบ",
                 "Should requirements not tested",
+                true,
             ),
         ];
         let not_exercised: Vec<&str> = gate
@@ -193,15 +205,19 @@ impl Console {
                 broken.join(", "),
                 "การตรวจทุกคำตอบที่พบการละเมิด",
                 "Invariants broken",
+                false,
             ),
             (
                 not_exercised.join(", "),
                 "การตรวจทุกคำตอบที่ไม่มีคำตอบให้ตรวจ",
                 "Invariants not exercised (no exchange matched)",
+                true,
             ),
         ]);
-        for (list, th_label, en_label) in lines {
-            if !list.is_empty() {
+        // A shard leaves most requirements to the other shards: only what it broke counts.
+        let shard = results.selection.shard.is_some();
+        for (list, th_label, en_label, untested) in lines {
+            if !list.is_empty() && !(shard && untested) {
                 let label = if th { th_label } else { en_label };
                 out.push_str(&format!("{label}: {list}\n"));
             }
@@ -214,6 +230,20 @@ impl Console {
                 ("Partly tested", &p.reason_en)
             };
             out.push_str(&format!("{label}: {} — {}\n", p.id, console_text(why)));
+        }
+        if shard {
+            let (outcome, line) = match (gate.must_broken(), th) {
+                (false, true) => (
+                    Outcome::Pass,
+                    "ผลของ shard นี้: ไม่พบข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน",
+                ),
+                (false, false) => (Outcome::Pass, "This shard: no must requirement failed"),
+                (true, true) => (Outcome::Fail, "ผลของ shard นี้: มีข้อกำหนดระดับ \"ต้อง\" ที่ไม่ผ่าน"),
+                (true, false) => (Outcome::Fail, "This shard: must requirements failed"),
+            };
+            out.push_str(&self.paint(outcome, line));
+            out.push('\n');
+            return out;
         }
         let outcome = match gate.verdict {
             Verdict::Pass => Outcome::Pass,

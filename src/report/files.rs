@@ -6,8 +6,11 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use std::io::Write;
+
 use super::document::{self, Style};
 use super::render::{self, Format};
+use super::stream::{CaseReader, STREAM};
 use super::thai_date::Digits;
 use crate::gate::Gate;
 use crate::i18n::Lang;
@@ -30,7 +33,7 @@ fn is_run_file(name: &str) -> bool {
         .strip_prefix('.')
         .and_then(|n| n.strip_suffix(".tmp"))
         .unwrap_or(name);
-    [RESULTS, JUNIT, GATE].contains(&name)
+    [RESULTS, STREAM, JUNIT, GATE].contains(&name)
         || (name.starts_with("report.") && (name.ends_with(".html") || name.ends_with(".md")))
 }
 
@@ -65,9 +68,25 @@ impl OutDir {
     }
 
     fn write(&self, name: &str, text: &str) -> io::Result<()> {
+        self.write_with(name, |file| {
+            file.write_all(self.secrets.redactor().text(text).as_bytes())
+        })
+    }
+
+    /// Writes `name` through a temp file renamed into place (removed if anything fails).
+    fn write_with(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+    ) -> io::Result<()> {
         let target = self.dir.join(name);
         let temp = self.dir.join(format!(".{name}.tmp"));
-        let written = std::fs::write(&temp, self.secrets.redactor().text(text))
+        let written = std::fs::File::create(&temp)
+            .and_then(|file| {
+                let mut file = io::BufWriter::new(file);
+                fill(&mut file)?;
+                file.flush()
+            })
             .and_then(|()| std::fs::rename(&temp, &target));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
@@ -75,16 +94,51 @@ impl OutDir {
         written.map_err(|e| io::Error::new(e.kind(), format!("{name}: {e}")))
     }
 
-    /// Rewritten as each case finishes, so a killed run still leaves what it obtained.
-    pub fn results(&self, results: &RunResults) -> io::Result<()> {
-        let json = serde_json::to_string_pretty(results).map_err(io::Error::other)?;
-        self.write(RESULTS, &json)
+    /// results.json: the frame, then every case in suite order, each read back whole from the
+    /// results stream when it is there (`full`), else as held. Written a case at a time, so a
+    /// run of any size fits in memory.
+    pub fn results(
+        &self,
+        results: &RunResults,
+        mut full: Option<&mut CaseReader>,
+    ) -> io::Result<()> {
+        let redactor = self.secrets.redactor();
+        let frame = RunResults {
+            cases: Vec::new(),
+            ..results.clone()
+        };
+        let head = serde_json::to_string_pretty(&frame).map_err(io::Error::other)?;
+        // `cases` is the frame's last field: `"cases": []` closes it.
+        let head = head
+            .strip_suffix("[]\n}")
+            .ok_or_else(|| io::Error::other("results.json: unexpected frame"))?;
+        self.write_with(RESULTS, |file| {
+            file.write_all(redactor.text(head).as_bytes())?;
+            file.write_all(b"[")?;
+            for (i, held) in results.cases.iter().enumerate() {
+                let streamed = match full.as_deref_mut() {
+                    Some(reader) => reader.case(&held.id)?,
+                    None => None,
+                };
+                let case = streamed.as_ref().unwrap_or(held);
+                let json = serde_json::to_string(case).map_err(io::Error::other)?;
+                file.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+                file.write_all(redactor.text(&json).as_bytes())?;
+            }
+            file.write_all(b"\n  ]\n}")
+        })
     }
 
     /// results.json, junit.xml, the reports and gate.json (last: its presence says the run's
-    /// files are complete), from the results alone.
-    pub fn all(&self, results: &RunResults, gate: &Gate, lang: Lang) -> io::Result<()> {
-        self.results(results)?;
+    /// files are complete), from the results alone (and the stream, for results.json).
+    pub fn all(
+        &self,
+        results: &RunResults,
+        gate: &Gate,
+        lang: Lang,
+        full: Option<&mut CaseReader>,
+    ) -> io::Result<()> {
+        self.results(results, full)?;
         let junit = super::junit::render(results, lang).map_err(io::Error::other)?;
         self.write(JUNIT, &junit)?;
         self.reports(results, gate)?;

@@ -8,4 +8,5 @@ pub mod files;
 pub mod junit;
 mod junit_extras;
 pub mod render;
+pub mod stream;
 pub mod thai_date;

@@ -38,6 +38,8 @@ pub struct RunContext {
     pub namespaces: Vec<(String, String)>,
     /// Checks on every matching exchange.
     pub invariants: Vec<super::invariants::LiveInvariant>,
+    /// Where the runner says what happens.
+    pub events: super::Events,
     pub defaults: RequestDefaults,
     pub vars: Vars,
 }
@@ -115,6 +117,7 @@ pub async fn run_case(
         overrides: Vec::new(),
         finished: HashMap::new(),
         invariants: BTreeMap::new(),
+        case: case.value.id.value.clone(),
     };
     let mut stopped = false;
     for (i, step) in case.value.steps.iter().enumerate() {
@@ -124,6 +127,10 @@ pub async fn run_case(
             run_step(&ctx, file, i, step, &mut vars, &mut scope).await
         };
         stopped |= step_result.outcome != Outcome::Pass;
+        ctx.events.send(super::Event::StepFinished {
+            case: result.id.clone(),
+            index: step_result.index,
+        });
         result.steps.push(step_result);
     }
     if let Some(portal) = &ctx.portal {
@@ -204,6 +211,8 @@ pub(super) struct CaseScope {
     pub finished: HashMap<String, Moment>,
     /// What the invariants judged in this case.
     pub invariants: BTreeMap<String, InvariantTally>,
+    /// The case's id, for events.
+    pub case: String,
 }
 
 /// A point in time, on the monotonic clock (for waiting) and the wall clock (to compare with
@@ -282,7 +291,7 @@ async fn run_step(
             Err(e) => (Attempt::error(e, None), 0),
         },
         Some(StepKind::Load(l)) => {
-            let attempt = super::load_step::run(ctx, &l.value, s, vars).await;
+            let attempt = super::load_step::run(ctx, &l.value, s, vars, &scope.case).await;
             let sent = attempt.load.as_ref().map_or(0, |l| l.requests as u32);
             (attempt, sent)
         }

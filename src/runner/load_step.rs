@@ -3,14 +3,13 @@
 //! every failure is counted; the step's checks judge the percentiles, error rate and throughput.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::Event;
 use super::case::{Attempt, RunContext};
 use super::outgoing::build;
 use super::record;
@@ -93,27 +92,15 @@ impl Quota {
     }
 }
 
-fn progress(total: Option<u64>) -> ProgressBar {
-    // Drawn only for a person at a terminal; CI logs stay clean.
-    let target = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(total, target);
-    if let Ok(style) =
-        ProgressStyle::with_template("  load {bar:30} {pos}/{len} requests, {per_sec}")
-    {
-        bar.set_style(style);
-    }
-    bar
-}
+/// How often a load step says how far it got.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 pub(super) async fn run(
     ctx: &Arc<RunContext>,
     spec: &LoadSpec,
     step: &Step,
     vars: &Vars,
+    case: &str,
 ) -> Attempt {
     let quota = Arc::new(Quota {
         taken: AtomicU64::new(0),
@@ -123,15 +110,35 @@ pub(super) async fn run(
             .map(|ms| Instant::now() + Duration::from_millis(ms)),
     });
     let accept = step.expect.status.as_ref().map(|s| s.value.clone());
-    let bar = progress(spec.requests);
+    let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut users = tokio::task::JoinSet::new();
     for _ in 0..spec.users.max(1) {
-        let (ctx, quota, accept, bar) = (ctx.clone(), quota.clone(), accept.clone(), bar.clone());
+        let (ctx, quota, accept, done) = (ctx.clone(), quota.clone(), accept.clone(), done.clone());
         // Each user renders its own requests: the spec and variables are shared read-only.
         let spec = Arc::new(LoadRequest::from(spec, vars));
-        users.spawn(async move { user(&ctx, &spec, &quota, accept.as_ref(), &bar).await });
+        users.spawn(async move { user(&ctx, &spec, &quota, accept.as_ref(), &done).await });
     }
+    // Progress, for whoever draws it: the runner only says how far it got.
+    let reporter = {
+        let (events, done, case, total) = (
+            ctx.events.clone(),
+            done.clone(),
+            case.to_string(),
+            spec.requests,
+        );
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PROGRESS_EVERY);
+            loop {
+                tick.tick().await;
+                events.send(Event::LoadProgress {
+                    case: case.clone(),
+                    done: done.load(Ordering::Relaxed),
+                    total,
+                });
+            }
+        })
+    };
     let mut tally = match Tally::new() {
         Some(t) => t,
         None => {
@@ -151,7 +158,7 @@ pub(super) async fn run(
             }
         }
     }
-    bar.finish_and_clear();
+    reporter.abort();
     let elapsed = started.elapsed();
     let summary = summarise(&tally, spec.users, elapsed);
     let checks = judge(&step.expect, &summary);
@@ -207,7 +214,7 @@ async fn user(
     load: &LoadRequest,
     quota: &Quota,
     accept: Option<&StatusSpec>,
-    bar: &ProgressBar,
+    done: &AtomicU64,
 ) -> Option<Tally> {
     let mut tally = Tally::new()?;
     // Each user keeps its own connection: no pool to share and lock.
@@ -229,7 +236,7 @@ async fn user(
                 }
                 Err(e) => {
                     tally.failure(e.en);
-                    bar.inc(1);
+                    done.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
             },
@@ -270,9 +277,7 @@ async fn user(
                 response: result.as_ref().ok().map(|r| record::response(r, &redactor)),
             });
         }
-        if !bar.is_hidden() {
-            bar.inc(1);
-        }
+        done.fetch_add(1, Ordering::Relaxed);
     }
     Some(tally)
 }

@@ -1,8 +1,9 @@
-//! The runner: cases concurrently (up to `jobs`), steps in order within a case. It emits each
-//! case's result as it finishes; nothing here formats output.
+//! The runner: cases concurrently (up to `jobs`), steps in order within a case. It emits events
+//! (`events`) as it goes; nothing here formats output.
 
 mod await_step;
 mod case;
+mod events;
 mod invariants;
 mod load_step;
 mod outgoing;
@@ -13,29 +14,30 @@ mod record;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use case::{RunContext, skeleton};
+pub use events::{Event, Events};
 pub use invariants::{LiveInvariant, prepare as prepare_invariants};
 pub use outgoing::RequestDefaults;
 pub use plan::{CaseRef, plan};
 
 use crate::check::Outcome;
-use crate::results::CaseResult;
 use crate::suite::Suite;
 use crate::text;
 
-/// Starts the run. Results arrive on the channel as cases finish; the channel closes when all
-/// are done. Aborting the handle aborts every case still running.
+/// Starts the run: events arrive on `ctx.events`, `RunFinished` last. Aborting the handle
+/// aborts every case still running.
 pub fn start(
     suite: Arc<Suite>,
     ctx: Arc<RunContext>,
     cases: Vec<CaseRef>,
     jobs: usize,
-) -> (JoinHandle<()>, mpsc::UnboundedReceiver<CaseResult>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let handle = tokio::spawn(async move {
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let events = ctx.events.clone();
+        events.send(Event::RunStarted { cases: cases.len() });
         let permits = Arc::new(Semaphore::new(jobs.max(1)));
         let mut set = JoinSet::new();
         let mut by_task = HashMap::new();
@@ -46,7 +48,10 @@ pub fn start(
                 let slots = if case_ref.alone { jobs.max(1) } else { 1 };
                 let _permit = permits.acquire_many_owned(slots as u32).await;
                 let (file, case) = case_ref.get(&suite);
-                case::run_case(ctx, &suite.meta.case_vars, file, case).await
+                ctx.events.send(Event::CaseStarted {
+                    id: case.value.id.value.clone(),
+                });
+                case::run_case(ctx.clone(), &suite.meta.case_vars, file, case).await
             });
             by_task.insert(task.id(), case_ref);
         }
@@ -68,10 +73,8 @@ pub fn start(
                     crashed
                 }
             };
-            if tx.send(result).is_err() {
-                break;
-            }
+            events.send(Event::CaseFinished(Box::new(result)));
         }
-    });
-    (handle, rx)
+        events.send(Event::RunFinished);
+    })
 }

@@ -1,7 +1,9 @@
-//! Which cases run: all, or those named with `--case` or tagged with `--tag`.
+//! Which cases run: all, or those named with `--case` or tagged with `--tag`, and of those the
+//! share of `--shard K/N`.
 
 use serde_saphyr::Spanned;
 
+use crate::results::Shard;
 use crate::suite::{Case, CaseFile, Suite};
 
 /// A case by position in the suite (file, case), cheap to send to a task.
@@ -21,8 +23,14 @@ impl CaseRef {
 }
 
 /// The selected cases in suite order. An unknown `--case` id is an error (a typo would
-/// otherwise run nothing and say little).
-pub fn plan(suite: &Suite, ids: &[String], tags: &[String]) -> Result<Vec<CaseRef>, String> {
+/// otherwise run nothing and say little). A shard may hold none of the selected cases (a small
+/// suite over many machines): that is an empty plan, not an error.
+pub fn plan(
+    suite: &Suite,
+    ids: &[String],
+    tags: &[String],
+    shard: Option<Shard>,
+) -> Result<Vec<CaseRef>, String> {
     for id in ids {
         if !suite.cases().any(|(_, c)| &c.value.id.value == id) {
             return Err(format!("no case `{id}` in the suite"));
@@ -34,7 +42,8 @@ pub fn plan(suite: &Suite, ids: &[String], tags: &[String]) -> Result<Vec<CaseRe
             let case = &case.value;
             let by_id = ids.is_empty() || ids.contains(&case.id.value);
             let by_tag = tags.is_empty() || case.tags.iter().any(|t| tags.contains(t));
-            if by_id && by_tag {
+            let in_shard = shard.is_none_or(|s| s.holds(&case.id.value));
+            if by_id && by_tag && in_shard {
                 let alone = crate::suite::runs_alone(suite, case).is_some();
                 selected.push(CaseRef {
                     file: f,
@@ -44,7 +53,7 @@ pub fn plan(suite: &Suite, ids: &[String], tags: &[String]) -> Result<Vec<CaseRe
             }
         }
     }
-    if selected.is_empty() {
+    if selected.is_empty() && shard.is_none() {
         return Err("no case matches the selection".into());
     }
     Ok(selected)

@@ -1,0 +1,64 @@
+//! `cpc merge OUT RUN_DIR…`: shard runs combined into the run of the whole suite.
+
+use super::args::MergeArgs;
+use super::report::{apply_report_flags, read};
+use crate::gate::{self, Verdict};
+use crate::merge::{ShardRun, merge};
+use crate::redact::{Redactor, Secrets};
+use crate::report::console::Console;
+use crate::report::files::OutDir;
+use crate::run::exit;
+use unicode_width::UnicodeWidthStr;
+
+pub fn merge_runs(args: MergeArgs) -> u8 {
+    let mut runs = Vec::new();
+    for dir in &args.runs {
+        match read(dir) {
+            Ok(results) => runs.push(ShardRun {
+                from: dir.display().to_string(),
+                results,
+            }),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::INVALID;
+            }
+        }
+    }
+    let mut merged = match merge(runs) {
+        Ok(merged) => merged,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INVALID;
+        }
+    };
+    if !merged.missing_shards.is_empty() {
+        let missing: Vec<String> = merged.missing_shards.iter().map(u32::to_string).collect();
+        eprintln!(
+            "ขาด shard {} — ผลรวมไม่ครบ ไม่ผ่านเกณฑ์ (missing shard(s) {}: the merged run is partial and fails the gate)",
+            missing.join(", "),
+            missing.join(", ")
+        );
+    }
+    let results = &mut merged.results;
+    apply_report_flags(&args.report, args.lang, results);
+    let gate = gate::decide(results);
+    // The digest is the harness's own: never mistaken for an ID.
+    let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));
+    let written = OutDir::prepare(&args.out, secrets)
+        .and_then(|out| out.all(results, &gate, args.lang, None));
+    if let Err(e) = written {
+        eprintln!("error: cannot write to `{}`: {e}", args.out.display());
+        return exit::OUTPUT;
+    }
+    let ids = results.cases.iter().map(|c| c.id.as_str().width());
+    let console = Console::new(args.lang, false, ids);
+    super::say(format_args!(
+        "{}→ {}",
+        console.summary(results, &gate),
+        args.out.display()
+    ));
+    match gate.verdict {
+        Verdict::Pass => exit::PASS,
+        Verdict::Fail => exit::FAIL,
+    }
+}

@@ -1,0 +1,181 @@
+//! `results.jsonl`: the run as it happens, one JSON object per line, appended and flushed at
+//! each case boundary, so a run killed at any moment (SIGKILL, power loss) leaves a file that
+//! parses up to its last complete line, and `cpc report` rebuilds every file from it. Tools may
+//! tail it while a run goes on.
+//!
+//! Lines, in order:
+//! - `{"event": "run", "results": {…}}`: the run's frame (suite, target, requirements,
+//!   invariants, selection), its `cases` every planned case as not finished (`interrupted`);
+//! - `{"event": "case", "case": {…}}`: a case as it finished, in the order cases finish;
+//! - `{"event": "end", "interrupted": false, "finished_at": "…"}`: the run ended (with a verdict
+//!   or on a signal). Without it, the run was killed.
+//!
+//! Every line is masked like every other output.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::redact::Secrets;
+use crate::results::{CaseResult, RunResults};
+
+pub const STREAM: &str = "results.jsonl";
+
+/// Data reaches the disk at least this often (and at the end): after a power loss, at most
+/// this much of a run is lost; after a SIGKILL, nothing that finished.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Line {
+    Run {
+        results: Box<RunResults>,
+    },
+    Case {
+        case: Box<CaseResult>,
+    },
+    End {
+        interrupted: bool,
+        finished_at: Option<String>,
+    },
+}
+
+/// Appends the lines of a run.
+pub struct StreamWriter {
+    file: File,
+    path: PathBuf,
+    secrets: Secrets,
+    synced: Instant,
+    /// Where each finished case's line starts, to read it back in suite order at the end.
+    offsets: HashMap<String, u64>,
+    written: u64,
+}
+
+impl StreamWriter {
+    pub fn create(dir: &Path, secrets: Secrets) -> io::Result<Self> {
+        let path = dir.join(STREAM);
+        Ok(Self {
+            file: File::create(&path)?,
+            path,
+            secrets,
+            synced: Instant::now(),
+            offsets: HashMap::new(),
+            written: 0,
+        })
+    }
+
+    fn line(&mut self, line: &Line) -> io::Result<()> {
+        let json = serde_json::to_string(line).map_err(io::Error::other)?;
+        let mut text = self.secrets.redactor().text(&json);
+        text.push('\n');
+        self.file.write_all(text.as_bytes())?;
+        self.written += text.len() as u64;
+        if self.synced.elapsed() >= SYNC_EVERY {
+            self.file.sync_data()?;
+            self.synced = Instant::now();
+        }
+        Ok(())
+    }
+
+    pub fn start(&mut self, results: &RunResults) -> io::Result<()> {
+        self.line(&Line::Run {
+            results: Box::new(results.clone()),
+        })
+    }
+
+    pub fn case(&mut self, case: &CaseResult) -> io::Result<()> {
+        self.offsets.insert(case.id.clone(), self.written);
+        self.line(&Line::Case {
+            case: Box::new(case.clone()),
+        })
+    }
+
+    pub fn end(&mut self, interrupted: bool, finished_at: Option<String>) -> io::Result<()> {
+        self.line(&Line::End {
+            interrupted,
+            finished_at,
+        })?;
+        self.file.sync_data()
+    }
+
+    /// A reader of the cases written so far, by id (the full results, for results.json).
+    pub fn reader(&self) -> io::Result<CaseReader> {
+        Ok(CaseReader {
+            file: BufReader::new(File::open(&self.path)?),
+            offsets: self.offsets.clone(),
+        })
+    }
+}
+
+/// Reads finished cases back from the stream, one at a time.
+pub struct CaseReader {
+    file: BufReader<File>,
+    offsets: HashMap<String, u64>,
+}
+
+impl CaseReader {
+    /// The case as streamed, if it finished.
+    pub fn case(&mut self, id: &str) -> io::Result<Option<CaseResult>> {
+        let Some(at) = self.offsets.get(id) else {
+            return Ok(None);
+        };
+        self.file.seek(SeekFrom::Start(*at))?;
+        let mut line = String::new();
+        self.file.read_line(&mut line)?;
+        match serde_json::from_str::<Line>(&line) {
+            Ok(Line::Case { case }) => Ok(Some(*case)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A run rebuilt from its stream: the frame, every case that finished, and whether it ended.
+/// A stream cut off (no `end`) is an interrupted run; a torn last line is left out.
+pub fn rebuild(path: &Path) -> Result<RunResults, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let mut results: Option<RunResults> = None;
+    let mut ended = false;
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let parsed = match serde_json::from_str::<Line>(&line) {
+            Ok(parsed) => parsed,
+            // Only the last line may be torn (the run was killed while writing it).
+            Err(_) => continue,
+        };
+        match (parsed, &mut results) {
+            (Line::Run { results: frame }, None) => results = Some(*frame),
+            (Line::Case { case }, Some(r)) => match r.cases.iter_mut().find(|c| c.id == case.id) {
+                Some(slot) => *slot = *case,
+                None => r.cases.push(*case),
+            },
+            (
+                Line::End {
+                    interrupted,
+                    finished_at,
+                },
+                Some(r),
+            ) => {
+                r.interrupted = interrupted;
+                r.finished_at = finished_at;
+                ended = true;
+            }
+            _ => {
+                return Err(format!(
+                    "{}:{}: not a cpc results stream (it starts with a `run` line)",
+                    path.display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    let mut results = results.ok_or_else(|| format!("`{}` holds no run", path.display()))?;
+    if !ended {
+        // Killed: whatever had not finished was interrupted.
+        results.interrupted = true;
+    }
+    Ok(results)
+}

@@ -1,0 +1,101 @@
+//! What listens to the runner's events: the console (a line per case), the progress bar of a
+//! load step (on a terminal only), the results stream (`results.jsonl`, a line per case), and the
+//! collection the final files are rendered from.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::check::Outcome;
+use crate::report::console::Console;
+use crate::report::stream::StreamWriter;
+use crate::results::{CaseResult, RunResults};
+use crate::runner::Event;
+
+pub struct Consumers<'a> {
+    pub console: Console,
+    /// Writes a line to the console (masked).
+    pub say: &'a dyn Fn(&str),
+    pub stream: StreamWriter,
+    /// What the final files are made of: a passing case without its steps (the stream has
+    /// them), so memory follows what the reports show, not every exchange of the run.
+    pub results: RunResults,
+    /// The first error writing the stream, said once.
+    pub stream_error: Option<String>,
+    progress: Option<(String, ProgressBar)>,
+}
+
+impl<'a> Consumers<'a> {
+    pub fn new(
+        console: Console,
+        say: &'a dyn Fn(&str),
+        stream: StreamWriter,
+        results: RunResults,
+    ) -> Self {
+        Self {
+            console,
+            say,
+            stream,
+            results,
+            stream_error: None,
+            progress: None,
+        }
+    }
+
+    pub fn on(&mut self, event: Event) {
+        match event {
+            Event::LoadProgress { case, done, total } => self.progress(case, done, total),
+            Event::CaseFinished(case) => self.finished(*case),
+            Event::RunStarted { .. }
+            | Event::CaseStarted { .. }
+            | Event::StepFinished { .. }
+            | Event::RunFinished => {}
+        }
+    }
+
+    fn finished(&mut self, case: CaseResult) {
+        if let Some((id, bar)) = &self.progress
+            && *id == case.id
+        {
+            bar.finish_and_clear();
+            self.progress = None;
+        }
+        (self.say)(&self.console.case(&case));
+        if let Err(e) = self.stream.case(&case)
+            && self.stream_error.is_none()
+        {
+            eprintln!("error: cannot write the results stream: {e}");
+            self.stream_error = Some(e.to_string());
+        }
+        self.results.cases.push(slim(case));
+    }
+
+    /// Drawn for a person at a terminal only; CI logs stay clean.
+    fn progress(&mut self, case: String, done: u64, total: Option<u64>) {
+        if !std::io::stderr().is_terminal() || std::env::var_os("NO_COLOR").is_some() {
+            return;
+        }
+        let bar = match &self.progress {
+            Some((id, bar)) if *id == case => bar.clone(),
+            _ => {
+                let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+                if let Ok(style) =
+                    ProgressStyle::with_template("  load {bar:30} {pos}/{len} requests, {per_sec}")
+                {
+                    bar.set_style(style);
+                }
+                self.progress = Some((case, bar.clone()));
+                bar
+            }
+        };
+        bar.set_position(done);
+    }
+}
+
+/// A passing case keeps what the reports and JUnit show of it; the rest is in the stream.
+fn slim(mut case: CaseResult) -> CaseResult {
+    if case.outcome == Outcome::Pass {
+        case.steps.clear();
+    }
+    case
+}
