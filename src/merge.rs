@@ -21,13 +21,12 @@ pub struct ShardRun {
 pub enum MergeError {
     #[error("nothing to merge: give the run directories of the shards")]
     Empty,
-    #[error("{from}: {what} `{found}` differs from `{expected}` in {first}: {hint}")]
+    #[error("{from}: its {what} is `{found}` where the first run's is `{expected}`: {hint}")]
     Differs {
         from: String,
         what: &'static str,
         found: String,
         expected: String,
-        first: String,
         hint: &'static str,
     },
     #[error(
@@ -94,7 +93,6 @@ pub fn merge(mut runs: Vec<ShardRun>) -> Result<Merged, MergeError> {
                     what,
                     found: found.to_string(),
                     expected: expected.to_string(),
-                    first: first.from.clone(),
                     hint,
                 });
             }

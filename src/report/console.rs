@@ -217,7 +217,8 @@ impl Console {
         // A shard leaves most requirements to the other shards: only what it broke counts.
         let shard = results.selection.shard.is_some();
         for (list, th_label, en_label, untested) in lines {
-            if !list.is_empty() && !(shard && untested) {
+            let left_to_other_shards = shard && untested;
+            if !list.is_empty() && !left_to_other_shards {
                 let label = if th { th_label } else { en_label };
                 out.push_str(&format!("{label}: {list}\n"));
             }
