@@ -327,3 +327,25 @@ impl RunResults {
         self.cases.iter().find(|c| c.id == id)
     }
 }
+
+#[cfg(test)]
+mod shard_tests {
+    use super::Shard;
+
+    #[test]
+    fn every_case_is_in_exactly_one_shard_and_shares_are_even() {
+        let ids: Vec<String> = (0..3000).map(|i| format!("CASE-{i:04}")).collect();
+        for total in 1..=7 {
+            let mut sizes = vec![0usize; total as usize];
+            for id in &ids {
+                let holding: Vec<u32> = (1..=total)
+                    .filter(|&index| Shard { index, total }.holds(id))
+                    .collect();
+                assert_eq!(holding.len(), 1, "{id} of {total}");
+                sizes[holding[0] as usize - 1] += 1;
+            }
+            let even = ids.len() / total as usize;
+            assert!(sizes.iter().all(|&s| s > even * 8 / 10), "{sizes:?}");
+        }
+    }
+}

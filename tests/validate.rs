@@ -353,3 +353,35 @@ async fn keys_with_several_shapes_say_which_they_take() {
     assert!(!text.contains("did not match any variant"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[tokio::test]
+async fn a_file_too_big_to_read_at_once_says_to_split_it() {
+    let root = tempfile::tempdir().unwrap();
+    let case = |i: usize| {
+        format!(
+            "  - id: C-{i:05}\n    title_th: ทดสอบ\n    requirements: [R-1]\n    steps:\n      - request: {{method: GET, path: /x}}\n        expect: {{status: 200}}\n"
+        )
+    };
+    let cases: String = (0..15_000).map(case).collect();
+    let dir = small_suite(root.path(), SMALL, &format!("cases:\n{cases}"));
+    let output = validate(&dir).await;
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("cases/a.yaml:1:1"), "{err}");
+    assert!(err.contains("split its cases into several files"), "{err}");
+    assert!(!err.contains("budget breached"), "{err}");
+
+    // The same cases in three files are a normal suite.
+    let third =
+        |part: std::ops::Range<usize>| format!("cases:\n{}", part.map(case).collect::<String>());
+    std::fs::write(dir.join("cases/a.yaml"), third(0..5_000)).unwrap();
+    std::fs::write(dir.join("cases/b.yaml"), third(5_000..10_000)).unwrap();
+    std::fs::write(dir.join("cases/c.yaml"), third(10_000..15_000)).unwrap();
+    let output = validate(&dir).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("15000 case(s)"),
+        "{}",
+        stdout(&output)
+    );
+}

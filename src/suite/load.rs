@@ -303,6 +303,9 @@ fn parse_file<T: DeserializeOwned>(
 pub fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        if let Some(message) = budget_message(&e) {
+            return Diagnostic::at(Place::new(path, 1, 1), message);
+        }
         let rendered = e.to_string();
         let message = rendered
             .lines()
@@ -314,6 +317,36 @@ pub fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Dia
             Some(loc) => Diagnostic::at(Place::of(path, &loc), message),
             None => Diagnostic::at(Place::new(path, 1, 1), message),
         }
+    })
+}
+
+/// The parser's limits guard against hostile YAML (alias bombs, endless nesting); a large but
+/// honest file meets them too, and is told what to do rather than shown the limit's name.
+fn budget_message(error: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let serde_saphyr::Error::Budget { breach, .. } = error.without_snippet() else {
+        return None;
+    };
+    Some(match breach {
+        B::Nodes { .. } | B::Events { .. } | B::ScalarBytes { .. } | B::Documents { .. } => {
+            "this file is larger than cpc reads in one piece (over 250,000 YAML nodes, about \
+             10,000 simple cases): split its cases into several files under cases/, each is \
+             read on its own"
+                .into()
+        }
+        B::Depth { depth } => format!(
+            "nested {depth} levels deep, more than cpc reads: flatten the structure, or move a \
+             large body into a file under fixtures/ (`body_file:`)"
+        ),
+        B::Aliases { .. }
+        | B::Anchors { .. }
+        | B::AliasAnchorRatio { .. }
+        | B::MergeKeys { .. } => {
+            "too many YAML aliases or anchors (`*name`, `&name`, `<<`): a file that expands \
+             this much is refused; write the repeated parts out, or use a fragment (`use:`)"
+                .into()
+        }
+        other => format!("the file exceeds a limit of the YAML reader ({other:?})"),
     })
 }
 
