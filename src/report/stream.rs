@@ -29,7 +29,8 @@ pub const STREAM: &str = "results.jsonl";
 /// this much of a run is lost; after a SIGKILL, nothing that finished.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
-#[derive(Serialize, Deserialize)]
+/// A line as read back.
+#[derive(Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Line {
     Run {
@@ -37,6 +38,22 @@ pub enum Line {
     },
     Case {
         case: Box<CaseResult>,
+    },
+    End {
+        interrupted: bool,
+        finished_at: Option<String>,
+    },
+}
+
+/// A line as written: the same shape as `Line`, borrowing what it writes.
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum LineOut<'a> {
+    Run {
+        results: &'a RunResults,
+    },
+    Case {
+        case: &'a CaseResult,
     },
     End {
         interrupted: bool,
@@ -68,7 +85,7 @@ impl StreamWriter {
         })
     }
 
-    fn line(&mut self, line: &Line) -> io::Result<()> {
+    fn line(&mut self, line: &LineOut) -> io::Result<()> {
         let json = serde_json::to_string(line).map_err(io::Error::other)?;
         let mut text = self.secrets.redactor().text(&json);
         text.push('\n');
@@ -82,20 +99,16 @@ impl StreamWriter {
     }
 
     pub fn start(&mut self, results: &RunResults) -> io::Result<()> {
-        self.line(&Line::Run {
-            results: Box::new(results.clone()),
-        })
+        self.line(&LineOut::Run { results })
     }
 
     pub fn case(&mut self, case: &CaseResult) -> io::Result<()> {
         self.offsets.insert(case.id.clone(), self.written);
-        self.line(&Line::Case {
-            case: Box::new(case.clone()),
-        })
+        self.line(&LineOut::Case { case })
     }
 
     pub fn end(&mut self, interrupted: bool, finished_at: Option<String>) -> io::Result<()> {
-        self.line(&Line::End {
+        self.line(&LineOut::End {
             interrupted,
             finished_at,
         })?;

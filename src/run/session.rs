@@ -152,16 +152,20 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
 
     // The stream starts with every planned case as not finished: a run killed at any moment
     // can be rebuilt from it.
-    let mut planned = results.clone();
-    planned.cases = plan
-        .iter()
-        .map(|r| {
-            let (file, case) = r.get(&suite);
-            skeleton(file, case, Outcome::Interrupted)
-        })
-        .collect();
     let stream = StreamWriter::create(out.path(), secrets.clone())
-        .and_then(|mut s| s.start(&planned).map(|()| s))
+        .and_then(|mut stream| {
+            let planned = RunResults {
+                cases: plan
+                    .iter()
+                    .map(|r| {
+                        let (file, case) = r.get(&suite);
+                        skeleton(file, case, Outcome::Interrupted)
+                    })
+                    .collect(),
+                ..results.clone()
+            };
+            stream.start(&planned).map(|()| stream)
+        })
         .map_err(|e| Failure {
             code: exit::OUTPUT,
             message: format!("cannot write to `{}`: {e}", out.path().display()),

@@ -38,43 +38,68 @@ pub fn start(
     tokio::spawn(async move {
         let events = ctx.events.clone();
         events.send(Event::RunStarted { cases: cases.len() });
-        let permits = Arc::new(Semaphore::new(jobs.max(1)));
+        let jobs = jobs.max(1);
+        let permits = Arc::new(Semaphore::new(jobs));
         let mut set = JoinSet::new();
         let mut by_task = HashMap::new();
-        for case_ref in cases {
-            let (suite, ctx, permits) = (suite.clone(), ctx.clone(), permits.clone());
-            let task = set.spawn(async move {
-                // A case that runs alone takes every slot.
-                let slots = if case_ref.alone { jobs.max(1) } else { 1 };
-                let _permit = permits.acquire_many_owned(slots as u32).await;
-                let (file, case) = case_ref.get(&suite);
-                ctx.events.send(Event::CaseStarted {
-                    id: case.value.id.value.clone(),
-                });
-                case::run_case(ctx.clone(), &suite.meta.case_vars, file, case).await
-            });
-            by_task.insert(task.id(), case_ref);
-        }
-        while let Some(joined) = set.join_next_with_id().await {
-            let result = match joined {
-                Ok((_, result)) => result,
-                // A bug in the harness must not lose the other cases' results.
-                Err(e) => {
-                    let Some(case_ref) = by_task.get(&e.id()) else {
-                        continue;
+        let mut queue = cases.into_iter().peekable();
+        // A case is spawned once it has its slot, in plan order, so memory follows `jobs`,
+        // not the size of the suite; finished cases are reported as they finish.
+        loop {
+            // A case that runs alone takes every slot.
+            let slots = queue.peek().map(|r| if r.alone { jobs } else { 1 });
+            tokio::select! {
+                biased;
+                Some(joined) = set.join_next_with_id() => {
+                    let result = match joined {
+                        Ok((id, result)) => {
+                            by_task.remove(&id);
+                            result
+                        }
+                        // A bug in the harness must not lose the other cases' results.
+                        Err(e) => match by_task.remove(&e.id()) {
+                            Some(case_ref) => crashed(&suite, &case_ref, &e),
+                            None => continue,
+                        },
                     };
-                    let (file, case) = case_ref.get(&suite);
-                    let mut crashed = skeleton(file, case, Outcome::Error);
-                    crashed.error = Some(text!(
-                        "cpc ขัดข้องระหว่างทดสอบกรณีนี้ (ข้อผิดพลาดของ cpc): {}",
-                        "cpc crashed while running this case (a cpc bug): {}",
-                        e
-                    ));
-                    crashed
+                    events.send(Event::CaseFinished(Box::new(result)));
                 }
-            };
-            events.send(Event::CaseFinished(Box::new(result)));
+                permit = permits.clone().acquire_many_owned(slots.unwrap_or(1) as u32),
+                    if slots.is_some() =>
+                {
+                    let (Ok(permit), Some(case_ref)) = (permit, queue.next()) else {
+                        break;
+                    };
+                    let (suite, ctx) = (suite.clone(), ctx.clone());
+                    let task = set.spawn(async move {
+                        let _permit = permit;
+                        let (file, case) = case_ref.get(&suite);
+                        ctx.events.send(Event::CaseStarted {
+                            id: case.value.id.value.clone(),
+                        });
+                        case::run_case(ctx.clone(), &suite.meta.case_vars, file, case).await
+                    });
+                    by_task.insert(task.id(), case_ref);
+                }
+                else => break,
+            }
         }
         events.send(Event::RunFinished);
     })
+}
+
+/// The result of a case whose task panicked.
+fn crashed(
+    suite: &Suite,
+    case_ref: &CaseRef,
+    e: &tokio::task::JoinError,
+) -> crate::results::CaseResult {
+    let (file, case) = case_ref.get(suite);
+    let mut crashed = skeleton(file, case, Outcome::Error);
+    crashed.error = Some(text!(
+        "cpc ขัดข้องระหว่างทดสอบกรณีนี้ (ข้อผิดพลาดของ cpc): {}",
+        "cpc crashed while running this case (a cpc bug): {}",
+        e
+    ));
+    crashed
 }

@@ -202,7 +202,7 @@ fn expand(
     stack: &mut Vec<String>,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Spanned<Step>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(steps.len());
     for step in steps {
         let used = step.value.use_.clone();
         let here = step

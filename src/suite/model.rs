@@ -236,21 +236,23 @@ pub struct Case {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub name: Option<String>,
-    pub request: Option<Spanned<RequestSpec>>,
-    pub poll: Option<Spanned<PollSpec>>,
+    // Boxed: a step is one kind, and a suite of thousands of cases should not carry the
+    // room of every kind in every step.
+    pub request: Option<Box<Spanned<RequestSpec>>>,
+    pub poll: Option<Box<Spanned<PollSpec>>>,
     #[serde(rename = "await")]
-    pub await_: Option<Spanned<AwaitSpec>>,
-    pub portal: Option<Spanned<PortalSpec>>,
-    pub load: Option<Spanned<LoadSpec>>,
+    pub await_: Option<Box<Spanned<AwaitSpec>>>,
+    pub portal: Option<Box<Spanned<PortalSpec>>>,
+    pub load: Option<Box<Spanned<LoadSpec>>>,
     /// Wait this long, doing nothing: `{ ms: 2000 }` or `{ seconds: "{{ retry_after }}" }`.
-    pub wait: Option<Spanned<WaitSpec>>,
+    pub wait: Option<Box<Spanned<WaitSpec>>>,
     /// The steps of a fragment (`fragments/*.yaml`), with `with` as its parameters.
     #[serde(rename = "use")]
     pub use_: Option<Spanned<String>>,
     #[serde(default)]
     pub with: OrderedMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
-    pub expect: Expect,
+    pub expect: Box<Expect>,
     #[serde(default)]
     pub capture: OrderedMap<Spanned<String>, Spanned<Capture>>,
     /// The file a step came from when it is not the case's own (a fragment's step).
@@ -320,12 +322,12 @@ impl Step {
     /// `None` when the step names no kind or more than one (a validation error).
     pub fn kind(&self) -> Option<StepKind<'_>> {
         let mut kinds = [
-            self.request.as_ref().map(StepKind::Request),
-            self.poll.as_ref().map(StepKind::Poll),
-            self.await_.as_ref().map(StepKind::Await),
-            self.portal.as_ref().map(StepKind::Portal),
-            self.load.as_ref().map(StepKind::Load),
-            self.wait.as_ref().map(StepKind::Wait),
+            self.request.as_deref().map(StepKind::Request),
+            self.poll.as_deref().map(StepKind::Poll),
+            self.await_.as_deref().map(StepKind::Await),
+            self.portal.as_deref().map(StepKind::Portal),
+            self.load.as_deref().map(StepKind::Load),
+            self.wait.as_deref().map(StepKind::Wait),
             self.use_.as_ref().map(StepKind::Use),
         ]
         .into_iter()

@@ -41,6 +41,8 @@ impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Ordered
                 while let Some(entry) = map.next_entry()? {
                     entries.push(entry);
                 }
+                // Most mappings hold one or two entries: no spare room kept per case.
+                entries.shrink_to_fit();
                 Ok(OrderedMap(entries))
             }
         }
