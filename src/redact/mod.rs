@@ -11,6 +11,7 @@
 mod decoded;
 mod national_id;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use decoded::Decoded;
@@ -226,28 +227,44 @@ pub fn cut(text: &str, limit: usize) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
     current: Arc<RwLock<Redactor>>,
+    /// Counts the changes: text masked at one generation needs masking again at a later one.
+    generation: Arc<AtomicU64>,
 }
 
 impl Secrets {
     pub fn new(redactor: Redactor) -> Self {
         Self {
             current: Arc::new(RwLock::new(redactor)),
+            generation: Arc::default(),
         }
     }
 
     pub fn add(&self, secrets: impl IntoIterator<Item = String>) {
         let secrets: Vec<String> = secrets.into_iter().collect();
-        if let Ok(mut current) = self.current.write() {
-            let known = |s: &String| current.secrets.contains(s);
-            if secrets.iter().all(known) {
-                return;
-            }
-            *current = current.with(secrets);
+        // A case that panicked holding the lock must not leave the run masking less.
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let known = |s: &String| current.secrets.contains(s);
+        if secrets.iter().all(known) {
+            return;
         }
+        *current = current.with(secrets);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The masker of this moment, and its generation.
+    pub fn redactor_at(&self) -> (Redactor, u64) {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        // Read under the lock: the generation matches the redactor, or is older (never newer).
+        let generation = self.generation.load(Ordering::SeqCst);
+        (current.clone(), generation)
     }
 
     pub fn redactor(&self) -> Redactor {
-        self.current.read().map(|r| r.clone()).unwrap_or_default()
+        self.redactor_at().0
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 }
 

@@ -25,22 +25,33 @@ const GROUPS: [usize; 5] = [1, 4, 5, 2, 1];
 /// Every ID in the text: its byte range and how it is shown masked.
 pub fn find(text: &str) -> Vec<(usize, usize, String)> {
     let mut found = Vec::new();
-    let mut previous: Option<char> = None;
-    let mut skip_to = 0;
-    for (i, c) in text.char_indices() {
-        let before = previous.replace(c);
-        if i < skip_to || digit(c).is_none() || before.is_some_and(|b| digit(b).is_some()) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Every output passes through here: skip in bytes to what may start a digit (an ASCII
+        // digit, or the lead byte of a Thai or full-width one; both are character boundaries).
+        if !(bytes[i].is_ascii_digit() || bytes[i] == 0xE0 || bytes[i] == 0xEF) {
+            i += 1;
             continue;
         }
-        if let Some((end, digits, plain)) = at(&text[i..]) {
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        let before = text[..i].chars().next_back();
+        if digit(c).is_some()
+            && before.is_none_or(|b| digit(b).is_none())
+            && let Some((end, digits, plain)) = at(&text[i..])
+        {
             let ascii_alone = plain
                 && !before.is_some_and(|b| b.is_ascii_alphanumeric())
                 && !text[i + end..].starts_with(|n: char| n.is_ascii_alphanumeric());
             if ascii_alone || citizen_id::is_valid(&digits) {
                 found.push((i, i + end, citizen_id::mask(&digits)));
-                skip_to = i + end;
+                i += end;
+                continue;
             }
         }
+        i += c.len_utf8();
     }
     found
 }

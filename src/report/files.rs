@@ -102,7 +102,7 @@ impl OutDir {
         results: &RunResults,
         mut full: Option<&mut CaseReader>,
     ) -> io::Result<()> {
-        let redactor = self.secrets.redactor();
+        let (redactor, generation) = self.secrets.redactor_at();
         let frame = RunResults {
             cases: Vec::new(),
             ..results.clone()
@@ -120,10 +120,18 @@ impl OutDir {
                     Some(reader) => reader.case(&held.id)?,
                     None => None,
                 };
-                let case = streamed.as_ref().unwrap_or(held);
-                let json = serde_json::to_string(case).map_err(io::Error::other)?;
+                // A streamed case was masked when it finished: again only if the run met
+                // secrets since.
+                let json = match streamed {
+                    Some(s) if s.generation == generation => s.json,
+                    Some(s) => redactor.text(&s.json),
+                    None => {
+                        let json = serde_json::to_string(held).map_err(io::Error::other)?;
+                        redactor.text(&json)
+                    }
+                };
                 file.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-                file.write_all(redactor.text(&json).as_bytes())?;
+                file.write_all(json.as_bytes())?;
             }
             file.write_all(b"\n  ]\n}")
         })

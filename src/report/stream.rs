@@ -25,7 +25,7 @@ use crate::results::{CaseResult, RunResults};
 
 pub const STREAM: &str = "results.jsonl";
 
-/// Data reaches the disk at least this often (and at the end): after a power loss, at most
+/// Data reaches the disk at least this often while a run goes on: after a power loss, at most
 /// this much of a run is lost; after a SIGKILL, nothing that finished.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
@@ -67,8 +67,9 @@ pub struct StreamWriter {
     path: PathBuf,
     secrets: Secrets,
     synced: Instant,
-    /// Where each finished case's line starts, to read it back in suite order at the end.
-    offsets: HashMap<String, u64>,
+    /// Where each finished case's line starts, to read it back in suite order at the end, and
+    /// the generation of secrets it was masked with.
+    offsets: HashMap<String, (u64, u64)>,
     written: u64,
 }
 
@@ -85,9 +86,11 @@ impl StreamWriter {
         })
     }
 
-    fn line(&mut self, line: &LineOut) -> io::Result<()> {
+    /// Writes a line masked with the secrets known now; gives the generation it was masked at.
+    fn line(&mut self, line: &LineOut) -> io::Result<u64> {
         let json = serde_json::to_string(line).map_err(io::Error::other)?;
-        let mut text = self.secrets.redactor().text(&json);
+        let (redactor, generation) = self.secrets.redactor_at();
+        let mut text = redactor.text(&json);
         text.push('\n');
         self.file.write_all(text.as_bytes())?;
         self.written += text.len() as u64;
@@ -95,24 +98,28 @@ impl StreamWriter {
             self.file.sync_data()?;
             self.synced = Instant::now();
         }
-        Ok(())
+        Ok(generation)
     }
 
     pub fn start(&mut self, results: &RunResults) -> io::Result<()> {
-        self.line(&LineOut::Run { results })
+        self.line(&LineOut::Run { results }).map(drop)
     }
 
     pub fn case(&mut self, case: &CaseResult) -> io::Result<()> {
-        self.offsets.insert(case.id.clone(), self.written);
-        self.line(&LineOut::Case { case })
+        let at = self.written;
+        let generation = self.line(&LineOut::Case { case })?;
+        self.offsets.insert(case.id.clone(), (at, generation));
+        Ok(())
     }
 
+    /// The last line. Not synced to disk: the files written next, from it, are the run's
+    /// record; the stream's sync bounds what a power loss takes *during* a run.
     pub fn end(&mut self, interrupted: bool, finished_at: Option<String>) -> io::Result<()> {
         self.line(&LineOut::End {
             interrupted,
             finished_at,
-        })?;
-        self.file.sync_data()
+        })
+        .map(drop)
     }
 
     /// A reader of the cases written so far, by id (the full results, for results.json).
@@ -127,22 +134,35 @@ impl StreamWriter {
 /// Reads finished cases back from the stream, one at a time.
 pub struct CaseReader {
     file: BufReader<File>,
-    offsets: HashMap<String, u64>,
+    offsets: HashMap<String, (u64, u64)>,
 }
 
+/// A case as streamed: its JSON, masked at some generation of the run's secrets.
+pub struct StreamedCase {
+    pub json: String,
+    pub generation: u64,
+}
+
+const CASE_PREFIX: &str = r#"{"event":"case","case":"#;
+
 impl CaseReader {
-    /// The case as streamed, if it finished.
-    pub fn case(&mut self, id: &str) -> io::Result<Option<CaseResult>> {
-        let Some(at) = self.offsets.get(id) else {
+    /// The case's JSON as streamed, if it finished: taken out of its line as it is, not parsed
+    /// and written again.
+    pub fn case(&mut self, id: &str) -> io::Result<Option<StreamedCase>> {
+        let Some(&(at, generation)) = self.offsets.get(id) else {
             return Ok(None);
         };
-        self.file.seek(SeekFrom::Start(*at))?;
+        self.file.seek(SeekFrom::Start(at))?;
         let mut line = String::new();
         self.file.read_line(&mut line)?;
-        match serde_json::from_str::<Line>(&line) {
-            Ok(Line::Case { case }) => Ok(Some(*case)),
-            _ => Ok(None),
-        }
+        let json = line
+            .trim_end_matches('\n')
+            .strip_prefix(CASE_PREFIX)
+            .and_then(|rest| rest.strip_suffix('}'));
+        Ok(json.map(|json| StreamedCase {
+            json: json.to_string(),
+            generation,
+        }))
     }
 }
 

@@ -41,6 +41,14 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     let mut stop = runtime
         .block_on(async { Stop::listen() })
         .map_err(|e| Failure::invalid(format!("cannot handle signals: {e}")))?;
+    // The TLS settings (the platform's trusted roots) load while the suite does.
+    let tls = TlsOptions {
+        ca_certs: options.ca_cert.clone(),
+        client_cert: options.client_cert.clone().zip(options.client_key.clone()),
+        insecure: options.insecure,
+    };
+    let max_body_bytes = options.max_body_bytes;
+    let transport = std::thread::spawn(move || Transport::new(&tls, max_body_bytes));
     let (suite, checked) = setup::load_checked(&options.suite).map_err(|code| Failure {
         code,
         message: "the suite has problems (above)".into(),
@@ -48,12 +56,10 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     let mut vars = setup::resolve_vars(&suite, &options.vars).map_err(Failure::invalid)?;
     let plan = runner::plan(&suite, &options.cases, &options.tags, options.shard)
         .map_err(Failure::invalid)?;
-    let tls = TlsOptions {
-        ca_certs: options.ca_cert.clone(),
-        client_cert: options.client_cert.clone().zip(options.client_key.clone()),
-        insecure: options.insecure,
-    };
-    let transport = Transport::new(&tls, options.max_body_bytes).map_err(Failure::invalid)?;
+    let transport = transport
+        .join()
+        .map_err(|_| Failure::invalid("cannot set up TLS"))?
+        .map_err(Failure::invalid)?;
     // The in-process portal's stubs (none with `--portal`: that one is elsewhere).
     let mappings = match &options.portal {
         Some(_) => None,

@@ -11,10 +11,11 @@ mod plan;
 mod portal_step;
 mod record;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
+use futures_util::FutureExt;
+use tokio::sync::RwLock;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use case::{RunContext, skeleton};
@@ -24,11 +25,16 @@ pub use outgoing::RequestDefaults;
 pub use plan::{CaseRef, plan};
 
 use crate::check::Outcome;
+use crate::results::CaseResult;
 use crate::suite::Suite;
 use crate::text;
 
 /// Starts the run: events arrive on `ctx.events`, `RunFinished` last. Aborting the handle
 /// aborts every case still running.
+///
+/// `jobs` workers take the cases in plan order, one at a time each, so memory follows `jobs`,
+/// not the size of the suite, and a case starts the moment a worker is free. A case that runs
+/// alone waits for the others to finish, and the others wait for it.
 pub fn start(
     suite: Arc<Suite>,
     ctx: Arc<RunContext>,
@@ -38,68 +44,58 @@ pub fn start(
     tokio::spawn(async move {
         let events = ctx.events.clone();
         events.send(Event::RunStarted { cases: cases.len() });
-        let jobs = jobs.max(1);
-        let permits = Arc::new(Semaphore::new(jobs));
-        let mut set = JoinSet::new();
-        let mut by_task = HashMap::new();
-        let mut queue = cases.into_iter().peekable();
-        // A case is spawned once it has its slot, in plan order, so memory follows `jobs`,
-        // not the size of the suite; finished cases are reported as they finish.
-        loop {
-            // A case that runs alone takes every slot.
-            let slots = queue.peek().map(|r| if r.alone { jobs } else { 1 });
-            tokio::select! {
-                biased;
-                Some(joined) = set.join_next_with_id() => {
-                    let result = match joined {
-                        Ok((id, result)) => {
-                            by_task.remove(&id);
-                            result
-                        }
-                        // A bug in the harness must not lose the other cases' results.
-                        Err(e) => match by_task.remove(&e.id()) {
-                            Some(case_ref) => crashed(&suite, &case_ref, &e),
-                            None => continue,
-                        },
+        let jobs = jobs.clamp(1, cases.len().max(1));
+        let queue = Arc::new(Mutex::new(cases.into_iter()));
+        let alone = Arc::new(RwLock::new(()));
+        let mut workers = JoinSet::new();
+        for _ in 0..jobs {
+            let (suite, ctx, queue, alone) =
+                (suite.clone(), ctx.clone(), queue.clone(), alone.clone());
+            workers.spawn(async move {
+                while let Some(case_ref) = next(&queue) {
+                    // Fair: once an alone case waits, later cases wait behind it.
+                    let result = if case_ref.alone {
+                        let _all = alone.write().await;
+                        run_one(&suite, &ctx, case_ref).await
+                    } else {
+                        let _shared = alone.read().await;
+                        run_one(&suite, &ctx, case_ref).await
                     };
-                    events.send(Event::CaseFinished(Box::new(result)));
+                    ctx.events.send(Event::CaseFinished(Box::new(result)));
                 }
-                permit = permits.clone().acquire_many_owned(slots.unwrap_or(1) as u32),
-                    if slots.is_some() =>
-                {
-                    let (Ok(permit), Some(case_ref)) = (permit, queue.next()) else {
-                        break;
-                    };
-                    let (suite, ctx) = (suite.clone(), ctx.clone());
-                    let task = set.spawn(async move {
-                        let _permit = permit;
-                        let (file, case) = case_ref.get(&suite);
-                        ctx.events.send(Event::CaseStarted {
-                            id: case.value.id.value.clone(),
-                        });
-                        case::run_case(ctx.clone(), &suite.meta.case_vars, file, case).await
-                    });
-                    by_task.insert(task.id(), case_ref);
-                }
-                else => break,
-            }
+            });
         }
+        while workers.join_next().await.is_some() {}
         events.send(Event::RunFinished);
     })
 }
 
-/// The result of a case whose task panicked.
-fn crashed(
-    suite: &Suite,
-    case_ref: &CaseRef,
-    e: &tokio::task::JoinError,
-) -> crate::results::CaseResult {
+fn next(queue: &Mutex<std::vec::IntoIter<CaseRef>>) -> Option<CaseRef> {
+    queue.lock().unwrap_or_else(|e| e.into_inner()).next()
+}
+
+/// One case; a bug of cpc's that panics in it is that case's error, and the run goes on.
+async fn run_one(suite: &Suite, ctx: &Arc<RunContext>, case_ref: CaseRef) -> CaseResult {
     let (file, case) = case_ref.get(suite);
-    let mut crashed = skeleton(file, case, Outcome::Error);
-    crashed.error = Some(text!(
-        "cpc ขัดข้องระหว่างทดสอบกรณีนี้ (ข้อผิดพลาดของ cpc): {}",
-        "cpc crashed while running this case (a cpc bug): {}",
-        e
-    ));
-    crashed
+    ctx.events.send(Event::CaseStarted {
+        id: case.value.id.value.clone(),
+    });
+    let running = case::run_case(ctx.clone(), &suite.meta.case_vars, file, case);
+    match AssertUnwindSafe(running).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let mut crashed = skeleton(file, case, Outcome::Error);
+            crashed.error = Some(text!(
+                "cpc ขัดข้องระหว่างทดสอบกรณีนี้ (ข้อผิดพลาดของ cpc): {}",
+                "cpc crashed while running this case (a cpc bug): {}",
+                why
+            ));
+            crashed
+        }
+    }
 }

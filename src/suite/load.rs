@@ -56,14 +56,24 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     let mut case_files = Vec::new();
     let case_paths = yaml_files(&dir.join("cases"), &mut problems);
     let found = case_paths.len();
-    for path in case_paths {
-        if let Some(doc) = parse_file::<CasesDocument>(&path, &mut digest, &mut problems) {
-            let mut file = CaseFile {
-                path,
-                cases: doc.cases,
-            };
-            resolve_fixtures(&mut file, &fixture_root, &mut digest, &mut problems);
-            case_files.push(file);
+    // Read (and digested) in order; parsed side by side.
+    let texts: Vec<(PathBuf, String)> = case_paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = read_text(&path, &mut problems)?;
+            digest.add(&path, text.as_bytes());
+            Some((path, text))
+        })
+        .collect();
+    let parsed = super::parallel::parse_case_files(&texts);
+    for ((path, _), cases) in texts.into_iter().zip(parsed) {
+        match cases {
+            Ok(cases) => {
+                let mut file = CaseFile { path, cases };
+                resolve_fixtures(&mut file, &fixture_root, &mut digest, &mut problems);
+                case_files.push(file);
+            }
+            Err(problem) => problems.push(problem),
         }
     }
     let fragments = load_fragments(

@@ -5,6 +5,7 @@ mod isolation;
 mod load;
 mod model;
 mod ordered_map;
+mod parallel;
 mod shapes;
 mod validate;
 
