@@ -12,6 +12,7 @@ pub mod gate;
 pub mod http;
 pub mod i18n;
 pub mod merge;
+pub mod pdf;
 pub mod portal;
 pub mod read;
 pub mod redact;

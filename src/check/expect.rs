@@ -9,7 +9,7 @@ use serde_json_path::JsonPath;
 
 use super::outcome::{CheckResult, Outcome};
 use super::predicate::{self, Unmet};
-use super::schema::{Schemas, violations};
+use super::schema::{Schemas, Violation, violations};
 use super::{Judged, Response, schema_key};
 use crate::diagnostic::Place;
 use crate::i18n::Text;
@@ -208,17 +208,20 @@ fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<Check
         let result = match ctx.schemas.get(&key) {
             Some(validator) => {
                 let found = violations(validator, body, 5);
-                let list = found.join("; ");
+                let join = |pick: fn(&Violation) -> &str, by: &str| {
+                    found.iter().map(pick).collect::<Vec<_>>().join(by)
+                };
+                let (th, en) = (join(|v| &v.text.th, "; "), join(|v| &v.text.en, "; "));
                 CheckResult::new(
                     check,
                     pass_if(found.is_empty()),
-                    text!(
-                        "body ไม่ตรงตาม JSON Schema: {}",
-                        "the body does not match the JSON Schema: {}",
-                        list
+                    Text::new(
+                        format!("body ไม่ตรงตาม JSON Schema: {th}"),
+                        format!("the body does not match the JSON Schema: {en}"),
                     ),
                 )
-                .expected("valid", list)
+                // The places, in either language; what is wrong there is in the message.
+                .expected("valid", join(|v| &v.at, ", "))
             }
             None => CheckResult::new(
                 check,

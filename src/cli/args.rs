@@ -98,6 +98,9 @@ pub struct ReportArgs {
     /// `en` also writes English reports, and JUnit in English.
     #[arg(long, value_enum, default_value_t = Lang::Th)]
     pub lang: Lang,
+    /// Also print each HTML report to PDF (report.th.pdf …) with headless Chromium.
+    #[arg(long)]
+    pub pdf: bool,
     #[command(flatten)]
     pub report: ReportFlags,
 }

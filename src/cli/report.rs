@@ -58,14 +58,25 @@ pub fn report(args: ReportArgs) -> u8 {
     let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));
     let written = OutDir::open(&args.run_dir, secrets)
         .and_then(|out| out.all(&results, &gate, args.lang, None));
-    match written {
-        Ok(_) => {
-            super::say(format_args!("→ {}", args.run_dir.display()));
-            exit::PASS
+    if let Err(e) = written {
+        eprintln!("error: cannot write to `{}`: {e}", args.run_dir.display());
+        return exit::OUTPUT;
+    }
+    if args.pdf {
+        let mut langs = vec!["th"];
+        if results.report.english {
+            langs.push("en");
         }
-        Err(e) => {
-            eprintln!("error: cannot write to `{}`: {e}", args.run_dir.display());
-            exit::OUTPUT
+        for code in langs {
+            let html = args.run_dir.join(format!("report.{code}.html"));
+            let pdf = html.with_extension("pdf");
+            if let Err(e) = crate::pdf::print(&html, &pdf) {
+                eprintln!("error: {}: {e}", pdf.display());
+                return exit::OUTPUT;
+            }
+            super::say(format_args!("→ {}", pdf.display()));
         }
     }
+    super::say(format_args!("→ {}", args.run_dir.display()));
+    exit::PASS
 }

@@ -34,7 +34,10 @@ fn is_run_file(name: &str) -> bool {
         .and_then(|n| n.strip_suffix(".tmp"))
         .unwrap_or(name);
     [RESULTS, STREAM, JUNIT, GATE].contains(&name)
-        || (name.starts_with("report.") && (name.ends_with(".html") || name.ends_with(".md")))
+        || (name.starts_with("report.")
+            && [".html", ".md", ".pdf"]
+                .iter()
+                .any(|ext| name.ends_with(ext)))
 }
 
 impl OutDir {
