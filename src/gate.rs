@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::Outcome;
 use crate::results::RunResults;
 use crate::suite::Level;
+use crate::waiver::{self, JudgedWaiver};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,6 +48,9 @@ pub struct RequirementVerdict {
     /// The cases test only part of the clause: a pass is a pass of that part only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub partly_tested: bool,
+    /// A valid waiver lets the gate pass over it; its result stays as it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waived: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,8 +93,14 @@ pub struct Gate {
     pub target: String,
     /// The target was cpc's built-in reference e-service, not an agency's system.
     pub reference_target: bool,
-    /// Every `must` requirement not passed: failed, error, not run or not tested.
+    /// Every `must` requirement not passed (failed, error, not run or not tested) and not waived.
     pub failed_must: Vec<String>,
+    /// Requirements not passed that a valid waiver lets the gate pass over (ผ่าน (มีข้อยกเว้น)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<String>,
+    /// Every waiver given, with what came of it (applied, or why not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<JudgedWaiver>,
     /// `should` requirements that failed or could not be evaluated (ข้อสังเกต).
     pub observations: Vec<String>,
     /// Requirements of either level with no result: not run, or not tested by the suite.
@@ -200,9 +210,11 @@ pub fn decide(results: &RunResults) -> Gate {
                 result,
                 cases: r.cases.clone(),
                 partly_tested: r.partly_tested.is_some(),
+                waived: false,
             }
         })
         .collect();
+    let (requirements, waivers) = apply_waivers(results, requirements);
     let ids = |keep: &dyn Fn(&RequirementVerdict) -> bool| -> Vec<String> {
         requirements
             .iter()
@@ -210,8 +222,10 @@ pub fn decide(results: &RunResults) -> Gate {
             .map(|r| r.id.clone())
             .collect()
     };
-    let failed_must = ids(&|r| r.level == Level::Must && r.result != RequirementResult::Pass);
-    let observations = ids(&|r| r.level == Level::Should && r.result.is_failure());
+    let failed_must =
+        ids(&|r| r.level == Level::Must && r.result != RequirementResult::Pass && !r.waived);
+    let observations = ids(&|r| r.level == Level::Should && r.result.is_failure() && !r.waived);
+    let waived = ids(&|r| r.waived);
     let untested = ids(&|r| r.result.is_untested());
     let partly_tested = results
         .requirements
@@ -237,6 +251,8 @@ pub fn decide(results: &RunResults) -> Gate {
         target: results.target.clone(),
         reference_target: results.reference_target,
         failed_must,
+        waived,
+        waivers,
         observations,
         untested,
         partly_tested,
@@ -254,6 +270,36 @@ pub fn decide(results: &RunResults) -> Gate {
         cpc_version: results.cpc_version.clone(),
         suite_digest: results.suite.digest.clone(),
     }
+}
+
+/// Judges every waiver given against the run, and marks the requirements a valid one waives.
+fn apply_waivers(
+    results: &RunResults,
+    mut requirements: Vec<RequirementVerdict>,
+) -> (Vec<RequirementVerdict>, Vec<JudgedWaiver>) {
+    let today = waiver::run_date(&results.started_at);
+    let judged = results
+        .waivers
+        .iter()
+        .map(|w| {
+            let target = w
+                .requirement
+                .as_deref()
+                .and_then(|id| requirements.iter_mut().find(|r| r.id == id.trim()));
+            let passed = target.as_ref().map(|r| r.result == RequirementResult::Pass);
+            let status = waiver::judge(w, today, results.round, passed);
+            if let Some(r) = target
+                && status.applies()
+            {
+                r.waived = true;
+            }
+            JudgedWaiver {
+                waiver: w.clone(),
+                status,
+            }
+        })
+        .collect();
+    (requirements, judged)
 }
 
 /// Fail outranks error (the target was shown wrong), error outranks not run; no cases is
@@ -333,6 +379,7 @@ mod tests {
             interrupted: false,
             requirements,
             invariants: vec![],
+            waivers: vec![],
             cases,
         }
     }
@@ -376,6 +423,45 @@ mod tests {
         assert_eq!(gate.next_step, 9);
         assert_eq!(gate.failed_must, ["M-1"]);
         assert_eq!(result_of(&gate, "M-1"), RequirementResult::Fail);
+    }
+
+    #[test]
+    fn a_valid_waiver_passes_the_gate_over_its_failure_and_keeps_the_evidence() {
+        use crate::waiver::{Waiver, WaiverStatus};
+        let waiver = |id: &str, expires: &str| Waiver {
+            requirement: Some(id.into()),
+            reason_th: Some("เหตุผล".into()),
+            approved_by: Some("ผู้อนุมัติ".into()),
+            approved_on: Some("2026-11-01".into()),
+            expires_on: Some(expires.into()),
+            ..Waiver::default()
+        };
+        let mut r = results(
+            vec![
+                requirement("M-1", Level::Must, &["A"], false),
+                requirement("M-2", Level::Must, &["B"], false),
+            ],
+            vec![case("A", Outcome::Fail), case("B", Outcome::Pass)],
+        );
+        r.started_at = "2026-11-24T10:00:00+07:00".into();
+        r.waivers = vec![waiver("M-1", "2026-12-31"), waiver("X-9", "2026-12-31")];
+        let gate = decide(&r);
+        assert_eq!(gate.verdict, Verdict::Pass);
+        assert_eq!(gate.waived, ["M-1"]);
+        assert!(gate.failed_must.is_empty());
+        assert_eq!(result_of(&gate, "M-1"), RequirementResult::Fail);
+        let statuses: Vec<_> = gate.waivers.iter().map(|w| w.status.clone()).collect();
+        assert_eq!(
+            statuses,
+            [WaiverStatus::Applied, WaiverStatus::UnknownRequirement]
+        );
+
+        r.waivers = vec![waiver("M-1", "2026-11-23")];
+        let gate = decide(&r);
+        assert_eq!(gate.verdict, Verdict::Fail);
+        assert_eq!(gate.failed_must, ["M-1"]);
+        assert!(gate.waived.is_empty());
+        assert_eq!(gate.waivers[0].status, WaiverStatus::Expired);
     }
 
     #[test]

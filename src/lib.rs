@@ -25,6 +25,7 @@ pub mod serve;
 pub mod suite;
 pub mod template;
 pub mod vars;
+pub mod waiver;
 
 /// The cpc version written into every result and gate file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

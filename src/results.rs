@@ -35,6 +35,9 @@ pub struct RunResults {
     /// The suite's invariants: checks on every matching exchange of the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invariants: Vec<InvariantInfo>,
+    /// The waivers given (`--waivers`), as written: the gate judges them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<crate::waiver::Waiver>,
     /// In suite order; a selected case not yet finished is `interrupted` once the run ends.
     pub cases: Vec<CaseResult>,
 }
@@ -313,6 +316,7 @@ impl RunResults {
             tester: None,
             round: None,
             report: ReportOptions::default(),
+            waivers: Vec::new(),
             started_at,
             finished_at: None,
             selection,

@@ -40,7 +40,10 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
         );
     }
     let results = &mut merged.results;
-    apply_report_flags(&args.report, args.lang, results);
+    if let Err(e) = apply_report_flags(&args.report, args.lang, results) {
+        eprintln!("error: {e}");
+        return exit::INVALID;
+    }
     let gate = gate::decide(results);
     // The digest is the harness's own: never mistaken for an ID.
     let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));

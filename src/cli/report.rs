@@ -12,9 +12,15 @@ use crate::report::stream::{self, STREAM};
 use crate::results::RunResults;
 use crate::run::ReportFlags;
 use crate::run::exit;
+use crate::waiver::{Waiver, WaiverFile};
 
 /// Applies the report flags given on the command line; absent ones keep what results.json says.
-pub fn apply_report_flags(flags: &ReportFlags, lang: Lang, results: &mut RunResults) {
+/// Fails only on a waivers file that cannot be read.
+pub fn apply_report_flags(
+    flags: &ReportFlags,
+    lang: Lang,
+    results: &mut RunResults,
+) -> Result<(), String> {
     if let Some(tester) = &flags.tester {
         results.tester = Some(tester.clone());
     }
@@ -23,6 +29,29 @@ pub fn apply_report_flags(flags: &ReportFlags, lang: Lang, results: &mut RunResu
     }
     results.report.arabic_digits |= flags.arabic_digits;
     results.report.english |= lang == Lang::En;
+    if let Some(path) = &flags.waivers {
+        results.waivers = read_waivers(path)?;
+    }
+    Ok(())
+}
+
+/// The waivers file, each waiver with its place; a file that is not one is an error with its
+/// place (a waiver with a missing field is not: the gate reports it as incomplete).
+fn read_waivers(path: &Path) -> Result<Vec<Waiver>, String> {
+    let bytes = crate::read::bounded(path, crate::read::MAX_TEXT_FILE)
+        .map_err(|e| format!("--waivers: {e}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("--waivers: `{}` is not UTF-8 text", path.display()))?;
+    let file: WaiverFile =
+        crate::suite::parse_yaml(path, &text).map_err(|d| format!("--waivers: {d}"))?;
+    Ok(file
+        .waivers
+        .into_iter()
+        .map(|w| Waiver {
+            place: format!("{}:{}", path.display(), w.referenced.line()),
+            ..w.value
+        })
+        .collect())
 }
 
 /// results.json when the run ended; else the run rebuilt from its stream (results.jsonl), as
@@ -52,7 +81,10 @@ pub fn report(args: ReportArgs) -> u8 {
             return exit::INVALID;
         }
     };
-    apply_report_flags(&args.report, args.lang, &mut results);
+    if let Err(e) = apply_report_flags(&args.report, args.lang, &mut results) {
+        eprintln!("error: {e}");
+        return exit::INVALID;
+    }
     let gate = crate::gate::decide(&results);
     // The digest is the harness's own: never mistaken for an ID.
     let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));

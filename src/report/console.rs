@@ -9,6 +9,7 @@ use crate::gate::{Gate, RequirementResult, Verdict};
 use crate::i18n::Lang;
 use crate::results::{CaseResult, RunResults};
 use crate::suite::Level;
+use crate::waiver::WaiverStatus;
 
 pub struct Console {
     pub lang: Lang,
@@ -232,6 +233,28 @@ impl Console {
             };
             out.push_str(&format!("{label}: {} — {}\n", p.id, console_text(why)));
         }
+        // A waiver never hides a failure: name each one, and each that was not applied.
+        for w in &gate.waivers {
+            let id = w.waiver.requirement.as_deref().unwrap_or("?");
+            let (why_th, why_en) = w.status.why();
+            let line = match (&w.status, th) {
+                (WaiverStatus::NotNeeded, _) => continue,
+                (WaiverStatus::Applied, true) => format!(
+                    "ข้อยกเว้น: {id} — อนุมัติโดย {} ใช้ได้ถึง {}",
+                    w.waiver.approved_by.as_deref().unwrap_or(""),
+                    w.waiver.expires_on.as_deref().unwrap_or("")
+                ),
+                (WaiverStatus::Applied, false) => format!(
+                    "Waived: {id} — approved by {}, until {}",
+                    w.waiver.approved_by.as_deref().unwrap_or(""),
+                    w.waiver.expires_on.as_deref().unwrap_or("")
+                ),
+                (_, true) => format!("ข้อยกเว้นที่ไม่นำมาใช้: {id} — {why_th} ({})", w.waiver.place),
+                (_, false) => format!("Waiver not applied: {id} — {why_en} ({})", w.waiver.place),
+            };
+            out.push_str(&console_text(&line));
+            out.push('\n');
+        }
         if shard {
             let (outcome, line) = match (gate.must_broken(), th) {
                 (false, true) => (
@@ -250,15 +273,18 @@ impl Console {
             Verdict::Pass => Outcome::Pass,
             Verdict::Fail => Outcome::Fail,
         };
-        out.push_str(&self.paint(outcome, &verdict_line(gate.verdict, self.lang)));
+        out.push_str(&self.paint(outcome, &verdict_line(gate, self.lang)));
         out.push('\n');
         out
     }
 }
 
 /// The verdict and the next step, in the words of the onboarding procedure.
-pub fn verdict_line(verdict: Verdict, lang: Lang) -> String {
-    match (verdict, lang) {
+pub fn verdict_line(gate: &Gate, lang: Lang) -> String {
+    let waived = !gate.waived.is_empty();
+    match (gate.verdict, lang) {
+        (Verdict::Pass, Lang::Th) if waived => "ผลการตัดสิน: ผ่าน (มีข้อยกเว้น) → ขั้นตอนที่ 11 หน่วยงานมอบหมายเจ้าหน้าที่ดูแลระบบของงานบริการ".into(),
+        (Verdict::Pass, Lang::En) if waived => "Verdict: PASS (with waivers) → step 11, the agency assigns the service's system administrators".into(),
         (Verdict::Pass, Lang::Th) => {
             "ผลการตัดสิน: ผ่าน → ขั้นตอนที่ 11 หน่วยงานมอบหมายเจ้าหน้าที่ดูแลระบบของงานบริการ".into()
         }

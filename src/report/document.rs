@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::exchange::render_step;
-use super::thai_date::{Digits, digits, english_datetime, thai_datetime};
+use super::thai_date::{Digits, digits, english_date, english_datetime, thai_date, thai_datetime};
 use crate::check::Outcome;
 use crate::gate::{Gate, InvariantResult, RequirementResult, Verdict};
 use crate::i18n::Lang;
 use crate::results::{CaseResult, RunResults};
 use crate::suite::Level;
+use crate::waiver::{JudgedWaiver, WaiverStatus};
 
 /// Labels by key, each in Thai and English (from `templates/labels.yaml`).
 pub type Labels = BTreeMap<String, BTreeMap<String, String>>;
@@ -29,6 +30,9 @@ pub struct Document {
     pub partial: bool,
     pub interrupted: bool,
     pub observations: Vec<RequirementRow>,
+    /// Waivers that let the gate pass over a requirement, and those not applied (with why).
+    pub waivers: Vec<WaiverRow>,
+    pub ignored_waivers: Vec<WaiverRow>,
     pub counts: Vec<Row>,
     pub requirements: Vec<RequirementRow>,
     pub invariants: Vec<InvariantRow>,
@@ -43,7 +47,7 @@ pub struct Row {
     pub value: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct RequirementRow {
     pub id: String,
     pub level: String,
@@ -55,6 +59,20 @@ pub struct RequirementRow {
     pub not_tested_reason: Option<String>,
     /// Tested only in part: what is not tested.
     pub partly_tested: Option<String>,
+    /// A valid waiver lets the gate pass over it.
+    pub waived: bool,
+}
+
+#[derive(Serialize)]
+pub struct WaiverRow {
+    pub requirement: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub approved_on: String,
+    pub expires_on: String,
+    /// Why it was not applied (empty when it was), and where it was written.
+    pub why: String,
+    pub place: String,
 }
 
 #[derive(Serialize)]
@@ -241,6 +259,7 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
                 partly_tested: info
                     .and_then(|i| i.partly_tested.as_ref())
                     .map(|why| why.get(lang).to_string()),
+                waived: r.waived,
             }
         })
         .collect();
@@ -371,19 +390,57 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
         })
         .collect();
 
+    let day = |ymd: &Option<String>| {
+        let ymd = ymd.as_deref().unwrap_or("");
+        match lang {
+            Lang::Th => thai_date(ymd, style.digits),
+            Lang::En => english_date(ymd),
+        }
+    };
+    let waiver_row = |w: &JudgedWaiver| {
+        let (th, en) = w.status.why();
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        WaiverRow {
+            requirement: text(&w.waiver.requirement),
+            reason: text(&w.waiver.reason_th),
+            approved_by: text(&w.waiver.approved_by),
+            approved_on: day(&w.waiver.approved_on),
+            expires_on: day(&w.waiver.expires_on),
+            why: match (w.status.applies(), lang) {
+                (true, _) => String::new(),
+                (false, Lang::Th) => th,
+                (false, Lang::En) => en,
+            },
+            place: w.waiver.place.clone(),
+        }
+    };
+    // A waiver for a requirement that passed changes nothing: not worth a line.
+    let (waivers, ignored_waivers) = gate
+        .waivers
+        .iter()
+        .filter(|w| w.status != WaiverStatus::NotNeeded)
+        .partition::<Vec<_>, _>(|w| w.status.applies());
+    let verdict = match (pass, gate.waived.is_empty()) {
+        (true, true) => "pass",
+        (true, false) => "pass_waived",
+        (false, _) => "fail",
+    };
+
     Document {
         lang: code,
+        waivers: waivers.into_iter().map(waiver_row).collect(),
+        ignored_waivers: ignored_waivers.into_iter().map(waiver_row).collect(),
         title,
         meta,
         pass,
-        verdict: label(if pass { "pass" } else { "fail" }),
+        verdict: label(verdict),
         next_step: next(if pass { "next_pass" } else { "next_fail" }),
         partial: results.selection.partial,
         interrupted: results.interrupted,
         observations: requirement_rows
             .iter()
             .filter(|r| gate.observations.contains(&r.id))
-            .map(clone_row)
+            .cloned()
             .collect(),
         counts,
         requirements: requirement_rows,
@@ -392,19 +449,6 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
         fixes,
         generated_by: format!("{} cpc {}", label("generated_by"), results.cpc_version),
         l,
-    }
-}
-
-fn clone_row(r: &RequirementRow) -> RequirementRow {
-    RequirementRow {
-        id: r.id.clone(),
-        level: r.level.clone(),
-        text: r.text.clone(),
-        result: r.result.clone(),
-        class: r.class.clone(),
-        cases: r.cases.clone(),
-        not_tested_reason: r.not_tested_reason.clone(),
-        partly_tested: r.partly_tested.clone(),
     }
 }
 

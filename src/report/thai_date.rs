@@ -75,6 +75,36 @@ pub fn thai_datetime(rfc3339: &str, d: Digits) -> String {
     digits(&text, d)
 }
 
+/// `2026-12-31` → `๓๑ ธันวาคม ๒๕๖๙` (a waiver's dates); other text is returned as it is.
+pub fn thai_date(ymd: &str, d: Digits) -> String {
+    match parse_date(ymd) {
+        Some(at) => {
+            let month = MONTHS[usize::from(u8::from(at.month())) - 1];
+            digits(&format!("{} {month} {}", at.day(), at.year() + 543), d)
+        }
+        None => ymd.to_string(),
+    }
+}
+
+/// `2026-12-31` → `31 December 2026`.
+pub fn english_date(ymd: &str) -> String {
+    match parse_date(ymd) {
+        Some(at) => {
+            let month = MONTHS_EN[usize::from(u8::from(at.month())) - 1];
+            format!("{} {month} {}", at.day(), at.year())
+        }
+        None => ymd.to_string(),
+    }
+}
+
+fn parse_date(ymd: &str) -> Option<time::Date> {
+    time::Date::parse(
+        ymd.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
 /// The same moment for English readers: `23 November 2026, 10:15 (UTC+07:00)`.
 pub fn english_datetime(rfc3339: &str) -> String {
     let Ok(at) = OffsetDateTime::parse(rfc3339, &Rfc3339) else {
@@ -94,6 +124,14 @@ pub fn english_datetime(rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_alone_in_the_buddhist_era() {
+        assert_eq!(thai_date("2026-12-31", Digits::Thai), "๓๑ ธันวาคม ๒๕๖๙");
+        assert_eq!(thai_date("2027-01-02", Digits::Arabic), "2 มกราคม 2570");
+        assert_eq!(english_date("2026-12-31"), "31 December 2026");
+        assert_eq!(thai_date("31/12/2026", Digits::Thai), "31/12/2026");
+    }
 
     #[test]
     fn buddhist_era_with_thai_digits() {

@@ -114,4 +114,8 @@ pub struct ReportFlags {
     /// Arabic digits in the Thai report (Thai digits by default).
     #[arg(long)]
     pub arabic_digits: bool,
+    /// Waivers the committee approved (YAML): a requirement not passed that has a valid one
+    /// does not fail the gate, and the verdict says so.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
 }

@@ -118,7 +118,12 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         shard: options.shard,
     };
     let mut results = RunResults::start(&suite, &target, selection, clock::rfc3339(clock::now()));
-    crate::cli::apply_report_flags(&options.report, options.lang, &mut results);
+    crate::cli::apply_report_flags(&options.report, options.lang, &mut results).map_err(
+        |message| Failure {
+            code: exit::INVALID,
+            message,
+        },
+    )?;
     results.reference_target = reference.is_some();
     let (events, mut received) = Events::channel();
     let ctx = Arc::new(RunContext {

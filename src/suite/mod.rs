@@ -10,7 +10,7 @@ mod shapes;
 mod validate;
 
 pub use isolation::runs_alone;
-pub use load::{LoadError, load};
+pub use load::{LoadError, load, parse_yaml};
 pub use model::*;
 pub use ordered_map::OrderedMap;
 pub use validate::{Checked, MAX_WINDOW_MS, validate};
