@@ -26,12 +26,14 @@ pub enum RequirementResult {
     NotRun,
     /// The suite says why it cannot be tested (`not_tested_reason`).
     NotTested,
+    /// A case failed, then passed when run again: the system is not shown to be stable.
+    Flaky,
 }
 
 impl RequirementResult {
     /// The target was shown wrong, or could not be judged.
     pub fn is_failure(self) -> bool {
-        matches!(self, Self::Fail | Self::Error)
+        matches!(self, Self::Fail | Self::Error | Self::Flaky)
     }
 
     pub fn is_untested(self) -> bool {
@@ -125,6 +127,8 @@ pub struct CaseCounts {
     pub failed: usize,
     pub error: usize,
     pub interrupted: usize,
+    #[serde(default)]
+    pub flaky: usize,
 }
 
 impl Gate {
@@ -264,6 +268,7 @@ pub fn decide(results: &RunResults) -> Gate {
             failed: count(Outcome::Fail),
             error: count(Outcome::Error),
             interrupted: count(Outcome::Interrupted),
+            flaky: count(Outcome::Flaky),
         },
         started_at: results.started_at.clone(),
         finished_at: results.finished_at.clone(),
@@ -313,6 +318,8 @@ fn requirement_result(outcomes: impl Iterator<Item = Outcome>) -> RequirementRes
         RequirementResult::Fail
     } else if any(Outcome::Error) {
         RequirementResult::Error
+    } else if any(Outcome::Flaky) {
+        RequirementResult::Flaky
     } else if outcomes.iter().all(|o| *o == Outcome::Pass) {
         RequirementResult::Pass
     } else {
@@ -352,6 +359,7 @@ mod tests {
             error: None,
             steps: vec![],
             invariants: Default::default(),
+            attempts: vec![],
         }
     }
 

@@ -58,6 +58,8 @@ pub fn word(lang: Lang, key: Word) -> &'static str {
         (Lang::En, NotRun) => "not run",
         (Lang::Th, NotTested) => "ไม่ได้ทดสอบ (มีเหตุผล)",
         (Lang::En, NotTested) => "not tested",
+        (Lang::Th, Flaky) => "ไม่เสถียร",
+        (Lang::En, Flaky) => "flaky",
     }
 }
 
@@ -69,4 +71,5 @@ pub enum Word {
     Interrupted,
     NotRun,
     NotTested,
+    Flaky,
 }

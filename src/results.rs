@@ -152,9 +152,57 @@ pub struct CaseResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Text>,
     pub steps: Vec<StepResult>,
-    /// The invariants that judged exchanges of this case, by id.
+    /// The invariants that judged exchanges of this case, by id (over every attempt).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub invariants: BTreeMap<String, InvariantTally>,
+    /// Earlier runs of the case that did not pass (`--rerun-failed`), oldest first, each with
+    /// its evidence; the case's own fields are its last run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
+}
+
+/// One earlier run of a case that did not pass.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Attempt {
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Text>,
+    pub steps: Vec<StepResult>,
+}
+
+impl CaseResult {
+    /// Runs `again` while the case fails or errs, up to `reruns` more times. A case that then
+    /// passes is flaky; each run that did not pass is kept as an attempt, with its evidence.
+    pub async fn rerun_failed<F: Future<Output = CaseResult>>(
+        mut self,
+        reruns: u32,
+        mut again: impl FnMut() -> F,
+    ) -> CaseResult {
+        let mut attempts = Vec::new();
+        while matches!(self.outcome, Outcome::Fail | Outcome::Error)
+            && attempts.len() < reruns as usize
+        {
+            let next = again().await;
+            let failed = std::mem::replace(&mut self, next);
+            for (id, tally) in &failed.invariants {
+                let sum = self.invariants.entry(id.clone()).or_default();
+                sum.checked += tally.checked;
+                sum.violated += tally.violated;
+            }
+            attempts.push(Attempt {
+                outcome: failed.outcome,
+                duration_ms: failed.duration_ms,
+                error: failed.error,
+                steps: failed.steps,
+            });
+        }
+        if !attempts.is_empty() && self.outcome == Outcome::Pass {
+            self.outcome = Outcome::Flaky;
+        }
+        self.attempts = attempts;
+        self
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -19,6 +19,9 @@ pub enum Outcome {
     Interrupted,
     /// Not run (an earlier step failed, or the case was not selected).
     NotRun,
+    /// A case that failed, then passed when run again (`--rerun-failed`): unstable, which
+    /// does not pass a requirement (ไม่เสถียร).
+    Flaky,
 }
 
 impl Outcome {
@@ -31,6 +34,7 @@ impl Outcome {
                 Outcome::Error => Word::Error,
                 Outcome::Interrupted => Word::Interrupted,
                 Outcome::NotRun => Word::NotRun,
+                Outcome::Flaky => Word::Flaky,
             },
         )
     }
@@ -44,6 +48,7 @@ impl Outcome {
                 (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
                 (Outcome::Error, _) | (_, Outcome::Error) => Outcome::Error,
                 (Outcome::Interrupted, _) | (_, Outcome::Interrupted) => Outcome::Interrupted,
+                (Outcome::Flaky, _) | (_, Outcome::Flaky) => Outcome::Flaky,
                 _ => Outcome::Pass,
             })
     }

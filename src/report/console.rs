@@ -7,7 +7,8 @@ use super::escape::console_text;
 use crate::check::Outcome;
 use crate::gate::{Gate, RequirementResult, Verdict};
 use crate::i18n::Lang;
-use crate::results::{CaseResult, RunResults};
+use crate::i18n::Text;
+use crate::results::{CaseResult, RunResults, StepResult};
 use crate::suite::Level;
 use crate::waiver::WaiverStatus;
 
@@ -38,7 +39,7 @@ impl Console {
             Outcome::Pass => "32",
             Outcome::Fail => "31",
             Outcome::Error => "35",
-            Outcome::Interrupted | Outcome::NotRun => "33",
+            Outcome::Interrupted | Outcome::NotRun | Outcome::Flaky => "33",
         };
         if self.colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -53,6 +54,7 @@ impl Console {
             Outcome::Fail,
             Outcome::Error,
             Outcome::Interrupted,
+            Outcome::Flaky,
         ]
         .iter()
         .map(|o| UnicodeWidthStr::width(o.label(self.lang)))
@@ -77,11 +79,31 @@ impl Console {
         if case.outcome == Outcome::Pass {
             return out;
         }
-        if let Some(error) = &case.error {
+        // Each earlier run that did not pass (`--rerun-failed`), then the last one.
+        let runs = case
+            .attempts
+            .iter()
+            .map(|a| (a.outcome, &a.error, &a.steps))
+            .chain(std::iter::once((case.outcome, &case.error, &case.steps)));
+        for (i, (outcome, error, steps)) in runs.enumerate() {
+            if !case.attempts.is_empty() {
+                let n = i + 1;
+                out.push_str(&match self.lang {
+                    Lang::Th => format!("    ครั้งที่ {n}: {}\n", outcome.label(self.lang)),
+                    Lang::En => format!("    attempt {n}: {}\n", outcome.label(self.lang)),
+                });
+            }
+            self.problems(&mut out, error, steps);
+        }
+        out
+    }
+
+    /// Why a run of a case did not pass: its error, and each step's error and failed checks.
+    fn problems(&self, out: &mut String, error: &Option<Text>, steps: &[StepResult]) {
+        if let Some(error) = error {
             out.push_str(&format!("      ✗ {}\n", console_text(error.get(self.lang))));
         }
-        for step in case
-            .steps
+        for step in steps
             .iter()
             .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error))
         {
@@ -113,21 +135,26 @@ impl Console {
                 }
             }
         }
-        out
     }
 
     pub fn summary(&self, results: &RunResults, gate: &Gate) -> String {
         let c = &gate.cases;
         let th = self.lang == Lang::Th;
         let mut out = String::from("\n");
+        // Flaky cases are counted only in runs that have them (`--rerun-failed`).
+        let flaky = match (c.flaky, th) {
+            (0, _) => String::new(),
+            (n, true) => format!(", ไม่เสถียร {n}"),
+            (n, false) => format!(", {n} flaky"),
+        };
         out.push_str(&if th {
             format!(
-                "สรุป: {} กรณี — ผ่าน {}, ไม่ผ่าน {}, ผิดพลาด {}, ถูกขัดจังหวะ {}\n",
+                "สรุป: {} กรณี — ผ่าน {}, ไม่ผ่าน {}, ผิดพลาด {}, ถูกขัดจังหวะ {}{flaky}\n",
                 c.total, c.passed, c.failed, c.error, c.interrupted
             )
         } else {
             format!(
-                "Summary: {} cases — {} passed, {} failed, {} error, {} interrupted\n",
+                "Summary: {} cases — {} passed, {} failed, {} error, {} interrupted{flaky}\n",
                 c.total, c.passed, c.failed, c.error, c.interrupted
             )
         });

@@ -233,6 +233,7 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
                 RequirementResult::Error => "error",
                 RequirementResult::NotRun => "not_run",
                 RequirementResult::NotTested => "not_tested",
+                RequirementResult::Flaky => "flaky",
             };
             RequirementRow {
                 id: r.id.clone(),
@@ -323,8 +324,11 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
                 label("cases_skipped"),
                 num(c.interrupted
                     + c.total
-                        .saturating_sub(c.passed + c.failed + c.error + c.interrupted)),
-            ),
+                        .saturating_sub(c.passed + c.failed + c.error + c.interrupted + c.flaky)),
+            ) + &match c.flaky {
+                0 => String::new(),
+                n => format!(", {} {}", label("cases_flaky"), num(n)),
+            },
         },
         Row {
             label: format!("{} ({})", label("requirements"), label("level_must")),
@@ -361,7 +365,7 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
         .filter(|c| {
             matches!(
                 c.outcome,
-                Outcome::Fail | Outcome::Error | Outcome::Interrupted
+                Outcome::Fail | Outcome::Error | Outcome::Interrupted | Outcome::Flaky
             )
         })
         .map(|c| failed_case(c, lang))
@@ -458,48 +462,64 @@ fn failed_case(c: &CaseResult, lang: Lang) -> FailedCase {
         _ => c.title_th.clone(),
     };
     let mut problems = Vec::new();
-    if let Some(error) = &c.error {
-        problems.push(Problem {
-            step: String::new(),
-            check: c.outcome.label(lang).to_string(),
-            message: error.get(lang).to_string(),
-            expected: None,
-            actual: None,
-            excerpt: None,
-            place: c.place.to_string(),
-        });
-    }
-    for step in &c.steps {
-        let step_label = format!("{} {}", step.kind, step.index);
-        if let Some(error) = &step.error {
+    let mut exchanges = Vec::new();
+    // Each earlier run that did not pass (`--rerun-failed`), then the last one.
+    let runs = c
+        .attempts
+        .iter()
+        .map(|a| (a.outcome, &a.error, &a.steps))
+        .chain(std::iter::once((c.outcome, &c.error, &c.steps)));
+    for (i, (outcome, error, steps)) in runs.enumerate() {
+        let attempt = match (c.attempts.is_empty(), lang) {
+            (true, _) => String::new(),
+            (false, Lang::Th) => format!("ครั้งที่ {} · ", i + 1),
+            (false, Lang::En) => format!("attempt {} · ", i + 1),
+        };
+        if let Some(error) = error {
             problems.push(Problem {
-                step: step_label.clone(),
-                check: step.outcome.label(lang).to_string(),
+                step: attempt.trim_end_matches(" · ").to_string(),
+                check: outcome.label(lang).to_string(),
                 message: error.get(lang).to_string(),
                 expected: None,
                 actual: None,
                 excerpt: None,
-                place: step.place.to_string(),
+                place: c.place.to_string(),
             });
         }
-        for check in step.checks.iter().filter(|k| k.outcome != Outcome::Pass) {
-            problems.push(Problem {
-                step: step_label.clone(),
-                check: check.check.clone(),
-                message: check.message.get(lang).to_string(),
-                expected: check.expected.clone(),
-                actual: check.actual.clone(),
-                excerpt: check.excerpt.clone(),
-                place: check.place.as_ref().unwrap_or(&step.place).to_string(),
-            });
+        for step in steps {
+            let step_label = format!("{attempt}{} {}", step.kind, step.index);
+            if let Some(error) = &step.error {
+                problems.push(Problem {
+                    step: step_label.clone(),
+                    check: step.outcome.label(lang).to_string(),
+                    message: error.get(lang).to_string(),
+                    expected: None,
+                    actual: None,
+                    excerpt: None,
+                    place: step.place.to_string(),
+                });
+            }
+            for check in step.checks.iter().filter(|k| k.outcome != Outcome::Pass) {
+                problems.push(Problem {
+                    step: step_label.clone(),
+                    check: check.check.clone(),
+                    message: check.message.get(lang).to_string(),
+                    expected: check.expected.clone(),
+                    actual: check.actual.clone(),
+                    excerpt: check.excerpt.clone(),
+                    place: check.place.as_ref().unwrap_or(&step.place).to_string(),
+                });
+            }
         }
+        exchanges.extend(
+            steps
+                .iter()
+                .filter(|s| {
+                    matches!(s.outcome, Outcome::Fail | Outcome::Error) && s.exchange.is_some()
+                })
+                .map(|s| format!("{attempt}{}", render_step(s))),
+        );
     }
-    let exchanges = c
-        .steps
-        .iter()
-        .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error) && s.exchange.is_some())
-        .map(render_step)
-        .collect();
     FailedCase {
         id: c.id.clone(),
         title,

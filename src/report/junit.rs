@@ -7,10 +7,10 @@ use time::format_description::well_known::Rfc3339;
 
 use super::escape::{cdata_content, xml_text};
 use super::exchange::render_step;
-use super::junit_extras::Extras;
+use super::junit_extras::{CaseExtras, Extras, Rerun};
 use crate::check::Outcome;
-use crate::i18n::Lang;
-use crate::results::{CaseResult, RunResults};
+use crate::i18n::{Lang, Text};
+use crate::results::{CaseResult, RunResults, StepResult};
 
 pub fn render(results: &RunResults, lang: Lang) -> Result<String, String> {
     let cases: Vec<TestCase> = results
@@ -68,16 +68,50 @@ fn extras(results: &RunResults, lang: Lang) -> Extras {
         ..Extras::default()
     };
     for case in &results.cases {
-        let list: Vec<(String, String)> = partly
-            .iter()
-            .filter(|(id, _)| case.requirements.contains(id))
-            .map(property)
-            .collect();
-        if !list.is_empty() {
-            extras.cases.insert(case_name(case, lang), list);
+        let more = CaseExtras {
+            properties: partly
+                .iter()
+                .filter(|(id, _)| case.requirements.contains(id))
+                .map(property)
+                .collect(),
+            reruns: reruns(case, lang),
+        };
+        if !more.properties.is_empty() || !more.reruns.is_empty() {
+            extras.cases.insert(case_name(case, lang), more);
         }
     }
     extras
+}
+
+/// A case's earlier runs that did not pass: flaky ones when it passed at last, reruns when not.
+fn reruns(case: &CaseResult, lang: Lang) -> Vec<Rerun> {
+    let flaky = case.outcome == Outcome::Flaky;
+    case.attempts
+        .iter()
+        .map(|a| {
+            let failure = a.outcome == Outcome::Fail;
+            let element = match (flaky, failure) {
+                (true, true) => "flakyFailure",
+                (true, false) => "flakyError",
+                (false, true) => "rerunFailure",
+                (false, false) => "rerunError",
+            };
+            let problems = problems(&a.error, &a.steps, a.outcome, lang);
+            Rerun {
+                element,
+                message: problems.lines().next().unwrap_or_default().to_string(),
+                kind: if failure { "assertion" } else { "error" }.to_string(),
+                problems,
+                system_out: a
+                    .steps
+                    .iter()
+                    .filter(|s| s.outcome != Outcome::NotRun)
+                    .map(render_step)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }
+        })
+        .collect()
 }
 
 fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
@@ -93,9 +127,10 @@ fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
         title
     ));
     let time = Duration::milliseconds(case.duration_ms as i64);
-    let problems = xml_text(&problems(case, lang));
+    let problems = xml_text(&problems(&case.error, &case.steps, case.outcome, lang));
     let mut tc = match case.outcome {
-        Outcome::Pass => TestCase::success(&name, time),
+        // Passed at last: Surefire's flaky test, its failed runs in <flakyFailure>.
+        Outcome::Pass | Outcome::Flaky => TestCase::success(&name, time),
         Outcome::Fail => TestCase::failure(&name, time, "assertion", &problems),
         Outcome::Error => TestCase::error(&name, time, "error", &problems),
         Outcome::Interrupted => TestCase::error(&name, time, "interrupted", &problems),
@@ -117,10 +152,10 @@ fn testcase(case: &CaseResult, classname: &str, lang: Lang) -> TestCase {
     tc
 }
 
-/// Every failed or errored check, one per line: `check: expected … got …  (file:line:col)`.
-fn problems(case: &CaseResult, lang: Lang) -> String {
-    let mut lines: Vec<String> = case.error.iter().map(|e| e.get(lang).to_string()).collect();
-    for step in &case.steps {
+/// Every failed or errored check of a run, one per line: `check: expected … got …  (file:line:col)`.
+fn problems(error: &Option<Text>, steps: &[StepResult], outcome: Outcome, lang: Lang) -> String {
+    let mut lines: Vec<String> = error.iter().map(|e| e.get(lang).to_string()).collect();
+    for step in steps {
         if let Some(e) = &step.error {
             lines.push(format!(
                 "[{} {}] {} ({})",
@@ -141,8 +176,8 @@ fn problems(case: &CaseResult, lang: Lang) -> String {
             ));
         }
     }
-    if lines.is_empty() && case.outcome == Outcome::Interrupted {
-        lines.push(case.outcome.label(lang).to_string());
+    if lines.is_empty() && outcome == Outcome::Interrupted {
+        lines.push(outcome.label(lang).to_string());
     }
     lines.join("\n")
 }

@@ -31,6 +31,10 @@ pub struct RunOptions {
     /// Merge the shards' runs with `cpc merge`; a shard alone never passes the gate.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Run a case that fails again, up to N more times: one that then passes is flaky
+    /// (ไม่เสถียร), reported with every attempt, and still does not pass its requirements.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub rerun_failed: u32,
     /// Run only this case (repeatable). A partial run never passes the gate.
     #[arg(long = "case", value_name = "ID")]
     pub cases: Vec<String>,

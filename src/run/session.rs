@@ -193,7 +193,13 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     let signal = match stop.received() {
         Some(signal) => Some(signal),
         None => runtime.block_on(async {
-            let handle = runner::start(suite.clone(), ctx, plan.clone(), options.jobs as usize);
+            let handle = runner::start(
+                suite.clone(),
+                ctx,
+                plan.clone(),
+                options.jobs as usize,
+                options.rerun_failed,
+            );
             loop {
                 tokio::select! {
                     event = received.recv() => match event {

@@ -73,6 +73,7 @@ pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> Case
         error: None,
         steps: Vec::new(),
         invariants: BTreeMap::new(),
+        attempts: Vec::new(),
     }
 }
 

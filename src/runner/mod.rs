@@ -34,12 +34,14 @@ use crate::text;
 ///
 /// `jobs` workers take the cases in plan order, one at a time each, so memory follows `jobs`,
 /// not the size of the suite, and a case starts the moment a worker is free. A case that runs
-/// alone waits for the others to finish, and the others wait for it.
+/// alone waits for the others to finish, and the others wait for it. A case that fails or errs
+/// runs again, up to `reruns` more times, before it finishes (`--rerun-failed`).
 pub fn start(
     suite: Arc<Suite>,
     ctx: Arc<RunContext>,
     cases: Vec<CaseRef>,
     jobs: usize,
+    reruns: u32,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let events = ctx.events.clone();
@@ -54,12 +56,17 @@ pub fn start(
             workers.spawn(async move {
                 while let Some(case_ref) = next(&queue) {
                     // Fair: once an alone case waits, later cases wait behind it.
+                    let runs = || {
+                        run_one(&suite, &ctx, case_ref).then(|first| {
+                            first.rerun_failed(reruns, || run_one(&suite, &ctx, case_ref))
+                        })
+                    };
                     let result = if case_ref.alone {
                         let _all = alone.write().await;
-                        run_one(&suite, &ctx, case_ref).await
+                        runs().await
                     } else {
                         let _shared = alone.read().await;
-                        run_one(&suite, &ctx, case_ref).await
+                        runs().await
                     };
                     ctx.events.send(Event::CaseFinished(Box::new(result)));
                 }
