@@ -388,6 +388,7 @@ mod tests {
             requirements,
             invariants: vec![],
             waivers: vec![],
+            previous_round: None,
             cases,
         }
     }

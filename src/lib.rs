@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod diagnostic;
 pub mod gate;
+pub mod history;
 pub mod http;
 pub mod i18n;
 pub mod merge;

@@ -35,6 +35,10 @@ pub struct RunResults {
     /// The suite's invariants: checks on every matching exchange of the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invariants: Vec<InvariantInfo>,
+    /// The last round before this one of the same suite against the same target, from the
+    /// history directory: what the reports compare this round with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_round: Option<crate::history::RoundRecord>,
     /// The waivers given (`--waivers`), as written: the gate judges them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<crate::waiver::Waiver>,
@@ -365,6 +369,7 @@ impl RunResults {
             round: None,
             report: ReportOptions::default(),
             waivers: Vec::new(),
+            previous_round: None,
             started_at,
             finished_at: None,
             selection,

@@ -8,8 +8,8 @@ mod support;
 use std::process::Command;
 
 use support::{args, cpc, mini_target, read_json, stderr, stdout, thing};
-use wiremock::matchers::{method, path};
 use wiremock::Mock;
+use wiremock::matchers::{method, path};
 
 /// A target whose `/thing` answers `broken` the first `times` times, then `ok`.
 async fn unstable(times: u64) -> wiremock::MockServer {

@@ -34,8 +34,24 @@ pub enum Command {
     /// Combine shard runs (`cpc run --shard K/N`) into the run of the whole suite: results.json,
     /// junit.xml, the reports and gate.json in OUT; exit code as `cpc run`'s.
     Merge(MergeArgs),
+    /// The requirement × round matrix of a history directory: when each clause first failed and
+    /// when its fix was verified.
+    History(HistoryArgs),
     /// List the reference e-service's fault switches and the requirements each breaks.
     Faults,
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// A history directory (cpc-history/<suite>/ beside a run's --out, or --history's).
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = crate::history::matrix::Format::Console)]
+    pub format: crate::history::matrix::Format,
+    #[arg(long, value_enum, default_value_t = Lang::Th)]
+    pub lang: Lang,
+    /// Only the rounds against this target (as the report shows it, or `reference`).
+    #[arg(long)]
+    pub target: Option<String>,
 }
 
 #[derive(Args)]

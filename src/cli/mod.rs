@@ -3,6 +3,7 @@
 
 mod args;
 mod faults;
+mod history;
 mod merge;
 mod mock;
 mod report;
@@ -29,6 +30,7 @@ pub fn main() -> ExitCode {
         Command::Mock(args) => mock::mock(args),
         Command::Report(args) => report::report(args),
         Command::Merge(args) => merge::merge_runs(args),
+        Command::History(args) => history::history(args),
         Command::Faults => faults::list_faults(),
     };
     ExitCode::from(code)

@@ -6,6 +6,7 @@ use unicode_width::UnicodeWidthStr;
 use super::escape::console_text;
 use crate::check::Outcome;
 use crate::gate::{Gate, RequirementResult, Verdict};
+use crate::history::{Comparison, RoundRecord};
 use crate::i18n::Lang;
 use crate::i18n::Text;
 use crate::results::{CaseResult, RunResults, StepResult};
@@ -260,6 +261,9 @@ impl Console {
             };
             out.push_str(&format!("{label}: {} — {}\n", p.id, console_text(why)));
         }
+        if let Some(c) = comparison(results, gate) {
+            out.push_str(&self.comparison(&c));
+        }
         // A waiver never hides a failure: name each one, and each that was not applied.
         for w in &gate.waivers {
             let id = w.waiver.requirement.as_deref().unwrap_or("?");
@@ -303,6 +307,50 @@ impl Console {
         out.push_str(&self.paint(outcome, &verdict_line(gate, self.lang)));
         out.push('\n');
         out
+    }
+}
+
+/// What changed since the previous round of the same suite against the same target.
+pub fn comparison(results: &RunResults, gate: &Gate) -> Option<Comparison> {
+    let previous = results.previous_round.as_ref()?;
+    let now = RoundRecord::of(results, gate, results.round?);
+    Some(crate::history::compare(previous, &now))
+}
+
+impl Console {
+    fn comparison(&self, c: &Comparison) -> String {
+        let th = self.lang == Lang::Th;
+        let list = |ids: &[String]| match (ids.is_empty(), th) {
+            (true, true) => "ไม่มี".to_string(),
+            (true, false) => "none".to_string(),
+            (false, _) => ids.join(", "),
+        };
+        let at = match self.lang {
+            Lang::Th => crate::report::thai_date::thai_datetime(
+                &c.previous_at,
+                crate::report::thai_date::Digits::Arabic,
+            ),
+            Lang::En => crate::report::thai_date::english_datetime(&c.previous_at),
+        };
+        let lines = if th {
+            [
+                format!("เทียบกับครั้งก่อน (ครั้งที่ {}, {at}):", c.previous_round),
+                format!("  แก้ไขแล้ว: {}", list(&c.fixed)),
+                format!("  ยังไม่ผ่าน: {}", list(&c.still_failing)),
+                format!("  ไม่ผ่านใหม่ (ถดถอย): {}", list(&c.regressions)),
+            ]
+        } else {
+            [
+                format!(
+                    "Compared with the last round (round {}, {at}):",
+                    c.previous_round
+                ),
+                format!("  fixed: {}", list(&c.fixed)),
+                format!("  still failing: {}", list(&c.still_failing)),
+                format!("  newly failing (regressions): {}", list(&c.regressions)),
+            ]
+        };
+        lines.iter().map(|l| console_text(l) + "\n").collect()
     }
 }
 

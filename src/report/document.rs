@@ -33,6 +33,8 @@ pub struct Document {
     /// Waivers that let the gate pass over a requirement, and those not applied (with why).
     pub waivers: Vec<WaiverRow>,
     pub ignored_waivers: Vec<WaiverRow>,
+    /// What changed since the previous round, when history knows one.
+    pub compared: Option<Compared>,
     pub counts: Vec<Row>,
     pub requirements: Vec<RequirementRow>,
     pub invariants: Vec<InvariantRow>,
@@ -61,6 +63,15 @@ pub struct RequirementRow {
     pub partly_tested: Option<String>,
     /// A valid waiver lets the gate pass over it.
     pub waived: bool,
+}
+
+#[derive(Serialize)]
+pub struct Compared {
+    /// `ครั้งที่ ๑ — ๒๐ พฤศจิกายน ๒๕๖๙ เวลา …`
+    pub previous: String,
+    pub fixed: String,
+    pub still_failing: String,
+    pub regressions: String,
 }
 
 #[derive(Serialize)]
@@ -430,8 +441,27 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
         (false, _) => "fail",
     };
 
+    let compared = super::console::comparison(results, gate).map(|c| {
+        let list = |ids: &[String]| match ids.is_empty() {
+            true => label("none"),
+            false => ids.join(", "),
+        };
+        Compared {
+            previous: format!(
+                "{} {} — {}",
+                label("compared_with"),
+                num(c.previous_round as usize),
+                when(&c.previous_at)
+            ),
+            fixed: list(&c.fixed),
+            still_failing: list(&c.still_failing),
+            regressions: list(&c.regressions),
+        }
+    });
+
     Document {
         lang: code,
+        compared,
         waivers: waivers.into_iter().map(waiver_row).collect(),
         ignored_waivers: ignored_waivers.into_iter().map(waiver_row).collect(),
         title,

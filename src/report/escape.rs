@@ -61,6 +61,22 @@ pub fn md_inline(text: &str) -> String {
     out
 }
 
+/// Text inside HTML (an element's content or a quoted attribute): shown as written.
+pub fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in xml_text(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text for a terminal line: control characters (escape sequences, carriage returns, line
 /// breaks) are shown as `\u{..}`, so the target cannot paint or rewrite the console.
 pub fn console_text(text: &str) -> String {

@@ -3,6 +3,7 @@
 //! (`stop`).
 
 mod consumers;
+pub mod history;
 mod options;
 mod session;
 pub mod setup;

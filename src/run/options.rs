@@ -31,6 +31,11 @@ pub struct RunOptions {
     /// Merge the shards' runs with `cpc merge`; a shard alone never passes the gate.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Where rounds are kept (ครั้งที่ ๑, ๒ …): a run knows its round and compares itself with
+    /// the last one against the same target. Default: cpc-history/<suite id>/ beside --out;
+    /// `off` keeps none.
+    #[arg(long, value_name = "DIR", env = "CPC_HISTORY")]
+    pub history: Option<PathBuf>,
     /// Run a case that fails again, up to N more times: one that then passes is flaky
     /// (ไม่เสถียร), reported with every attempt, and still does not pass its requirements.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10))]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::consumers::Consumers;
 use super::exit;
+use super::history;
 use super::options::RunOptions;
 use super::setup::{self, Failure};
 use super::stop::Stop;
@@ -125,6 +126,24 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         },
     )?;
     results.reference_target = reference.is_some();
+    // A complete run is a round of step 10: its number follows the last one of this suite
+    // against this target, unless --round says.
+    let history = (!results.selection.partial)
+        .then(|| history::dir_for(options.history.as_deref(), &options.out, &suite.meta.id))
+        .flatten();
+    if let Some(dir) = &history {
+        let (records, warnings) = history::read(dir);
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
+        let target = crate::history::target_key(&results);
+        let round = results
+            .round
+            .unwrap_or_else(|| crate::history::next_round(&records, &suite.meta.id, &target));
+        results.round = Some(round);
+        results.previous_round =
+            crate::history::previous(&records, &suite.meta.id, &target, round).cloned();
+    }
     let (events, mut received) = Events::channel();
     let ctx = Arc::new(RunContext {
         secrets: secrets.clone(),
@@ -256,6 +275,19 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
             "note: results.jsonl could not be written in full during the run; every other file in `{}` was written at its end and is complete",
             out.path().display()
         );
+    }
+    if let (Some(dir), Some(round), false) = (&history, results.round, results.interrupted) {
+        let record = crate::history::RoundRecord::of(&results, &gate, round);
+        match history::write(dir, &record) {
+            Ok(path) => say(&match options.lang {
+                Lang::Th => format!("ประวัติ: ครั้งที่ {round} → {}", path.display()),
+                Lang::En => format!("history: round {round} → {}", path.display()),
+            }),
+            Err(e) => eprintln!(
+                "warning: history: cannot write round {round} to `{}`: {e}",
+                dir.display()
+            ),
+        }
     }
     say(&format!("→ {}\n", out.path().display()));
     Ok(match (signal, gate.verdict) {

@@ -21,6 +21,9 @@ pub async fn cpc(args: Vec<String>) -> Output {
             .args(&args)
             .current_dir(repo())
             .env("NO_COLOR", "1")
+            // Each test is its own run: no rounds shared through a history beside /tmp's runs
+            // (the history tests give --history).
+            .env("CPC_HISTORY", "off")
             .env_remove("CPC_CSG_TOKEN")
             .env_remove("CPC_CSG_CONSUMER_KEY")
             .output()

@@ -1,0 +1,307 @@
+//! The requirement × round matrix (`cpc history`): for each clause, its result in every round,
+//! the round it first failed and the round its fix was verified. Rendered for the console
+//! (aligned by display width), Markdown, CSV (committees keep these in spreadsheets) and HTML.
+
+use unicode_width::UnicodeWidthStr;
+
+use super::RoundRecord;
+use crate::gate::RequirementResult;
+use crate::i18n::Lang;
+use crate::report::thai_date::{Digits, english_datetime, thai_datetime};
+use crate::suite::Level;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Console,
+    Markdown,
+    Csv,
+    Html,
+}
+
+/// One clause across the rounds.
+pub struct Row {
+    pub id: String,
+    pub level: Level,
+    /// Its result in each round (None: the round had no such requirement), and whether waived.
+    pub results: Vec<Option<(RequirementResult, bool)>>,
+    /// The first round in which it did not pass.
+    pub first_failed: Option<u32>,
+    /// The round that verified its fix: it passed there and in every round since, after failing.
+    pub fixed_in: Option<u32>,
+}
+
+pub struct Matrix<'a> {
+    pub rounds: Vec<&'a RoundRecord>,
+    pub rows: Vec<Row>,
+}
+
+/// The matrix of these rounds (of one suite and target, in order).
+pub fn build<'a>(rounds: Vec<&'a RoundRecord>) -> Matrix<'a> {
+    let mut ids: Vec<(String, Level)> = Vec::new();
+    for round in &rounds {
+        for r in &round.requirements {
+            if !ids.iter().any(|(id, _)| *id == r.id) {
+                ids.push((r.id.clone(), r.level));
+            }
+        }
+    }
+    let rows = ids
+        .into_iter()
+        .map(|(id, level)| {
+            let results: Vec<Option<(RequirementResult, bool)>> = rounds
+                .iter()
+                .map(|round| {
+                    round
+                        .requirements
+                        .iter()
+                        .find(|r| r.id == id)
+                        .map(|r| (r.result, round.waived.contains(&id)))
+                })
+                .collect();
+            let failed = |i: usize| results[i].is_some_and(|(r, _)| r.is_failure());
+            let passed = |i: usize| results[i].is_some_and(|(r, _)| r == RequirementResult::Pass);
+            let first_failed = (0..rounds.len())
+                .find(|&i| failed(i))
+                .map(|i| rounds[i].round);
+            let last_failed = (0..rounds.len()).rev().find(|&i| failed(i));
+            let fixed_in = last_failed
+                .filter(|&f| f + 1 < rounds.len() && (f + 1..rounds.len()).all(passed))
+                .map(|f| rounds[f + 1].round);
+            Row {
+                id,
+                level,
+                results,
+                first_failed,
+                fixed_in,
+            }
+        })
+        .collect();
+    Matrix { rounds, rows }
+}
+
+fn cell(result: Option<(RequirementResult, bool)>, lang: Lang) -> String {
+    let Some((result, waived)) = result else {
+        return "".into();
+    };
+    use RequirementResult::*;
+    let th = lang == Lang::Th;
+    let word = match (result, th) {
+        (Pass, true) => "✓ ผ่าน",
+        (Pass, false) => "✓ pass",
+        (Fail, true) => "✗ ไม่ผ่าน",
+        (Fail, false) => "✗ fail",
+        (Error, true) => "! ผิดพลาด",
+        (Error, false) => "! error",
+        (Flaky, true) => "~ ไม่เสถียร",
+        (Flaky, false) => "~ flaky",
+        (NotRun | NotTested, true) => "– ไม่ได้ทดสอบ",
+        (NotRun | NotTested, false) => "– not tested",
+    };
+    match (waived, th) {
+        (false, _) => word.into(),
+        (true, true) => format!("{word} (ยกเว้น)"),
+        (true, false) => format!("{word} (waived)"),
+    }
+}
+
+/// The header and the body as plain cells, in the reader's language.
+fn table(m: &Matrix, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+    let th = lang == Lang::Th;
+    let round_word = if th {
+        "ครั้งที่"
+    } else {
+        "Round"
+    };
+    let mut header = vec![
+        if th { "ข้อ" } else { "ID" }.to_string(),
+        if th { "ระดับ" } else { "Level" }.to_string(),
+    ];
+    header.extend(m.rounds.iter().map(|r| format!("{round_word} {}", r.round)));
+    header.push(
+        if th {
+            "ไม่ผ่านครั้งแรก"
+        } else {
+            "First failed"
+        }
+        .into(),
+    );
+    header.push(
+        if th {
+            "ยืนยันการแก้ไข"
+        } else {
+            "Fix verified"
+        }
+        .into(),
+    );
+    let level = |l: Level| match (l, th) {
+        (Level::Must, true) => "ต้อง",
+        (Level::Must, false) => "must",
+        (Level::Should, true) => "ควร",
+        (Level::Should, false) => "should",
+    };
+    let round = |r: Option<u32>| r.map(|r| format!("{round_word} {r}")).unwrap_or_default();
+    let body = m
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = vec![row.id.clone(), level(row.level).to_string()];
+            cells.extend(row.results.iter().map(|r| cell(*r, lang)));
+            cells.push(round(row.first_failed));
+            cells.push(round(row.fixed_in));
+            cells
+        })
+        .collect();
+    (header, body)
+}
+
+/// When each round ran, and its verdict.
+fn round_lines(m: &Matrix, lang: Lang) -> Vec<String> {
+    m.rounds
+        .iter()
+        .map(|r| {
+            let pass = r.verdict == crate::gate::Verdict::Pass;
+            match lang {
+                Lang::Th => format!(
+                    "ครั้งที่ {}: {} — {}",
+                    r.round,
+                    thai_datetime(&r.started_at, Digits::Arabic),
+                    if pass {
+                        "ผ่าน"
+                    } else {
+                        "ไม่ผ่าน"
+                    }
+                ),
+                Lang::En => format!(
+                    "Round {}: {} — {}",
+                    r.round,
+                    english_datetime(&r.started_at),
+                    if pass { "PASS" } else { "FAIL" }
+                ),
+            }
+        })
+        .collect()
+}
+
+pub fn render(m: &Matrix, format: Format, lang: Lang) -> String {
+    let (header, body) = table(m, lang);
+    match format {
+        Format::Console => console(&header, &body, &round_lines(m, lang)),
+        Format::Markdown => markdown(&header, &body, &round_lines(m, lang)),
+        Format::Csv => csv(&header, &body),
+        Format::Html => html(m, &header, &body, lang),
+    }
+}
+
+fn console(header: &[String], body: &[Vec<String>], rounds: &[String]) -> String {
+    let shown = |s: &str| crate::report::escape::console_text(s);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            std::iter::once(&header[i])
+                .chain(body.iter().map(|r| &r[i]))
+                .map(|c| UnicodeWidthStr::width(shown(c).as_str()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| crate::report::console::pad(&shown(c), *w))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = String::new();
+    for r in rounds {
+        out.push_str(&shown(r));
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&line(header));
+    for row in body {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+fn markdown(header: &[String], body: &[Vec<String>], rounds: &[String]) -> String {
+    let md = crate::report::escape::md_inline;
+    let mut out = String::new();
+    for r in rounds {
+        out.push_str(&format!("- {}\n", md(r)));
+    }
+    out.push('\n');
+    let row = |cells: &[String]| {
+        let cells: Vec<String> = cells.iter().map(|c| md(c)).collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    out.push_str(&row(header));
+    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+    for r in body {
+        out.push_str(&row(r));
+    }
+    out
+}
+
+/// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field that
+/// a spreadsheet would run as a formula is prefixed with `'` (CSV injection).
+fn csv(header: &[String], body: &[Vec<String>]) -> String {
+    let field = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@']) && s != "–" {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    };
+    let row =
+        |cells: &[String]| cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",") + "\r\n";
+    // A byte-order mark: spreadsheets then read the Thai as UTF-8.
+    let mut out = String::from("\u{feff}");
+    out.push_str(&row(header));
+    for r in body {
+        out.push_str(&row(r));
+    }
+    out
+}
+
+fn html(m: &Matrix, header: &[String], body: &[Vec<String>], lang: Lang) -> String {
+    let e = crate::report::escape::html_text;
+    let title = match (lang, m.rounds.first()) {
+        (Lang::Th, Some(r)) => format!("ประวัติการทดสอบ {} — {}", r.suite, r.target),
+        (Lang::En, Some(r)) => format!("Test history of {} — {}", r.suite, r.target),
+        (_, None) => "cpc history".into(),
+    };
+    let class = |c: &str| match c.chars().next() {
+        Some('✓') => "pass",
+        Some('✗') | Some('!') | Some('~') => "fail",
+        _ => "",
+    };
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n  html {{ font-family: \"TH Sarabun New\", \"Sarabun\", \"Laksaman\", \"Noto Sans Thai\", sans-serif; font-size: 17px; }}\n  table {{ border-collapse: collapse; }}\n  th, td {{ border: 1px solid #bbb; padding: .2rem .5rem; text-align: left; white-space: nowrap; }}\n  thead {{ display: table-header-group; }}\n  .pass {{ color: #1b6e3a; }} .fail {{ color: #a11d1d; font-weight: bold; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n<ul>\n",
+        if lang == Lang::Th { "th" } else { "en" },
+        e(&title),
+        e(&title)
+    );
+    for r in round_lines(m, lang) {
+        out.push_str(&format!("  <li>{}</li>\n", e(&r)));
+    }
+    out.push_str("</ul>\n<table>\n  <thead><tr>");
+    for h in header {
+        out.push_str(&format!("<th>{}</th>", e(h)));
+    }
+    out.push_str("</tr></thead>\n");
+    for row in body {
+        out.push_str("  <tr>");
+        for c in row {
+            out.push_str(&format!("<td class=\"{}\">{}</td>", class(c), e(c)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n</body>\n</html>\n");
+    out
+}

@@ -1,0 +1,72 @@
+//! The history directory on disk: one JSON file per round of a suite against a target, written
+//! atomically at the end of a complete run. A file that cannot be read or is not a record is
+//! skipped with a warning naming it: a damaged history never stops a run.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::history::RoundRecord;
+
+/// `--history`'s environment variable; `off` (or `--history off`) keeps no history.
+pub const ENV: &str = "CPC_HISTORY";
+
+/// Where a run's history is kept: `--history DIR`, else beside `--out` under the suite's id
+/// (`cpc-history/<suite>/` next to the run directory); None when turned off.
+pub fn dir_for(option: Option<&Path>, out: &Path, suite_id: &str) -> Option<PathBuf> {
+    match option {
+        Some(dir) if dir.as_os_str() == "off" => None,
+        Some(dir) => Some(dir.to_path_buf()),
+        None => {
+            let beside = out.parent().unwrap_or(Path::new(""));
+            Some(beside.join("cpc-history").join(suite_id))
+        }
+    }
+}
+
+/// Every record in `dir` (none when it does not exist yet), and a warning per file skipped.
+pub fn read(dir: &Path) -> (Vec<RoundRecord>, Vec<String>) {
+    let mut records = Vec::new();
+    let mut warnings = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (records, warnings);
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let parsed = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|bytes| {
+            serde_json::from_slice::<RoundRecord>(&bytes)
+                .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))
+        });
+        match parsed {
+            Ok(record) => records.push(record),
+            Err(e) => warnings.push(format!("history: skipped {e}")),
+        }
+    }
+    (records, warnings)
+}
+
+/// The file of a round: by round and target, so rounds against other targets stay apart.
+fn file_name(record: &RoundRecord) -> String {
+    let target = Sha256::digest(record.target.as_bytes());
+    let short: String = target[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("round-{:03}-{short}.json", record.round)
+}
+
+/// Writes a round's record (replacing one of the same round and target).
+pub fn write(dir: &Path, record: &RoundRecord) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(file_name(record));
+    let temp = dir.join(format!(".{}.tmp", file_name(record)));
+    let json = serde_json::to_vec_pretty(record).map_err(io::Error::other)?;
+    let written = std::fs::write(&temp, json).and_then(|()| std::fs::rename(&temp, &path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.map(|()| path)
+}
