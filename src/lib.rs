@@ -3,6 +3,7 @@
 //! A pure core (suite model, templating, checks, gate, rendering) and a thin shell
 //! (CLI, HTTP transport, file writing). See `docs/suite-format.md` for the suite format.
 
+pub mod bundle;
 pub mod check;
 pub mod citizen_id;
 pub mod cli;

@@ -37,8 +37,48 @@ pub enum Command {
     /// The requirement × round matrix of a history directory: when each clause first failed and
     /// when its fix was verified.
     History(HistoryArgs),
+    /// Make an Ed25519 key pair for signing evidence bundles (DIR/cpc-signing-key.pem and
+    /// .pub.pem); never replaces a key.
+    Keygen(KeygenArgs),
+    /// Pack a finished run, the suite files as they were run, a SHA-256 manifest and its
+    /// Ed25519 signature into one archive (tar).
+    Bundle(BundleArgs),
+    /// Check a bundle offline: every file against the manifest, the manifest's signature, the
+    /// run digest and the suite digest. Exit 0 verified, 1 not.
+    Verify(VerifyArgs),
     /// List the reference e-service's fault switches and the requirements each breaks.
     Faults,
+}
+
+#[derive(Args)]
+pub struct KeygenArgs {
+    /// Where the two key files go (created if missing).
+    pub dir: PathBuf,
+}
+
+#[derive(Args)]
+pub struct BundleArgs {
+    /// A finished run's directory (holding results.json).
+    pub run_dir: PathBuf,
+    /// The archive to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The signing key (PKCS#8 PEM, from cpc keygen).
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: PathBuf,
+    /// The suite that was run (default: suites/<suite id>); its digest must be the run's.
+    #[arg(long, value_name = "DIR")]
+    pub suite: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The bundle (from cpc bundle).
+    pub bundle: PathBuf,
+    /// The signer's public key; without it, the key inside the bundle shows only that the
+    /// bundle is intact, not who made it.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
 }
 
 #[derive(Args)]

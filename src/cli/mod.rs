@@ -2,6 +2,7 @@
 //! Exit codes are `crate::run::exit`.
 
 mod args;
+mod bundle;
 mod faults;
 mod history;
 mod merge;
@@ -31,6 +32,9 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::report(args),
         Command::Merge(args) => merge::merge_runs(args),
         Command::History(args) => history::history(args),
+        Command::Keygen(args) => bundle::keygen(args),
+        Command::Bundle(args) => bundle::bundle(args),
+        Command::Verify(args) => bundle::verify(args),
         Command::Faults => faults::list_faults(),
     };
     ExitCode::from(code)

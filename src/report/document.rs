@@ -41,6 +41,10 @@ pub struct Document {
     pub failures: Vec<FailedCase>,
     pub fixes: Vec<Fix>,
     pub generated_by: String,
+    /// SHA-256 of results.json, to match a printed page with its evidence bundle, and its QR
+    /// code (inline SVG, made here from the digest alone).
+    pub run_digest: Option<String>,
+    pub run_qr: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -135,7 +139,13 @@ pub struct Style {
     pub digits: Digits,
 }
 
-pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -> Document {
+pub fn build(
+    results: &RunResults,
+    gate: &Gate,
+    labels: &Labels,
+    style: Style,
+    run_digest: Option<&str>,
+) -> Document {
     let lang = style.lang;
     let code = match lang {
         Lang::Th => "th",
@@ -461,6 +471,8 @@ pub fn build(results: &RunResults, gate: &Gate, labels: &Labels, style: Style) -
 
     Document {
         lang: code,
+        run_digest: run_digest.map(str::to_string),
+        run_qr: run_digest.and_then(crate::bundle::qr_svg),
         compared,
         waivers: waivers.into_iter().map(waiver_row).collect(),
         ignored_waivers: ignored_waivers.into_iter().map(waiver_row).collect(),

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write;
 
+use sha2::{Digest, Sha256};
+
 use super::document::{self, Style};
 use super::render::{self, Format};
 use super::stream::{CaseReader, STREAM};
@@ -18,6 +20,24 @@ use crate::redact::Secrets;
 use crate::results::RunResults;
 
 pub const RESULTS: &str = "results.json";
+
+/// A writer that hashes what passes through it.
+struct Hashing<'a, W: Write> {
+    inner: &'a mut W,
+    digest: &'a mut Sha256,
+}
+
+impl<W: Write> Write for Hashing<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
 pub const JUNIT: &str = "junit.xml";
 pub const GATE: &str = "gate.json";
 
@@ -28,7 +48,7 @@ pub struct OutDir {
 }
 
 /// Whether a file in a run directory is one a run writes (or a temp file of one).
-fn is_run_file(name: &str) -> bool {
+pub(crate) fn is_run_file(name: &str) -> bool {
     let name = name
         .strip_prefix('.')
         .and_then(|n| n.strip_suffix(".tmp"))
@@ -100,11 +120,12 @@ impl OutDir {
     /// results.json: the frame, then every case in suite order, each read back whole from the
     /// results stream when it is there (`full`), else as held. Written a case at a time, so a
     /// run of any size fits in memory.
+    /// Returns the run digest: the SHA-256 of results.json as written.
     pub fn results(
         &self,
         results: &RunResults,
         mut full: Option<&mut CaseReader>,
-    ) -> io::Result<()> {
+    ) -> io::Result<String> {
         let (redactor, generation) = self.secrets.redactor_at();
         let frame = RunResults {
             cases: Vec::new(),
@@ -115,7 +136,13 @@ impl OutDir {
         let head = head
             .strip_suffix("[]\n}")
             .ok_or_else(|| io::Error::other("results.json: unexpected frame"))?;
+        let mut digest = Sha256::new();
         self.write_with(RESULTS, |file| {
+            let mut file = Hashing {
+                inner: file,
+                digest: &mut digest,
+            };
+            let file = &mut file;
             file.write_all(redactor.text(head).as_bytes())?;
             file.write_all(b"[")?;
             for (i, held) in results.cases.iter().enumerate() {
@@ -137,7 +164,8 @@ impl OutDir {
                 file.write_all(json.as_bytes())?;
             }
             file.write_all(b"\n  ]\n}")
-        })
+        })?;
+        Ok(crate::suite::digest::hex(&digest.finalize()))
     }
 
     /// results.json, junit.xml, the reports and gate.json (last: its presence says the run's
@@ -149,16 +177,16 @@ impl OutDir {
         lang: Lang,
         full: Option<&mut CaseReader>,
     ) -> io::Result<()> {
-        self.results(results, full)?;
+        let run_digest = self.results(results, full)?;
         let junit = super::junit::render(results, lang).map_err(io::Error::other)?;
         self.write(JUNIT, &junit)?;
-        self.reports(results, gate)?;
+        self.reports(results, gate, &run_digest)?;
         let json = serde_json::to_string_pretty(gate).map_err(io::Error::other)?;
         self.write(GATE, &json)
     }
 
     /// `report.th.html` and `report.th.md`, and the English ones when asked for.
-    fn reports(&self, results: &RunResults, gate: &Gate) -> io::Result<()> {
+    fn reports(&self, results: &RunResults, gate: &Gate, run_digest: &str) -> io::Result<()> {
         let digits = if results.report.arabic_digits {
             Digits::Arabic
         } else {
@@ -169,11 +197,20 @@ impl OutDir {
             langs.push(Lang::En);
         }
         for lang in langs {
-            let doc = document::build(results, gate, render::labels(), Style { lang, digits });
+            let style = Style { lang, digits };
+            let doc = document::build(results, gate, render::labels(), style, Some(run_digest));
+            // The run digest and its QR code are the harness's own: never taken for an ID.
+            let mut redactor = self.secrets.redactor().protecting([run_digest.to_string()]);
+            if let Some(qr) = &doc.run_qr {
+                redactor = redactor.protecting([qr.clone()]);
+            }
             for format in [Format::Html, Format::Markdown] {
                 let text = render::render(&doc, format).map_err(io::Error::other)?;
                 let code = if lang == Lang::Th { "th" } else { "en" };
-                self.write(&format!("report.{code}.{}", format.extension()), &text)?;
+                let name = format!("report.{code}.{}", format.extension());
+                self.write_with(&name, |file| {
+                    file.write_all(redactor.text(&text).as_bytes())
+                })?;
             }
         }
         Ok(())

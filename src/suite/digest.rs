@@ -17,6 +17,11 @@ impl Digest {
             .insert(path.to_path_buf(), Sha256::digest(bytes).into());
     }
 
+    /// The files that make the digest, in its order.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.files.keys().cloned().collect()
+    }
+
     pub fn finish(self) -> String {
         let mut all = Sha256::new();
         // Only contents, in path order, count: a suite copied elsewhere keeps its digest.

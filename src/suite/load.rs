@@ -144,6 +144,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
                 (name.clone(), params)
             })
             .collect(),
+        digested: digest.files(),
         digest: digest.finish(),
     };
     if problems.is_empty() {

@@ -1,6 +1,6 @@
 //! The suite: model, loading with places, and static validation.
 
-mod digest;
+pub mod digest;
 mod isolation;
 mod load;
 mod model;

@@ -25,6 +25,8 @@ pub struct Suite {
     pub fragments: std::collections::BTreeMap<String, Vec<String>>,
     /// Hex SHA-256 over every file of the suite and the fixtures it reads.
     pub digest: String,
+    /// Those files, as they were found (what `cpc bundle` packs as the suite that was run).
+    pub digested: Vec<PathBuf>,
 }
 
 impl Suite {

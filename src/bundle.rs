@@ -1,0 +1,295 @@
+//! The evidence bundle (`cpc bundle`, `cpc verify`): everything a run produced and the suite
+//! files as they were run, a manifest of their SHA-256 digests, and an Ed25519 signature of
+//! the manifest. A committee checks it later, offline, without trusting the machine that ran
+//! the test. Pure: entries in, a manifest or a list of findings out; the archive is the shell's.
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::suite::digest::hex;
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SIGNATURE: &str = "manifest.sig";
+pub const SIGNER: &str = "signer.pub.pem";
+pub const FORMAT: &str = "cpc-bundle/1";
+/// Where the run's files and the suite's files go in the archive.
+pub const RUN_PREFIX: &str = "run/";
+pub const SUITE_PREFIX: &str = "suite/";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub cpc_version: String,
+    pub created_at: String,
+    pub suite: String,
+    pub suite_digest: String,
+    pub target: String,
+    pub verdict: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
+    /// SHA-256 of run/results.json: the run's digest, printed in the report.
+    pub run_digest: String,
+    /// The suite's files in the archive, in the order its digest is made.
+    pub suite_files: Vec<String>,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// A path safe to put in (and take out of) an archive: relative, `/`-separated, no `..`.
+pub fn safe_path(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let bad = |p: &&str| *p == ".." || p.contains(':') || p.chars().any(char::is_control);
+    (!parts.is_empty() && !parts.iter().any(bad)).then(|| parts.join("/"))
+}
+
+/// The suite digest from the suite's files in the loader's order: the SHA-256 of their
+/// digests (as `suite::digest` makes it).
+pub fn suite_digest<'a>(files: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut all = Sha256::new();
+    for bytes in files {
+        all.update(Sha256::digest(bytes));
+    }
+    hex(&all.finalize())
+}
+
+/// A new key pair: the signing key (PKCS#8 PEM) and the public key (SPKI PEM).
+pub fn keygen(seed: [u8; 32]) -> Result<(String, String), String> {
+    let key = SigningKey::from_bytes(&seed);
+    let secret = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?
+        .to_string();
+    let public = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
+    Ok((secret, public))
+}
+
+pub fn signing_key(pem: &str) -> Result<SigningKey, String> {
+    SigningKey::from_pkcs8_pem(pem)
+        .map_err(|e| format!("not an Ed25519 private key (PKCS#8 PEM, as cpc keygen writes): {e}"))
+}
+
+pub fn public_key(pem: &str) -> Result<VerifyingKey, String> {
+    VerifyingKey::from_public_key_pem(pem)
+        .map_err(|e| format!("not an Ed25519 public key (PEM, as cpc keygen writes): {e}"))
+}
+
+/// A public key's fingerprint, to compare by eye or over the phone: SHA-256 of its 32 bytes.
+pub fn fingerprint(key: &VerifyingKey) -> String {
+    sha256(key.as_bytes())
+}
+
+/// The signature of the manifest's exact bytes, base64.
+pub fn sign(key: &SigningKey, manifest: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(key.sign(manifest).to_bytes())
+}
+
+/// What `cpc verify` found: each line checked, and whether all held.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub ok: Vec<String>,
+    pub wrong: Vec<String>,
+}
+
+/// Checks a bundle's entries (archive path → bytes) against its manifest, its signature
+/// against `trusted` (or, when none is given, the key inside the bundle, which proves only
+/// that the bundle is intact, and is said so).
+pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey>) -> Findings {
+    let mut f = Findings::default();
+    let Some(manifest_bytes) = entries.get(MANIFEST) else {
+        f.wrong
+            .push(format!("{MANIFEST} is missing: not a cpc bundle"));
+        return f;
+    };
+    let manifest: Manifest = match serde_json::from_slice(manifest_bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            f.wrong.push(format!("{MANIFEST}: not a manifest: {e}"));
+            return f;
+        }
+    };
+    if manifest.format != FORMAT {
+        f.wrong.push(format!(
+            "{MANIFEST}: format `{}`, this cpc reads `{FORMAT}`",
+            manifest.format
+        ));
+    }
+    signature(entries, manifest_bytes, trusted, &mut f);
+
+    // Every file the manifest lists, as listed; nothing else.
+    let mut matched = 0;
+    for file in &manifest.files {
+        match entries.get(&file.path) {
+            None => f
+                .wrong
+                .push(format!("{}: listed in the manifest, missing", file.path)),
+            Some(bytes) if sha256(bytes) != file.sha256 || bytes.len() as u64 != file.bytes => {
+                f.wrong.push(format!(
+                    "{}: changed (SHA-256 {} where the manifest says {})",
+                    file.path,
+                    sha256(bytes),
+                    file.sha256
+                ))
+            }
+            Some(_) => matched += 1,
+        }
+    }
+    for path in entries.keys() {
+        let meta = [MANIFEST, SIGNATURE, SIGNER].contains(&path.as_str());
+        if !meta && !manifest.files.iter().any(|f| f.path == *path) {
+            f.wrong.push(format!("{path}: not in the manifest (added)"));
+        }
+    }
+    if matched == manifest.files.len() {
+        f.ok.push(format!(
+            "{matched} files match the manifest's SHA-256 digests"
+        ));
+    }
+
+    // The run digest printed in the report, and the suite files as they were run.
+    let results = format!("{RUN_PREFIX}results.json");
+    match entries.get(&results) {
+        Some(bytes) if sha256(bytes) == manifest.run_digest => f.ok.push(format!(
+            "run digest (the report's) {}: {results}",
+            manifest.run_digest
+        )),
+        _ => f.wrong.push(format!(
+            "run digest {}: {results} is missing or does not give it",
+            manifest.run_digest
+        )),
+    }
+    let suite_files: Option<Vec<&[u8]>> = manifest
+        .suite_files
+        .iter()
+        .map(|p| entries.get(p).map(Vec::as_slice))
+        .collect();
+    let digest = suite_files.map(suite_digest).unwrap_or_default();
+    if digest == manifest.suite_digest {
+        f.ok.push(format!(
+            "suite `{}` digest {}: the suite files in the bundle are the ones that were run",
+            manifest.suite, manifest.suite_digest
+        ));
+    } else {
+        f.wrong.push(format!(
+            "suite digest: the suite files give {digest}, the run was of {}",
+            manifest.suite_digest
+        ));
+    }
+    f
+}
+
+fn signature(
+    entries: &BTreeMap<String, Vec<u8>>,
+    manifest: &[u8],
+    trusted: Option<&VerifyingKey>,
+    f: &mut Findings,
+) {
+    use base64::Engine;
+    let embedded = entries
+        .get(SIGNER)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|pem| public_key(pem).ok());
+    let Some(key) = trusted.or(embedded.as_ref()) else {
+        f.wrong.push(format!(
+            "signature: no public key (give --public-key; {SIGNER} is missing or not a key)"
+        ));
+        return;
+    };
+    let signature = entries
+        .get(SIGNATURE)
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim_ascii())
+                .ok()
+        })
+        .and_then(|b| Signature::from_slice(&b).ok());
+    let Some(signature) = signature else {
+        f.wrong
+            .push(format!("{SIGNATURE}: missing or not an Ed25519 signature"));
+        return;
+    };
+    let who = fingerprint(key);
+    match key.verify_strict(manifest, &signature) {
+        Ok(()) if trusted.is_some() => f.ok.push(format!(
+            "signature: Ed25519, by the key given (fingerprint {who})"
+        )),
+        Ok(()) => f.ok.push(format!(
+            "signature: Ed25519, by the key inside the bundle (fingerprint {who}); this shows the bundle is intact, not who made it: give --public-key to check the signer"
+        )),
+        Err(_) => f.wrong.push(format!(
+            "signature: does not match the manifest with the key {} (fingerprint {who})",
+            if trusted.is_some() { "given" } else { "inside the bundle" }
+        )),
+    }
+}
+
+/// The report's QR code of the run digest, as inline SVG.
+pub fn qr_svg(digest: &str) -> Option<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::new(digest.as_bytes()).ok()?;
+    let svg = code
+        .render::<svg::Color>()
+        .min_dimensions(128, 128)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: without the XML declaration.
+    Some(match svg.find("<svg") {
+        Some(start) => svg[start..].to_string(),
+        None => svg,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_archive() {
+        assert_eq!(
+            safe_path("suites/csg/suite.yaml").as_deref(),
+            Some("suites/csg/suite.yaml")
+        );
+        assert_eq!(safe_path("./a//b").as_deref(), Some("a/b"));
+        assert_eq!(safe_path("/etc/passwd").as_deref(), Some("etc/passwd"));
+        assert_eq!(safe_path("../x"), None);
+        assert_eq!(safe_path("a/../../x"), None);
+        assert_eq!(safe_path("C:\\x"), None);
+        assert_eq!(safe_path(""), None);
+    }
+
+    #[test]
+    fn keys_round_trip_and_sign() {
+        let (secret, public) = keygen([7; 32]).unwrap();
+        let key = signing_key(&secret).unwrap();
+        let public = public_key(&public).unwrap();
+        assert_eq!(key.verifying_key(), public);
+        let signature = sign(&key, b"manifest");
+        assert_eq!(signature.len(), 88);
+        assert!(signing_key(&public_key_pem_of(&public)).is_err());
+    }
+
+    fn public_key_pem_of(key: &VerifyingKey) -> String {
+        key.to_public_key_pem(LineEnding::LF).unwrap()
+    }
+}

@@ -1,0 +1,335 @@
+//! `cpc keygen`, `cpc bundle` and `cpc verify`: the archive and the key files around the pure
+//! bundle core (`crate::bundle`).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::args::{BundleArgs, KeygenArgs, VerifyArgs};
+use crate::bundle::{self, FileEntry, Manifest};
+use crate::report::files::{RESULTS, is_run_file};
+use crate::run::exit;
+
+/// Bounds on what `cpc verify` reads from an archive that may be hostile.
+const MAX_ENTRIES: usize = 100_000;
+const MAX_ENTRY_BYTES: u64 = 512 * 1024 * 1024;
+const MAX_TOTAL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+const MAX_KEY_BYTES: u64 = 64 * 1024;
+
+const SECRET_KEY: &str = "cpc-signing-key.pem";
+const PUBLIC_KEY: &str = "cpc-signing-key.pub.pem";
+
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    exit::INVALID
+}
+
+pub fn keygen(args: KeygenArgs) -> u8 {
+    let secret_path = args.dir.join(SECRET_KEY);
+    let public_path = args.dir.join(PUBLIC_KEY);
+    for path in [&secret_path, &public_path] {
+        if path.exists() {
+            return fail(format!(
+                "`{}` exists: cpc keygen never replaces a key",
+                path.display()
+            ));
+        }
+    }
+    let mut seed = [0u8; 32];
+    if let Err(e) = getrandom::fill(&mut seed) {
+        return fail(format!("no randomness from the system: {e}"));
+    }
+    let (secret, public) = match bundle::keygen(seed) {
+        Ok(keys) => keys,
+        Err(e) => return fail(e),
+    };
+    let written = std::fs::create_dir_all(&args.dir)
+        .and_then(|()| write_private(&secret_path, secret.as_bytes()))
+        .and_then(|()| std::fs::write(&public_path, public.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "error: cannot write the keys to `{}`: {e}",
+            args.dir.display()
+        );
+        return exit::OUTPUT;
+    }
+    let key = bundle::public_key(&public).expect("a key just made reads back");
+    super::say(format_args!(
+        "signing key (keep it secret): {}\npublic key (give it to whoever verifies): {}\nfingerprint: {}",
+        secret_path.display(),
+        public_path.display(),
+        bundle::fingerprint(&key)
+    ));
+    exit::PASS
+}
+
+/// A file only its owner can read, created new.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+fn read_small(path: &Path, what: &str) -> Result<String, String> {
+    let bytes = crate::read::bounded(path, MAX_KEY_BYTES).map_err(|e| format!("{what}: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{what}: `{}` is not PEM text", path.display()))
+}
+
+pub fn bundle(args: BundleArgs) -> u8 {
+    match make_bundle(&args) {
+        Ok(manifest) => {
+            super::say(format_args!(
+                "{} files, run digest {}, signed → {}",
+                manifest.files.len(),
+                manifest.run_digest,
+                args.output.display()
+            ));
+            exit::PASS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
+    let key = bundle::signing_key(&read_small(&args.sign_key, "--sign-key")?)
+        .map_err(|e| format!("--sign-key `{}`: {e}", args.sign_key.display()))?;
+    if !args.run_dir.join(RESULTS).is_file() {
+        return Err(format!(
+            "`{}` has no results.json: a bundle is of a finished run (after a killed run, `cpc report {}` writes it first)",
+            args.run_dir.display(),
+            args.run_dir.display()
+        ));
+    }
+    let results = super::report::read(&args.run_dir)?;
+    let gate = crate::gate::decide(&results);
+
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(&args.run_dir)
+        .map_err(|e| format!("`{}`: {e}", args.run_dir.display()))?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.') && is_run_file(n))
+        .collect();
+    names.sort();
+    for name in names {
+        let bytes = crate::read::bounded(&args.run_dir.join(&name), MAX_ENTRY_BYTES)?;
+        files.push((format!("{}{name}", bundle::RUN_PREFIX), bytes));
+    }
+    let run_digest = files
+        .iter()
+        .find(|(p, _)| *p == format!("{}{RESULTS}", bundle::RUN_PREFIX))
+        .map(|(_, b)| bundle::sha256(b))
+        .unwrap_or_default();
+
+    // The suite as it was run: the files its digest is made of, read once and checked.
+    let suite_dir = args
+        .suite
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("suites").join(&results.suite.id));
+    let suite = crate::suite::load(&suite_dir).map_err(|e| {
+        format!(
+            "the suite `{}` does not load ({e}); give the suite that was run with --suite DIR",
+            suite_dir.display()
+        )
+    })?;
+    let mut suite_files = Vec::new();
+    for (path, inside) in archive_names(&suite.digested)? {
+        let bytes = crate::read::bounded(&path, crate::read::MAX_DATA_FILE)?;
+        suite_files.push((format!("{}{inside}", bundle::SUITE_PREFIX), bytes));
+    }
+    let digest = bundle::suite_digest(suite_files.iter().map(|(_, b)| b.as_slice()));
+    if digest != results.suite.digest {
+        return Err(format!(
+            "the suite in `{}` is not the one that was run (its digest is {digest}, the run's {}): bundle from the same commit as the run, or give it with --suite DIR",
+            suite_dir.display(),
+            results.suite.digest
+        ));
+    }
+    let suite_names: Vec<String> = suite_files.iter().map(|(p, _)| p.clone()).collect();
+    files.extend(suite_files);
+
+    let manifest = Manifest {
+        format: bundle::FORMAT.into(),
+        cpc_version: crate::VERSION.into(),
+        created_at: crate::clock::rfc3339(crate::clock::now()),
+        suite: results.suite.id.clone(),
+        suite_digest: results.suite.digest.clone(),
+        target: crate::history::target_key(&results),
+        verdict: serde_json::to_value(gate.verdict)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        round: results.round,
+        run_digest,
+        suite_files: suite_names,
+        files: files
+            .iter()
+            .map(|(path, bytes)| FileEntry {
+                path: path.clone(),
+                sha256: bundle::sha256(bytes),
+                bytes: bytes.len() as u64,
+            })
+            .collect(),
+    };
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
+    let signature = bundle::sign(&key, &manifest_bytes);
+    let public = {
+        use ed25519_dalek::pkcs8::EncodePublicKey;
+        key.verifying_key()
+            .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .map_err(|e| e.to_string())?
+    };
+    let mut all = vec![
+        (bundle::MANIFEST.to_string(), manifest_bytes),
+        (bundle::SIGNATURE.to_string(), signature.into_bytes()),
+        (bundle::SIGNER.to_string(), public.into_bytes()),
+    ];
+    all.extend(files);
+    write_archive(&args.output, &all)
+        .map_err(|e| format!("cannot write `{}`: {e}", args.output.display()))?;
+    Ok(manifest)
+}
+
+/// Each suite file (as the loader found it, fixtures with `..` in their path too) and its name
+/// in the archive: its path from the deepest directory all of them share.
+fn archive_names(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
+    let real: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).map_err(|e| format!("`{}`: {e}", p.display())))
+        .collect::<Result<_, _>>()?;
+    let mut common: PathBuf = real
+        .first()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    while !real.iter().all(|p| p.starts_with(&common)) {
+        if !common.pop() {
+            break;
+        }
+    }
+    real.into_iter()
+        .map(|p| {
+            let inside = p
+                .strip_prefix(&common)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .into_owned();
+            bundle::safe_path(&inside)
+                .map(|name| (p.clone(), name))
+                .ok_or_else(|| format!("`{}`: a path cpc will not archive", p.display()))
+        })
+        .collect()
+}
+
+/// A tar archive, written whole to a temp file and renamed into place; times and owners are
+/// left out, so the same files make the same archive.
+fn write_archive(output: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    let temp = output.with_file_name(format!(".{name}.tmp"));
+    let written = (|| {
+        let mut builder = tar::Builder::new(std::fs::File::create(&temp)?);
+        for (path, bytes) in files {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_mtime(0);
+            header.set_entry_type(tar::EntryType::Regular);
+            builder.append_data(&mut header, path, bytes.as_slice())?;
+        }
+        builder.into_inner()?.sync_all()
+    })()
+    .and_then(|()| std::fs::rename(&temp, output));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Every regular file of the archive by path; anything else, or a path that leaves the
+/// archive, or one seen twice, is refused.
+fn read_archive(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let mut archive = tar::Archive::new(file);
+    let mut entries = BTreeMap::new();
+    let mut total = 0u64;
+    let bad = |e: std::io::Error| format!("`{}` is not a readable bundle: {e}", path.display());
+    for entry in archive.entries().map_err(bad)? {
+        let entry = entry.map_err(bad)?;
+        let name = entry.path().map_err(bad)?.to_string_lossy().into_owned();
+        if !entry.header().entry_type().is_file() {
+            return Err(format!(
+                "{name}: not a regular file; a cpc bundle holds only files"
+            ));
+        }
+        if bundle::safe_path(&name).as_deref() != Some(name.as_str()) {
+            return Err(format!("{name}: a path outside the bundle"));
+        }
+        if entries.len() >= MAX_ENTRIES {
+            return Err(format!("more than {MAX_ENTRIES} files: not a cpc bundle"));
+        }
+        let size = entry.header().size().map_err(bad)?;
+        total += size;
+        if size > MAX_ENTRY_BYTES || total > MAX_TOTAL_BYTES {
+            return Err(format!("{name}: larger than a cpc bundle holds"));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        entry
+            .take(MAX_ENTRY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(bad)?;
+        if entries.insert(name.clone(), bytes).is_some() {
+            return Err(format!("{name}: twice in the archive"));
+        }
+    }
+    Ok(entries)
+}
+
+pub fn verify(args: VerifyArgs) -> u8 {
+    let trusted = match &args.public_key {
+        Some(path) => {
+            match read_small(path, "--public-key").and_then(|pem| bundle::public_key(&pem)) {
+                Ok(key) => Some(key),
+                Err(e) => return fail(format!("--public-key `{}`: {e}", path.display())),
+            }
+        }
+        None => None,
+    };
+    let entries = match read_archive(&args.bundle) {
+        Ok(entries) => entries,
+        Err(e) => {
+            eprintln!("✗ {e}");
+            super::say(format_args!("NOT VERIFIED: {}", args.bundle.display()));
+            return exit::FAIL;
+        }
+    };
+    let findings = bundle::verify(&entries, trusted.as_ref());
+    let mut out = String::new();
+    for line in &findings.ok {
+        out.push_str(&format!(
+            "✓ {}\n",
+            crate::report::escape::console_text(line)
+        ));
+    }
+    for line in &findings.wrong {
+        out.push_str(&format!(
+            "✗ {}\n",
+            crate::report::escape::console_text(line)
+        ));
+    }
+    if findings.wrong.is_empty() {
+        out.push_str(&format!("verified: {}", args.bundle.display()));
+        super::say(out);
+        exit::PASS
+    } else {
+        out.push_str(&format!("NOT VERIFIED: {}", args.bundle.display()));
+        super::say(out);
+        exit::FAIL
+    }
+}
