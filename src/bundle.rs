@@ -122,6 +122,8 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
             .push(format!("{MANIFEST} is missing: not a cpc bundle"));
         return f;
     };
+    // The signature is of the bytes: checked before they are read.
+    signature(entries, manifest_bytes, trusted, &mut f);
     let manifest: Manifest = match serde_json::from_slice(manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
@@ -135,7 +137,6 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
             manifest.format
         ));
     }
-    signature(entries, manifest_bytes, trusted, &mut f);
 
     // Every file the manifest lists, as listed; nothing else.
     let mut matched = 0;

@@ -118,6 +118,9 @@ pub struct Gate {
     pub finished_at: Option<String>,
     pub cpc_version: String,
     pub suite_digest: String,
+    /// SHA-256 of the technical proposal the suite tests, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_digest: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,6 +277,7 @@ pub fn decide(results: &RunResults) -> Gate {
         finished_at: results.finished_at.clone(),
         cpc_version: results.cpc_version.clone(),
         suite_digest: results.suite.digest.clone(),
+        proposal_digest: results.suite.proposal_digest.clone(),
     }
 }
 
@@ -375,6 +379,7 @@ mod tests {
                 agency_en: None,
                 proposal_version: "1".into(),
                 digest: String::new(),
+                proposal_digest: None,
             },
             target: String::new(),
             reference_target: false,

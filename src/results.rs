@@ -85,6 +85,18 @@ pub struct SuiteInfo {
     pub proposal_version: String,
     /// SHA-256 over the suite's files and the fixtures it reads.
     pub digest: String,
+    /// SHA-256 of the technical proposal the suite names (`proposal:`), when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_digest: Option<String>,
+}
+
+impl SuiteInfo {
+    /// The harness's own digests: never mistaken for an ID by the redactor.
+    pub fn digests(&self) -> Vec<String> {
+        std::iter::once(self.digest.clone())
+            .chain(self.proposal_digest.clone())
+            .collect()
+    }
 }
 
 /// Which cases ran. A run limited by `--case` or `--tag` is partial and never passes the gate.
@@ -300,6 +312,20 @@ pub struct BodyRecord {
     pub binary: bool,
 }
 
+/// Only pending cases trace to the requirement (and no invariant): it is not tested yet.
+fn pending_only(suite: &Suite, id: &str) -> bool {
+    let tracing: Vec<bool> = suite
+        .cases()
+        .filter(|(_, c)| c.value.requirements.iter().any(|x| x.value == id))
+        .map(|(_, c)| c.value.pending)
+        .collect();
+    let by_invariant = suite
+        .invariants
+        .iter()
+        .any(|(_, i)| i.value.requirements.iter().any(|x| x.value == id));
+    !tracing.is_empty() && tracing.iter().all(|p| *p) && !by_invariant
+}
+
 impl RunResults {
     /// The frame of a run before any case finishes: every requirement, no cases yet.
     pub fn start(suite: &Suite, target: &str, selection: Selection, started_at: String) -> Self {
@@ -311,7 +337,10 @@ impl RunResults {
                 level: r.level,
                 text_th: r.text_th.clone(),
                 text_en: r.text_en.clone(),
-                not_tested_reason: r.not_tested_reason.clone(),
+                not_tested_reason: r.not_tested_reason.clone().or_else(|| {
+                    pending_only(suite, &r.id.value)
+                        .then(|| "ยังไม่ได้เขียนกรณีทดสอบ (case not written yet)".to_string())
+                }),
                 partly_tested: r
                     .coverage
                     .as_ref()
@@ -323,6 +352,7 @@ impl RunResults {
                     }),
                 cases: suite
                     .cases()
+                    .filter(|(_, c)| !c.value.pending)
                     .filter(|(_, c)| c.value.requirements.iter().any(|x| x.value == r.id.value))
                     .map(|(_, c)| c.value.id.value.clone())
                     .collect(),
@@ -362,6 +392,7 @@ impl RunResults {
                 agency_en: m.agency_en.clone(),
                 proposal_version: m.proposal_version.clone(),
                 digest: suite.digest.clone(),
+                proposal_digest: suite.proposal.as_ref().map(|p| p.digest.clone()),
             },
             target: target.to_string(),
             reference_target: false,

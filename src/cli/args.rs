@@ -46,8 +46,36 @@ pub enum Command {
     /// Check a bundle offline: every file against the manifest, the manifest's signature, the
     /// run digest and the suite digest. Exit 0 verified, 1 not.
     Verify(VerifyArgs),
+    /// Write a new suite from a technical proposal (a pending case per clause), or bring a
+    /// suite's requirements.yaml up to date with its proposal (--update).
+    Init(InitArgs),
+    /// The trace matrix: each clause, its level and section, the cases and invariants that test
+    /// it, their kinds of checks, and what is not tested and why.
+    Coverage(CoverageArgs),
     /// List the reference e-service's fault switches and the requirements each breaks.
     Faults,
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// The suite directory to write (new), or to update (--update).
+    pub dir: PathBuf,
+    /// The technical proposal (Markdown with requirement tables).
+    #[arg(long, value_name = "FILE", conflicts_with = "update")]
+    pub proposal: Option<PathBuf>,
+    /// Bring requirements.yaml up to date with the proposal suite.yaml names; cases untouched.
+    #[arg(long)]
+    pub update: bool,
+}
+
+#[derive(Args)]
+pub struct CoverageArgs {
+    /// The suite directory.
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = crate::report::table::Format::Console)]
+    pub format: crate::report::table::Format,
+    #[arg(long, value_enum, default_value_t = Lang::Th)]
+    pub lang: Lang,
 }
 
 #[derive(Args)]

@@ -46,7 +46,7 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
     }
     let gate = gate::decide(results);
     // The digest is the harness's own: never mistaken for an ID.
-    let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));
+    let secrets = Secrets::new(Redactor::default().protecting(results.suite.digests()));
     let written = OutDir::prepare(&args.out, secrets)
         .and_then(|out| out.all(results, &gate, args.lang, None));
     if let Err(e) = written {

@@ -3,8 +3,10 @@
 
 mod args;
 mod bundle;
+mod coverage;
 mod faults;
 mod history;
+mod init;
 mod merge;
 mod mock;
 mod report;
@@ -35,6 +37,8 @@ pub fn main() -> ExitCode {
         Command::Keygen(args) => bundle::keygen(args),
         Command::Bundle(args) => bundle::bundle(args),
         Command::Verify(args) => bundle::verify(args),
+        Command::Init(args) => init::init(args),
+        Command::Coverage(args) => coverage::coverage(args),
         Command::Faults => faults::list_faults(),
     };
     ExitCode::from(code)

@@ -87,7 +87,7 @@ pub fn report(args: ReportArgs) -> u8 {
     }
     let gate = crate::gate::decide(&results);
     // The digest is the harness's own: never mistaken for an ID.
-    let secrets = Secrets::new(Redactor::default().protecting([results.suite.digest.clone()]));
+    let secrets = Secrets::new(Redactor::default().protecting(results.suite.digests()));
     let written = OutDir::open(&args.run_dir, secrets)
         .and_then(|out| out.all(&results, &gate, args.lang, None));
     if let Err(e) = written {

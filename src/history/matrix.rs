@@ -2,21 +2,15 @@
 //! the round it first failed and the round its fix was verified. Rendered for the console
 //! (aligned by display width), Markdown, CSV (committees keep these in spreadsheets) and HTML.
 
-use unicode_width::UnicodeWidthStr;
-
 use super::RoundRecord;
 use crate::gate::RequirementResult;
 use crate::i18n::Lang;
+use crate::report::escape::md_inline;
+use crate::report::table;
 use crate::report::thai_date::{Digits, english_datetime, thai_datetime};
 use crate::suite::Level;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Console,
-    Markdown,
-    Csv,
-    Html,
-}
+pub use crate::report::table::Format;
 
 /// One clause across the rounds.
 pub struct Row {
@@ -182,91 +176,30 @@ fn round_lines(m: &Matrix, lang: Lang) -> Vec<String> {
         .collect()
 }
 
+/// Lines, a blank line, then the table.
+fn lines(head: &[String], table: String) -> String {
+    let mut out: String = head
+        .iter()
+        .map(|l| crate::report::escape::console_text(l) + "\n")
+        .collect();
+    out.push('\n');
+    out + &table
+}
+
 pub fn render(m: &Matrix, format: Format, lang: Lang) -> String {
     let (header, body) = table(m, lang);
     match format {
-        Format::Console => console(&header, &body, &round_lines(m, lang)),
-        Format::Markdown => markdown(&header, &body, &round_lines(m, lang)),
-        Format::Csv => csv(&header, &body),
+        Format::Console => lines(&round_lines(m, lang), table::console(&header, &body)),
+        Format::Markdown => {
+            let rounds: Vec<String> = round_lines(m, lang)
+                .iter()
+                .map(|r| format!("- {}", md_inline(r)))
+                .collect();
+            lines(&rounds, table::markdown(&header, &body))
+        }
+        Format::Csv => table::csv(&header, &body),
         Format::Html => html(m, &header, &body, lang),
     }
-}
-
-fn console(header: &[String], body: &[Vec<String>], rounds: &[String]) -> String {
-    let shown = |s: &str| crate::report::escape::console_text(s);
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            std::iter::once(&header[i])
-                .chain(body.iter().map(|r| &r[i]))
-                .map(|c| UnicodeWidthStr::width(shown(c).as_str()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| crate::report::console::pad(&shown(c), *w))
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = String::new();
-    for r in rounds {
-        out.push_str(&shown(r));
-        out.push('\n');
-    }
-    out.push('\n');
-    out.push_str(&line(header));
-    for row in body {
-        out.push_str(&line(row));
-    }
-    out
-}
-
-fn markdown(header: &[String], body: &[Vec<String>], rounds: &[String]) -> String {
-    let md = crate::report::escape::md_inline;
-    let mut out = String::new();
-    for r in rounds {
-        out.push_str(&format!("- {}\n", md(r)));
-    }
-    out.push('\n');
-    let row = |cells: &[String]| {
-        let cells: Vec<String> = cells.iter().map(|c| md(c)).collect();
-        format!("| {} |\n", cells.join(" | "))
-    };
-    out.push_str(&row(header));
-    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
-    for r in body {
-        out.push_str(&row(r));
-    }
-    out
-}
-
-/// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field that
-/// a spreadsheet would run as a formula is prefixed with `'` (CSV injection).
-fn csv(header: &[String], body: &[Vec<String>]) -> String {
-    let field = |s: &str| {
-        let s = if s.starts_with(['=', '+', '-', '@']) && s != "–" {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    };
-    let row =
-        |cells: &[String]| cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",") + "\r\n";
-    // A byte-order mark: spreadsheets then read the Thai as UTF-8.
-    let mut out = String::from("\u{feff}");
-    out.push_str(&row(header));
-    for r in body {
-        out.push_str(&row(r));
-    }
-    out
 }
 
 fn html(m: &Matrix, header: &[String], body: &[Vec<String>], lang: Lang) -> String {

@@ -232,6 +232,13 @@ pub fn build(
         label: label("cpc_version"),
         value: format!("cpc {}", results.cpc_version),
     });
+    if let Some(digest) = &s.proposal_digest {
+        meta.push(Row {
+            label: label("proposal_digest"),
+            value: digest.clone(),
+        });
+    }
+    // Last: the template sets the last row in the digest's type.
     meta.push(Row {
         label: label("suite_digest"),
         value: s.digest.clone(),

@@ -9,4 +9,5 @@ pub mod junit;
 mod junit_extras;
 pub mod render;
 pub mod stream;
+pub mod table;
 pub mod thai_date;

@@ -166,7 +166,10 @@ pub fn secrets(
         all.push(token.clone());
     }
     Ok(Secrets::new(
-        Redactor::new(all).protecting([suite.digest.clone()]),
+        Redactor::new(all).protecting(
+            std::iter::once(suite.digest.clone())
+                .chain(suite.proposal.as_ref().map(|p| p.digest.clone())),
+        ),
     ))
 }
 

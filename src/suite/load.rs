@@ -104,6 +104,11 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     digest_dir(&dir.join("schemas"), &mut digest, &mut problems);
     digest_dir(&dir.join("portal"), &mut digest, &mut problems);
 
+    let proposal = meta
+        .as_ref()
+        .and_then(|m| m.proposal.as_ref())
+        .and_then(|name| read_proposal(dir, name, &mut digest, &mut problems));
+
     let mut invariants = Vec::new();
     let invariants_file = dir.join("invariants.yaml");
     if invariants_file.exists()
@@ -146,6 +151,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             .collect(),
         digested: digest.files(),
         digest: digest.finish(),
+        proposal,
     };
     if problems.is_empty() {
         Ok(suite)
@@ -307,6 +313,59 @@ fn parse_file<T: DeserializeOwned>(
     let text = read_text(path, problems)?;
     digest.add(path, text.as_bytes());
     parse_yaml(path, &text).map_err(|d| problems.push(d)).ok()
+}
+
+/// The proposal `suite.yaml` names: a Markdown file inside the suite, read and parsed; a row it
+/// cannot read is a problem with its line.
+fn read_proposal(
+    dir: &Path,
+    name: &Spanned<String>,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<LoadedProposal> {
+    let suite_file = dir.join("suite.yaml");
+    let inside = Path::new(&name.value);
+    if inside.is_absolute()
+        || inside
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    {
+        problems.push(Diagnostic::at(
+            Place::of(&suite_file, &name.referenced),
+            "`proposal` names a file inside the suite directory (e.g. proposal.md)",
+        ));
+        return None;
+    }
+    let path = dir.join(inside);
+    let text = match crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|b| {
+        String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", path.display()))
+    }) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(Diagnostic::at(Place::of(&suite_file, &name.referenced), e));
+            return None;
+        }
+    };
+    digest.add(&path, text.as_bytes());
+    let parsed = crate::proposal::parse(&text);
+    for (line, message) in &parsed.problems {
+        problems.push(Diagnostic::at(
+            Place::new(&path, *line as u64, 1),
+            message.clone(),
+        ));
+    }
+    if parsed.clauses.is_empty() {
+        problems.push(Diagnostic::at(
+            Place::new(&path, 1, 1),
+            "no requirement table found: a table with columns for the clause id, the level (ต้อง/ควร) and the text",
+        ));
+    }
+    let file_digest = crate::bundle::sha256(text.as_bytes());
+    Some(LoadedProposal {
+        path,
+        digest: file_digest,
+        parsed,
+    })
 }
 
 /// Parses YAML strictly: unknown keys, wrong types, duplicate keys and bad syntax are errors

@@ -1,6 +1,7 @@
 //! The suite: model, loading with places, and static validation.
 
 pub mod digest;
+mod drift;
 mod isolation;
 mod load;
 mod model;

@@ -25,6 +25,8 @@ pub struct Suite {
     pub fragments: std::collections::BTreeMap<String, Vec<String>>,
     /// Hex SHA-256 over every file of the suite and the fixtures it reads.
     pub digest: String,
+    /// The proposal `suite.yaml` names, read.
+    pub proposal: Option<LoadedProposal>,
     /// Those files, as they were found (what `cpc bundle` packs as the suite that was run).
     pub digested: Vec<PathBuf>,
 }
@@ -57,6 +59,10 @@ pub struct SuiteMeta {
     pub agency_th: String,
     pub agency_en: Option<String>,
     pub proposal_version: String,
+    /// The technical proposal this suite tests (Markdown, in the suite): its clauses are
+    /// compared with requirements.yaml, and its digest is in gate.json and the report.
+    #[serde(default)]
+    pub proposal: Option<Spanned<String>>,
     #[serde(default)]
     pub defaults: Defaults,
     #[serde(default)]
@@ -188,6 +194,9 @@ pub struct Requirement {
     pub coverage: Option<Spanned<Coverage>>,
     pub coverage_reason_th: Option<String>,
     pub coverage_reason_en: Option<String>,
+    /// The digest of the proposal's clause text this requirement was written from
+    /// (`cpc init` writes it): a proposal edited since is drift.
+    pub proposal_digest: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +211,15 @@ pub enum Coverage {
 pub enum Level {
     Must,
     Should,
+}
+
+/// The suite's technical proposal as read.
+#[derive(Debug, Clone)]
+pub struct LoadedProposal {
+    pub path: PathBuf,
+    /// Hex SHA-256 of the file.
+    pub digest: String,
+    pub parsed: crate::proposal::Proposal,
 }
 
 /// One `cases/*.yaml` file.
@@ -229,6 +247,11 @@ pub struct Case {
     /// Evaluated once when the case starts, e.g. `citizen: "{{ citizen_id() }}"`.
     #[serde(default)]
     pub vars: OrderedMap<Spanned<String>, Spanned<String>>,
+    /// Written down but not yet written (`cpc init`): it does not run, and its requirements
+    /// are "not tested: case not written yet", so a half-written suite never passes.
+    #[serde(default)]
+    pub pending: bool,
+    #[serde(default)]
     pub steps: Vec<Spanned<Step>>,
 }
 

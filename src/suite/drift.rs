@@ -1,0 +1,86 @@
+//! Drift between a suite and its proposal (`proposal:` in suite.yaml): a clause missing from
+//! either side, a level that differs, a clause text edited since its requirement was written
+//! (the requirement keeps the digest of the text it was written from). Each problem names both
+//! places. Pure: the loaded suite in, problems out.
+
+use super::model::{Level, Suite};
+use crate::diagnostic::{Diagnostic, Place};
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Must => "ต้อง (must)",
+        Level::Should => "ควร (should)",
+    }
+}
+
+pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
+    let Some(proposal) = &suite.proposal else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    let requirements = suite.dir.join("requirements.yaml");
+    let shown = |line: usize| format!("{}:{line}", proposal.path.display());
+    let at_proposal = |line: usize| Place::new(&proposal.path, line as u64, 1);
+    for clause in &proposal.parsed.clauses {
+        let Some(req) = suite.requirements.iter().find(|r| r.id.value == clause.id) else {
+            problems.push(Diagnostic::at(
+                at_proposal(clause.line),
+                format!(
+                    "clause {} ({}) is not in {}: `cpc init --update {}` adds it",
+                    clause.id,
+                    clause.section,
+                    requirements.display(),
+                    suite.dir.display()
+                ),
+            ));
+            continue;
+        };
+        let here = Place::of(&requirements, &req.id.referenced);
+        if req.level != clause.level {
+            problems.push(Diagnostic::at(
+                here.clone(),
+                format!(
+                    "requirement {} is {} here but {} in the proposal ({})",
+                    clause.id,
+                    level_word(req.level),
+                    level_word(clause.level),
+                    shown(clause.line)
+                ),
+            ));
+        }
+        match &req.proposal_digest {
+            None => problems.push(Diagnostic::at(
+                here,
+                format!(
+                    "requirement {} has no `proposal_digest`: nothing shows which wording of the proposal ({}) it was written from; `cpc init --update {}` records it",
+                    clause.id,
+                    shown(clause.line),
+                    suite.dir.display()
+                ),
+            )),
+            Some(d) if *d != clause.digest() => problems.push(Diagnostic::at(
+                here,
+                format!(
+                    "the text of clause {} changed in the proposal ({}) since this requirement was written: check the requirement and its cases, then `cpc init --update {}` records the new text",
+                    clause.id,
+                    shown(clause.line),
+                    suite.dir.display()
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    for req in &suite.requirements {
+        if !proposal.parsed.clauses.iter().any(|c| c.id == req.id.value) {
+            problems.push(Diagnostic::at(
+                Place::of(&requirements, &req.id.referenced),
+                format!(
+                    "requirement {} is not a clause of the proposal ({})",
+                    req.id.value,
+                    proposal.path.display()
+                ),
+            ));
+        }
+    }
+    problems
+}

@@ -1,0 +1,203 @@
+//! From the proposal to the suite: `cpc init` writes a suite of pending cases whose
+//! requirements are the hand-written CSG ones; an edited proposal is drift that `cpc validate`
+//! names with both places and `cpc init --update` mends; pending cases keep the gate shut;
+//! `cpc coverage` lists every clause with its cases.
+
+mod support;
+
+use std::path::Path;
+
+use support::{args, cpc, read_json, repo, stderr, stdout};
+
+/// `(id, level)` of every requirement in a requirements.yaml.
+fn ids_and_levels(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    doc["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["level"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_writes_the_csg_requirements_as_pending_cases_that_keep_the_gate_shut() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("x");
+    let d = dir.to_str().unwrap();
+    let made = cpc(args(&["init", "--proposal", "suites/csg/proposal.md", d])).await;
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert_eq!(
+        ids_and_levels(&dir.join("requirements.yaml")),
+        ids_and_levels(&repo().join("suites/csg/requirements.yaml")),
+        "cpc init's requirements differ from the hand-written CSG ones"
+    );
+    let valid = cpc(args(&["validate", d])).await;
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    let again = cpc(args(&["init", "--proposal", "suites/csg/proposal.md", d])).await;
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "init must refuse an existing suite"
+    );
+
+    // Every case pending: nothing runs, every clause is "not tested: case not written yet".
+    let out = work.path().join("run");
+    let run = cpc(args(&[
+        "run",
+        d,
+        "--target",
+        "reference",
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&run),
+        stderr(&run)
+    );
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(gate["verdict"], "fail");
+    assert_eq!(gate["cases"]["total"], 0);
+    assert_eq!(gate["failed_must"].as_array().unwrap().len(), 22);
+    assert_eq!(gate["untested"].as_array().unwrap().len(), 24);
+    assert!(
+        gate["proposal_digest"]
+            .as_str()
+            .is_some_and(|d| d.len() == 64)
+    );
+    let results = read_json(&out.join("results.json"));
+    assert_eq!(
+        results["requirements"][0]["not_tested_reason"],
+        "ยังไม่ได้เขียนกรณีทดสอบ (case not written yet)"
+    );
+    let report = std::fs::read_to_string(out.join("report.th.md")).unwrap();
+    assert!(
+        report.contains("ค่าแฮช SHA-256 ของข้อเสนอทางเทคนิค"),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_proposal_is_drift_named_with_both_places_and_update_mends_it() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("suites/csg"), &work.path().join("suites/csg"));
+    copy_dir(&repo().join("fixtures"), &work.path().join("fixtures"));
+    let suite = work.path().join("suites/csg");
+    let proposal = suite.join("proposal.md");
+    let text = std::fs::read_to_string(&proposal).unwrap();
+    let text = text
+        .replace("| TP-4.7 | ควร |", "| TP-4.7 | ต้อง |")
+        .replace("ภายใน 1,000 ms |", "ภายใน 500 ms |")
+        .replace(
+            "| TP-4.7 |",
+            "| TP-4.8 | ต้อง | แนบไฟล์ได้ไม่เกิน 5 ไฟล์ |\n| TP-4.7 |",
+        );
+    std::fs::write(&proposal, text).unwrap();
+    let dir = suite.to_str().unwrap();
+
+    let checked = cpc(args(&["validate", dir])).await;
+    assert_eq!(checked.status.code(), Some(2));
+    let err = stderr(&checked);
+    let p = proposal.display().to_string();
+    let r = suite.join("requirements.yaml").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "requirement TP-4.7 is ควร (should) here but ต้อง (must) in the proposal ({p}:96)"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "clause TP-4.8 (4. การยื่นคำขอ (submit an application)) is not in {r}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("--> {p}:95")),
+        "the added clause's place: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the text of clause TP-3.1 changed in the proposal ({p}:41)"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("--> {r}:")),
+        "a place in requirements.yaml: {err}"
+    );
+
+    let updated = cpc(args(&["init", "--update", dir])).await;
+    assert_eq!(updated.status.code(), Some(0), "{}", stderr(&updated));
+    let said = stdout(&updated);
+    assert!(said.contains("3 change(s)"), "{said}");
+    assert!(said.contains("+ TP-4.8: added"), "{said}");
+    assert!(said.contains("~ TP-4.7: level ควร → ต้อง"), "{said}");
+    assert!(said.contains("~ TP-3.1: text changed"), "{said}");
+    let again = cpc(args(&["validate", dir])).await;
+    let err = stderr(&again);
+    assert!(
+        !err.contains("in the proposal"),
+        "drift left after --update: {err}"
+    );
+}
+
+#[tokio::test]
+async fn coverage_lists_every_csg_clause_with_its_cases() {
+    let csv = cpc(args(&[
+        "coverage",
+        "suites/csg",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
+    ]))
+    .await;
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[0],
+        "\u{feff}ID,Level,Section,Cases,Invariants,Checks,Not tested / note"
+    );
+    assert_eq!(rows.len(), 1 + 24, "{text}");
+    let tp44 = rows.iter().find(|r| r.starts_with("TP-4.4,")).unwrap();
+    assert!(
+        tp44.contains("must,4. การยื่นคำขอ (submit an application)")
+            && tp44.contains("CSG-VALID-002"),
+        "{tp44}"
+    );
+    assert!(
+        tp44.contains("jsonpath") && tp44.contains("status"),
+        "{tp44}"
+    );
+    let tp25 = rows.iter().find(|r| r.starts_with("TP-2.5,")).unwrap();
+    assert!(tp25.contains("applies to production"), "{tp25}");
+
+    let console = stdout(&cpc(args(&["coverage", "suites/csg"])).await);
+    assert!(console.starts_with("ข้อ"), "{console}");
+    assert_eq!(console.lines().count(), 25);
+}
