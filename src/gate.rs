@@ -347,6 +347,7 @@ mod tests {
             partly_tested: None,
             cases: cases.iter().map(|c| c.to_string()).collect(),
             invariants: vec![],
+            section: None,
         }
     }
 
@@ -363,6 +364,7 @@ mod tests {
             error: None,
             steps: vec![],
             invariants: Default::default(),
+            actor: None,
             attempts: vec![],
         }
     }
@@ -394,6 +396,7 @@ mod tests {
             invariants: vec![],
             waivers: vec![],
             previous_round: None,
+            actors: Default::default(),
             cases,
         }
     }

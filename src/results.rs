@@ -39,6 +39,9 @@ pub struct RunResults {
     /// history directory: what the reports compare this round with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_round: Option<crate::history::RoundRecord>,
+    /// The roles the suite defines besides citizen, staff and admin, with their labels.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub actors: std::collections::BTreeMap<String, crate::suite::ActorLabel>,
     /// The waivers given (`--waivers`), as written: the gate judges them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<crate::waiver::Waiver>,
@@ -152,6 +155,9 @@ pub struct RequirementInfo {
     /// Every invariant that traces to it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invariants: Vec<String>,
+    /// The proposal's section it is in, when the suite names its proposal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -171,6 +177,9 @@ pub struct CaseResult {
     /// The invariants that judged exchanges of this case, by id (over every attempt).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub invariants: BTreeMap<String, InvariantTally>,
+    /// Whose part of the service flow it tests (`citizen`, `staff`, `admin`, or the suite's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
     /// Earlier runs of the case that did not pass (`--rerun-failed`), oldest first, each with
     /// its evidence; the case's own fields are its last run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -341,6 +350,11 @@ impl RunResults {
                     pending_only(suite, &r.id.value)
                         .then(|| "ยังไม่ได้เขียนกรณีทดสอบ (case not written yet)".to_string())
                 }),
+                section: suite
+                    .proposal
+                    .as_ref()
+                    .and_then(|p| p.parsed.clauses.iter().find(|c| c.id == r.id.value))
+                    .map(|c| c.section.clone()),
                 partly_tested: r
                     .coverage
                     .as_ref()
@@ -401,6 +415,7 @@ impl RunResults {
             report: ReportOptions::default(),
             waivers: Vec::new(),
             previous_round: None,
+            actors: m.actors.clone(),
             started_at,
             finished_at: None,
             selection,

@@ -201,3 +201,58 @@ async fn coverage_lists_every_csg_clause_with_its_cases() {
     assert!(console.starts_with("ข้อ"), "{console}");
     assert_eq!(console.lines().count(), 25);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_thai_report_shows_results_by_the_service_flows_roles() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let run = cpc(args(&[
+        "run",
+        "suites/csg",
+        "--target",
+        "reference",
+        "--fault",
+        "no-checksum",
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let md = std::fs::read_to_string(out.join("report.th.md")).unwrap();
+    for row in [
+        "## ผลตามบทบาทในขั้นตอนการให้บริการ",
+        "| **ประชาชนผู้ใช้บริการ** | รวมทุกหมวด | ๓๖ | ๓๔ | ๒ |",
+        "|  | 4. การยื่นคำขอ (submit an application) | ๑๗ | ๑๕ | ๒ |",
+        "| **เจ้าหน้าที่ผู้ให้บริการ** | รวมทุกหมวด | ๓ | ๓ | ๐ |",
+        "| **ผู้ดูแลระบบ** | รวมทุกหมวด | ๒ | ๒ | ๐ |",
+        "|  | 3. สถานะระบบ (health) | ๑ | ๑ | ๐ |",
+    ] {
+        assert!(md.contains(row), "{row:?} not in the report:\n{md}");
+    }
+    let results = read_json(&out.join("results.json"));
+    let health = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "CSG-HEALTH-001")
+        .unwrap();
+    assert_eq!(health["actor"], "admin");
+
+    // An actor the suite does not know is a problem with its place.
+    copy_dir(&repo().join("suites/csg"), &work.path().join("suites/csg"));
+    copy_dir(&repo().join("fixtures"), &work.path().join("fixtures"));
+    let health_file = work.path().join("suites/csg/cases/02-health.yaml");
+    let text = std::fs::read_to_string(&health_file).unwrap();
+    std::fs::write(&health_file, text.replace("actor: admin", "actor: janitor")).unwrap();
+    let checked = cpc(args(&[
+        "validate",
+        work.path().join("suites/csg").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(checked.status.code(), Some(2));
+    let err = stderr(&checked);
+    assert!(
+        err.contains("unknown actor `janitor`") && err.contains("02-health.yaml:4:12"),
+        "{err}"
+    );
+}

@@ -36,6 +36,8 @@ pub struct Document {
     /// What changed since the previous round, when history knows one.
     pub compared: Option<Compared>,
     pub counts: Vec<Row>,
+    /// Results by the service flow's roles, and within each by section (when cases name an actor).
+    pub roles: Vec<RoleRow>,
     pub requirements: Vec<RequirementRow>,
     pub invariants: Vec<InvariantRow>,
     pub failures: Vec<FailedCase>,
@@ -67,6 +69,16 @@ pub struct RequirementRow {
     pub partly_tested: Option<String>,
     /// A valid waiver lets the gate pass over it.
     pub waived: bool,
+}
+
+#[derive(Serialize)]
+pub struct RoleRow {
+    /// The role's label on its first row (its total), empty on its section rows.
+    pub role: String,
+    pub section: String,
+    pub cases: String,
+    pub passed: String,
+    pub not_passed: String,
 }
 
 #[derive(Serialize)]
@@ -476,8 +488,11 @@ pub fn build(
         }
     });
 
+    let roles = role_rows(results, &label, &num, lang);
+
     Document {
         lang: code,
+        roles,
         run_digest: run_digest.map(str::to_string),
         run_qr: run_digest.and_then(crate::bundle::qr_svg),
         compared,
@@ -503,6 +518,97 @@ pub fn build(
         generated_by: format!("{} cpc {}", label("generated_by"), results.cpc_version),
         l,
     }
+}
+
+/// The section a case belongs to: its first requirement's in the proposal, else its file's name.
+fn case_section(results: &RunResults, c: &CaseResult) -> String {
+    c.requirements
+        .first()
+        .and_then(|id| results.requirements.iter().find(|r| r.id == *id))
+        .and_then(|r| r.section.clone())
+        .unwrap_or_else(|| {
+            std::path::Path::new(&c.place.file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+}
+
+/// Each role's cases (citizen, staff, admin, the suite's own, then cases naming none): a total
+/// row, then a row per section in suite order. Nothing when no case names an actor.
+fn role_rows(
+    results: &RunResults,
+    label: &dyn Fn(&str) -> String,
+    num: &dyn Fn(usize) -> String,
+    lang: Lang,
+) -> Vec<RoleRow> {
+    if results.cases.iter().all(|c| c.actor.is_none()) {
+        return Vec::new();
+    }
+    let mut roles: Vec<Option<String>> = crate::suite::ACTORS
+        .iter()
+        .map(|a| Some(a.to_string()))
+        .chain(results.actors.keys().cloned().map(Some))
+        .collect();
+    roles.push(None);
+    let role_label = |role: &Option<String>| match role {
+        None => label("role_none"),
+        Some(r) if crate::suite::ACTORS.contains(&r.as_str()) => label(&format!("role_{r}")),
+        Some(r) => results
+            .actors
+            .get(r)
+            .map(|a| match (lang, &a.en) {
+                (Lang::En, Some(en)) => en.clone(),
+                _ => a.th.clone(),
+            })
+            .unwrap_or_else(|| r.clone()),
+    };
+    let counts = |cases: &[&CaseResult]| {
+        let passed = cases.iter().filter(|c| c.outcome == Outcome::Pass).count();
+        let run = cases
+            .iter()
+            .filter(|c| c.outcome != Outcome::NotRun)
+            .count();
+        (num(cases.len()), num(passed), num(run - passed))
+    };
+    let mut rows = Vec::new();
+    for role in &roles {
+        let cases: Vec<&CaseResult> = results.cases.iter().filter(|c| c.actor == *role).collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let (all, passed, not_passed) = counts(&cases);
+        rows.push(RoleRow {
+            role: role_label(role),
+            section: label("all_sections"),
+            cases: all,
+            passed,
+            not_passed,
+        });
+        let mut sections: Vec<String> = Vec::new();
+        for c in &cases {
+            let s = case_section(results, c);
+            if !sections.contains(&s) {
+                sections.push(s);
+            }
+        }
+        for section in sections {
+            let in_section: Vec<&CaseResult> = cases
+                .iter()
+                .copied()
+                .filter(|c| case_section(results, c) == section)
+                .collect();
+            let (all, passed, not_passed) = counts(&in_section);
+            rows.push(RoleRow {
+                role: String::new(),
+                section,
+                cases: all,
+                passed,
+                not_passed,
+            });
+        }
+    }
+    rows
 }
 
 fn failed_case(c: &CaseResult, lang: Lang) -> FailedCase {

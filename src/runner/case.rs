@@ -73,6 +73,7 @@ pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> Case
         error: None,
         steps: Vec::new(),
         invariants: BTreeMap::new(),
+        actor: c.actor.as_ref().map(|a| a.value.clone()),
         attempts: Vec::new(),
     }
 }

@@ -63,6 +63,9 @@ pub struct SuiteMeta {
     /// compared with requirements.yaml, and its digest is in gate.json and the report.
     #[serde(default)]
     pub proposal: Option<Spanned<String>>,
+    /// Roles of the service flow besides citizen, staff and admin, with their labels.
+    #[serde(default)]
+    pub actors: std::collections::BTreeMap<String, ActorLabel>,
     #[serde(default)]
     pub defaults: Defaults,
     #[serde(default)]
@@ -213,6 +216,17 @@ pub enum Level {
     Should,
 }
 
+/// The roles of the seed's service flow model.
+pub const ACTORS: [&str; 3] = ["citizen", "staff", "admin"];
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ActorLabel {
+    pub th: String,
+    #[serde(default)]
+    pub en: Option<String>,
+}
+
 /// The suite's technical proposal as read.
 #[derive(Debug, Clone)]
 pub struct LoadedProposal {
@@ -247,6 +261,10 @@ pub struct Case {
     /// Evaluated once when the case starts, e.g. `citizen: "{{ citizen_id() }}"`.
     #[serde(default)]
     pub vars: OrderedMap<Spanned<String>, Spanned<String>>,
+    /// Whose part of the service flow the case tests: `citizen`, `staff`, `admin`, or a role
+    /// the suite defines under `actors:`. The report groups results by it.
+    #[serde(default)]
+    pub actor: Option<Spanned<String>>,
     /// Written down but not yet written (`cpc init`): it does not run, and its requirements
     /// are "not tested: case not written yet", so a half-written suite never passes.
     #[serde(default)]

@@ -373,6 +373,20 @@ impl Validator<'_> {
                     format!("case `{}` traces to no requirement", c.id.value),
                 );
             }
+            if let Some(actor) = &c.actor {
+                let known = super::model::ACTORS.contains(&actor.value.as_str())
+                    || self.suite.meta.actors.contains_key(&actor.value);
+                if !known {
+                    self.report(
+                        path,
+                        &actor.referenced,
+                        format!(
+                            "unknown actor `{}`: citizen, staff, admin, or a role under `actors:` in suite.yaml",
+                            actor.value
+                        ),
+                    );
+                }
+            }
             for r in &c.requirements {
                 if self.suite.requirement(&r.value).is_none() {
                     self.report(
