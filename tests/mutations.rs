@@ -2,7 +2,11 @@
 //! mappings, mangled thousands of ways, are loaded and validated in-process. Each must end in
 //! problems with places or in a clean load, never in a panic.
 
+mod support;
+
 use std::path::Path;
+
+use support::copy_dir;
 
 /// A small deterministic generator (xorshift), so a failure can be replayed by its seed.
 struct Rng(u64);
@@ -78,19 +82,6 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
                 let token = TOKENS[rng.below(TOKENS.len())];
                 bytes.splice(at..at, token.iter().copied());
             }
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
         }
     }
 }

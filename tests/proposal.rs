@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{args, cpc, read_json, repo, stderr, stdout};
+use support::{args, copy_dir, cpc, read_json, repo, stderr, stdout};
 
 /// `(id, level)` of every requirement in a requirements.yaml.
 fn ids_and_levels(path: &Path) -> Vec<(String, String)> {
@@ -24,19 +24,6 @@ fn ids_and_levels(path: &Path) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{args, cpc, read_json, stderr, stdout};
+use support::{args, copy_dir, cpc, read_json, stderr, stdout};
 
 const CSG: &str = "suites/csg";
 const MINI: &str = "tests/suites/mini";
@@ -201,17 +201,5 @@ async fn a_bad_shard_is_a_usage_error() {
             "{bad}: {}",
             stderr(&output)
         );
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }

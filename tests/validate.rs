@@ -4,26 +4,13 @@ mod support;
 
 use std::path::Path;
 
-use support::{args, cpc, stderr, stdout};
+use support::{args, copy_dir, cpc, stderr, stdout};
 
 /// Copies the CSG suite and its fixtures into a fresh project directory.
 fn copy_csg(root: &Path) {
     let repo = support::repo();
     copy_dir(&repo.join("suites/csg"), &root.join("suites/csg"));
     copy_dir(&repo.join("fixtures/csg"), &root.join("fixtures/csg"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
