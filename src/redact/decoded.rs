@@ -12,50 +12,59 @@ struct Escape {
     len: usize,
 }
 
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// The original itself when it has no escapes.
+    pub text: std::borrow::Cow<'a, str>,
     /// In order; usually few, so a text without escapes costs nothing more than a copy.
     escapes: Vec<Escape>,
 }
 
-impl Decoded {
-    pub fn new(original: &str) -> Self {
-        if !original.contains(['%', '\\', '&']) {
+impl<'a> Decoded<'a> {
+    pub fn new(original: &'a str) -> Self {
+        let bytes = original.as_bytes();
+        // SIMD jumps from one escape character to the next: most text has few or none.
+        let mut candidates = memchr::memchr3_iter(b'%', b'\\', b'&', bytes).peekable();
+        if candidates.peek().is_none() {
             return Self {
-                text: original.to_string(),
+                text: original.into(),
                 escapes: Vec::new(),
             };
         }
-        let bytes = original.as_bytes();
         let mut text = String::with_capacity(original.len());
         let mut escapes = Vec::new();
         let mut copied = 0;
-        let mut i = 0;
-        while i < bytes.len() {
+        for i in candidates {
+            // Inside an escape already taken (`\\` then `\`): not a new one.
+            if i < copied {
+                continue;
+            }
             let found = match bytes[i] {
                 b'%' => percent(&bytes[i..]),
                 b'\\' => json_escape(&original[i..]),
-                b'&' => entity(&original[i..]),
-                _ => None,
+                _ => entity(&original[i..]),
             };
-            match found {
-                Some((c, len)) => {
-                    text.push_str(&original[copied..i]);
-                    escapes.push(Escape {
-                        decoded_start: text.len(),
-                        decoded_len: c.len_utf8(),
-                        start: i,
-                        len,
-                    });
-                    text.push(c);
-                    i += len;
-                    copied = i;
-                }
-                None => i += 1,
+            if let Some((c, len)) = found {
+                text.push_str(&original[copied..i]);
+                escapes.push(Escape {
+                    decoded_start: text.len(),
+                    decoded_len: c.len_utf8(),
+                    start: i,
+                    len,
+                });
+                text.push(c);
+                copied = i + len;
             }
         }
         text.push_str(&original[copied..]);
-        Self { text, escapes }
+        Self {
+            text: text.into(),
+            escapes,
+        }
+    }
+
+    /// Whether the text had no escapes (the decoded view is the original).
+    pub fn is_plain(&self) -> bool {
+        self.escapes.is_empty()
     }
 
     /// The original range of a decoded range. Both ends are character boundaries of the
@@ -179,6 +188,14 @@ mod tests {
         ] {
             assert_eq!(Decoded::new(text).text, text);
         }
+    }
+
+    #[test]
+    fn an_escape_character_inside_an_escape_is_not_another_escape() {
+        // `\\` is one backslash; the `\u0031` after it is text, not a digit.
+        assert_eq!(Decoded::new(r"\\u0031").text, r"\u0031");
+        assert_eq!(Decoded::new(r"%25%32").text, "%2");
+        assert_eq!(Decoded::new("&amp;amp;").text, "&amp;");
     }
 
     #[test]

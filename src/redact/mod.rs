@@ -116,17 +116,18 @@ impl Redactor {
     pub fn text(&self, text: &str) -> String {
         // Ranges of the original text: (start, end, replacement).
         let mut spans: Vec<(usize, usize, String)> = Vec::new();
+        let decoded = Decoded::new(text);
         for secret in self.secrets.iter() {
             spans.extend(
                 text.match_indices(secret.as_str())
                     .map(|(i, s)| (i, i + s.len(), MASK.to_string())),
             );
-        }
-        let decoded = Decoded::new(text);
-        for secret in self.secrets.iter() {
-            for (i, s) in decoded.text.match_indices(secret.as_str()) {
-                let (start, end) = decoded.original(i, i + s.len());
-                spans.push((start, end, MASK.to_string()));
+            // Without escapes the decoded view is the text itself: searched once.
+            if !decoded.is_plain() {
+                for (i, s) in decoded.text.match_indices(secret.as_str()) {
+                    let (start, end) = decoded.original(i, i + s.len());
+                    spans.push((start, end, MASK.to_string()));
+                }
             }
         }
         for (i, end, masked) in national_id::find(&decoded.text) {

@@ -27,46 +27,84 @@ pub fn find(text: &str) -> Vec<(usize, usize, String)> {
     let mut found = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        // Every output passes through here: skip in bytes to what may start a digit (an ASCII
-        // digit, or the lead byte of a Thai or full-width one; both are character boundaries).
-        if !(bytes[i].is_ascii_digit() || bytes[i] == 0xE0 || bytes[i] == 0xEF) {
+    // Every output passes through here, so the scan goes by bytes and decodes nothing but
+    // digits (`digit_at`); every position it stops at is a character boundary.
+    while let Some(skip) = bytes[i..]
+        .iter()
+        .position(|b| MAY_START_DIGIT[usize::from(*b)])
+    {
+        i += skip;
+        let Some((_, width)) = digit_at(bytes, i) else {
             i += 1;
             continue;
-        }
-        let Some(c) = text[i..].chars().next() else {
-            break;
         };
-        let before = text[..i].chars().next_back();
-        if digit(c).is_some()
-            && before.is_none_or(|b| digit(b).is_none())
-            && let Some((end, digits, plain)) = at(&text[i..])
-        {
+        let after_digit = digit_before(bytes, i);
+        if !after_digit && let Some((end, digits, plain)) = at(&text[i..]) {
+            let before = text[..i].chars().next_back();
             let ascii_alone = plain
                 && !before.is_some_and(|b| b.is_ascii_alphanumeric())
                 && !text[i + end..].starts_with(|n: char| n.is_ascii_alphanumeric());
-            if ascii_alone || citizen_id::is_valid(&digits) {
-                found.push((i, i + end, citizen_id::mask(&digits)));
+            let digits = std::str::from_utf8(&digits).unwrap_or_default();
+            if ascii_alone || citizen_id::is_valid(digits) {
+                found.push((i, i + end, citizen_id::mask(digits)));
                 i += end;
                 continue;
             }
         }
-        i += c.len_utf8();
+        i += width;
     }
     found
 }
 
+/// The first bytes of a digit's encoding: the scan skips every other byte in one pass.
+const MAY_START_DIGIT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = true;
+        b += 1;
+    }
+    table[0xE0] = true;
+    table[0xEF] = true;
+    table
+};
+
+/// The digit whose encoding starts at byte `i` (ASCII `0`–`9`, Thai `๐`–`๙` = E0 B9 90–99,
+/// full-width `０`–`９` = EF BC 90–99), and its length in bytes.
+fn digit_at(bytes: &[u8], i: usize) -> Option<(u8, usize)> {
+    let wide = |second: u8| {
+        (bytes.get(i + 1) == Some(&second))
+            .then(|| bytes.get(i + 2).filter(|b| (0x90..=0x99).contains(*b)))
+            .flatten()
+            .map(|b| (b - 0x90, 3))
+    };
+    match bytes[i] {
+        b @ b'0'..=b'9' => Some((b - b'0', 1)),
+        0xE0 => wide(0xB9),
+        0xEF => wide(0xBC),
+        _ => None,
+    }
+}
+
+/// Whether a digit ends just before byte `i` (a character boundary).
+fn digit_before(bytes: &[u8], i: usize) -> bool {
+    (i >= 1 && bytes[i - 1].is_ascii_digit())
+        || (i >= 3 && digit_at(bytes, i - 3).is_some_and(|(_, width)| width == 3))
+}
+
 /// An ID-shaped run at the start of `text`: its byte length, its digits in ASCII, and whether
 /// it is 13 plain ASCII digits. No digit may follow it.
-fn at(text: &str) -> Option<(usize, String, bool)> {
+fn at(text: &str) -> Option<(usize, [u8; 13], bool)> {
     let mut chars = text.char_indices().peekable();
-    let mut digits = String::with_capacity(13);
+    let mut digits = [0u8; 13];
+    let mut count = 0;
     let mut separator: Option<char> = None;
     let mut plain = true;
     for (g, size) in GROUPS.iter().enumerate() {
         for _ in 0..*size {
             let (_, c) = chars.next()?;
-            digits.push(char::from(b'0' + digit(c)?));
+            digits[count] = b'0' + digit(c)?;
+            count += 1;
             plain &= c.is_ascii_digit();
         }
         if g + 1 == GROUPS.len() {
@@ -75,7 +113,7 @@ fn at(text: &str) -> Option<(usize, String, bool)> {
         // Between groups: nothing (13 in a row), or the same separator every time.
         let &(_, next) = chars.peek()?;
         match separator {
-            None if digits.len() == 1 && SEPARATORS.contains(&next) => {
+            None if count == 1 && SEPARATORS.contains(&next) => {
                 separator = Some(next);
                 chars.next();
             }
@@ -138,5 +176,21 @@ mod tests {
         }
         // Standing alone, 13 ASCII digits are an ID even with a wrong check digit.
         assert_eq!(masked("x 1234545678789 y"), ["1234545678789"]);
+    }
+
+    #[test]
+    fn a_digit_of_any_script_next_to_a_run_makes_it_longer_than_an_id() {
+        for text in [
+            "๑1101401234566",
+            "１1101401234566",
+            "11101401234566",
+            "1101401234566๑",
+            "๑๑๑๐๑๔๐๑๒๓๔๕๖๖",
+        ] {
+            assert!(masked(text).is_empty(), "{text}: {:?}", masked(text));
+        }
+        // Thai letters (the same lead byte as Thai digits) beside an ID do not hide it.
+        assert_eq!(masked("เลขที่1101401234566ค่ะ"), ["1101401234566"]);
+        assert_eq!(masked("กข๑๑๐๑๔๐๑๒๓๔๕๖๖"), ["๑๑๐๑๔๐๑๒๓๔๕๖๖"]);
     }
 }

@@ -23,6 +23,8 @@ pub struct Consumers<'a> {
     /// The first error writing the stream, said once.
     pub stream_error: Option<String>,
     progress: Option<(String, ProgressBar)>,
+    /// Console lines not said yet: said together once the events at hand are taken (`flush`).
+    unsaid: String,
 }
 
 impl<'a> Consumers<'a> {
@@ -39,6 +41,15 @@ impl<'a> Consumers<'a> {
             results,
             stream_error: None,
             progress: None,
+            unsaid: String::new(),
+        }
+    }
+
+    /// Says the console lines of the events taken so far, in one write.
+    pub fn flush(&mut self) {
+        if !self.unsaid.is_empty() {
+            (self.say)(&self.unsaid);
+            self.unsaid.clear();
         }
     }
 
@@ -60,7 +71,7 @@ impl<'a> Consumers<'a> {
             bar.finish_and_clear();
             self.progress = None;
         }
-        (self.say)(&self.console.case(&case));
+        self.unsaid.push_str(&self.console.case(&case));
         if let Err(e) = self.stream.case(&case)
             && self.stream_error.is_none()
         {
@@ -72,6 +83,7 @@ impl<'a> Consumers<'a> {
 
     /// Drawn for a person at a terminal only; CI logs stay clean.
     fn progress(&mut self, case: String, done: u64, total: Option<u64>) {
+        self.flush();
         if !std::io::stderr().is_terminal() || std::env::var_os("NO_COLOR").is_some() {
             return;
         }

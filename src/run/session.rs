@@ -219,18 +219,30 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
                 options.jobs as usize,
                 options.rerun_failed,
             );
-            loop {
+            // Events are taken as many as are waiting at a time: one wake-up and one console
+            // write for a batch of cases, not one per event.
+            let mut batch = Vec::with_capacity(EVENT_BATCH);
+            let ended = loop {
                 tokio::select! {
-                    event = received.recv() => match event {
-                        Some(runner::Event::RunFinished) | None => break None,
-                        Some(event) => consumers.on(event),
+                    taken = received.recv_many(&mut batch, EVENT_BATCH) => {
+                        let finished = taken == 0
+                            || batch.iter().any(|e| matches!(e, runner::Event::RunFinished));
+                        for event in batch.drain(..) {
+                            consumers.on(event);
+                        }
+                        if finished {
+                            break None;
+                        }
+                        consumers.flush();
                     },
                     signal = stop.signalled() => {
                         handle.abort();
                         break Some(signal);
                     }
                 }
-            }
+            };
+            consumers.flush();
+            ended
         }),
     };
     // Shut down now: the cases still running were aborted with the runner.
@@ -297,6 +309,9 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         (None, Verdict::Fail) => exit::FAIL,
     })
 }
+
+/// Events taken from the runner at a time, at most.
+const EVENT_BATCH: usize = 256;
 
 /// A shard's gate is partial by nature (the verdict is the merged run's, `cpc merge`), so its
 /// exit code says whether its own cases broke a must requirement: a CI job shows red where the
