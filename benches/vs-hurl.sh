@@ -23,7 +23,9 @@ if ! need hurl || [ "$(hurl --version | head -1 | cut -d' ' -f2)" != "8.0.1" ]; 
   cargo install hurl --version 8.0.1 --locked
 fi
 cargo build --release --quiet
-cpc=$(pwd)/target/release/cpc
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+cpc=$target_dir/release/cpc
 
 work=$(mktemp -d)
 trap 'nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"' EXIT

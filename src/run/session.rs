@@ -292,8 +292,8 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         let record = crate::history::RoundRecord::of(&results, &gate, round);
         match history::write(dir, &record) {
             Ok(path) => say(&match options.lang {
-                Lang::Th => format!("ประวัติ: ครั้งที่ {round} → {}", path.display()),
-                Lang::En => format!("history: round {round} → {}", path.display()),
+                Lang::Th => format!("ประวัติ: ครั้งที่ {round} → {}\n", path.display()),
+                Lang::En => format!("history: round {round} → {}\n", path.display()),
             }),
             Err(e) => eprintln!(
                 "warning: history: cannot write round {round} to `{}`: {e}",
