@@ -21,6 +21,9 @@ pub struct TlsOptions {
     pub client_cert: Option<(PathBuf, PathBuf)>,
     /// Accept any certificate (self-signed test servers only).
     pub insecure: bool,
+    /// Read the platform's trust store now, so a problem with it stops the run before it
+    /// starts (the target is HTTPS). Otherwise it is read on the first handshake, if any.
+    pub preload_roots: bool,
 }
 
 /// The rustls client configuration for these options (HTTP/1.1).
@@ -43,9 +46,10 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, String> 
     let verifier: Arc<dyn ServerCertVerifier> = if options.insecure {
         Arc::new(AcceptAny(provider))
     } else {
-        let verifier =
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)
-                .map_err(|e| format!("cannot read the platform's trusted certificates: {e}"))?;
+        let verifier = PlatformRoots::new(extra_roots, provider);
+        if options.preload_roots {
+            verifier.get().map_err(|e| e.to_string())?;
+        }
         Arc::new(verifier)
     };
     let builder = builder
@@ -80,6 +84,84 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     CertificateDer::pem_file_iter(path)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("{}: cannot read PEM certificates ({e})", path.display()))
+}
+
+/// The platform's trust store (and `--ca-cert`), read once, when first needed: reading it
+/// costs more than the rest of a small run's start, and a run against plain HTTP (the built-in
+/// reference, an agency's system during step 9) never needs it.
+#[derive(Debug)]
+struct PlatformRoots {
+    extra: std::sync::Mutex<Vec<CertificateDer<'static>>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    verifier: std::sync::OnceLock<Result<rustls_platform_verifier::Verifier, String>>,
+}
+
+impl PlatformRoots {
+    fn new(
+        extra: Vec<CertificateDer<'static>>,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Self {
+        Self {
+            extra: std::sync::Mutex::new(extra),
+            provider,
+            verifier: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        self.verifier
+            .get_or_init(|| {
+                let extra =
+                    std::mem::take(&mut *self.extra.lock().unwrap_or_else(|e| e.into_inner()));
+                rustls_platform_verifier::Verifier::new_with_extra_roots(
+                    extra,
+                    self.provider.clone(),
+                )
+                .map_err(|e| format!("cannot read the platform's trusted certificates: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(e.clone()))
+    }
+}
+
+impl ServerCertVerifier for PlatformRoots {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.get()?
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.get()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.get()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    /// Offered in the handshake before any certificate arrives: the provider's, which is what
+    /// the platform verifier answers too, so asking does not read the store.
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 /// `--insecure`: any certificate, any name. Signatures are still checked, so the connection
@@ -203,5 +285,22 @@ fn words(error: &rustls::Error) -> &'static str {
             Alert::BadCertificate | Alert::UnknownCA | Alert::CertificateUnknown,
         ) => "TLS: the target did not accept the client certificate given with --client-cert",
         _ => "TLS: the secure connection to the target failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trust_store_is_read_on_first_use_and_once() {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let roots = PlatformRoots::new(Vec::new(), provider);
+        assert!(roots.verifier.get().is_none(), "read before any handshake");
+        assert!(!roots.supported_verify_schemes().is_empty());
+        assert!(roots.verifier.get().is_none(), "read to offer schemes");
+        let first: *const _ = roots.get().expect("the platform's store reads");
+        let again: *const _ = roots.get().expect("the platform's store reads");
+        assert_eq!(first, again);
     }
 }

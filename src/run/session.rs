@@ -47,6 +47,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         ca_certs: options.ca_cert.clone(),
         client_cert: options.client_cert.clone().zip(options.client_key.clone()),
         insecure: options.insecure,
+        preload_roots: options.target.to_ascii_lowercase().starts_with("https:"),
     };
     let max_body_bytes = options.max_body_bytes;
     let transport = std::thread::spawn(move || Transport::new(&tls, max_body_bytes));
