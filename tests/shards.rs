@@ -21,8 +21,13 @@ async fn run(suite: &str, target: &str, shard: Option<&str>, out: &Path) -> std:
 }
 
 async fn merge(out: &Path, runs: &[&Path]) -> std::process::Output {
+    merge_with(out, runs, &[]).await
+}
+
+async fn merge_with(out: &Path, runs: &[&Path], extra: &[&str]) -> std::process::Output {
     let mut list = vec!["merge".to_string(), out.display().to_string()];
     list.extend(runs.iter().map(|p| p.display().to_string()));
+    list.extend(args(extra));
     cpc(list).await
 }
 
@@ -102,9 +107,32 @@ async fn three_shards_merged_are_the_whole_run() {
         whole_cases.unwrap()
     );
 
-    // A missing shard fails the gate, and says which.
+    // Every shard merged is a round, as a whole run is: kept in the history, compared with
+    // the round before.
+    let history = dir.path().join("history");
+    let kept = ["--history", history.to_str().unwrap()];
+    let all = [&*shards[0], &*shards[1], &*shards[2]];
+    let first = merge_with(&merged, &all, &kept).await;
+    assert!(
+        stdout(&first).contains("ประวัติ: ครั้งที่ 1 → "),
+        "{}",
+        stdout(&first)
+    );
+    let second = merge_with(&merged, &all, &kept).await;
+    assert!(
+        stdout(&second).contains("ประวัติ: ครั้งที่ 2 → "),
+        "{}",
+        stdout(&second)
+    );
+    let results = read_json(&merged.join("results.json"));
+    assert_eq!(results["round"], 2);
+    assert_eq!(results["previous_round"]["round"], 1);
+
+    // A missing shard fails the gate, and says which; a partial merge is no round.
     let partial = dir.path().join("partial");
-    let output = merge(&partial, &[&shards[0], &shards[2]]).await;
+    let output = merge_with(&partial, &[&shards[0], &shards[2]], &kept).await;
+    assert!(!stdout(&output).contains("ประวัติ"), "{}", stdout(&output));
+    assert_eq!(std::fs::read_dir(&history).unwrap().count(), 2);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(
         stderr(&output).contains("missing shard(s) 2"),

@@ -171,6 +171,10 @@ pub struct MergeArgs {
     /// `en` also writes English reports, and JUnit in English.
     #[arg(long, value_enum, default_value_t = Lang::Th)]
     pub lang: Lang,
+    /// Where rounds are kept, as for `cpc run`: a merged run with every shard is a round.
+    /// Default: cpc-history/<suite id>/ beside OUT; `off` keeps none.
+    #[arg(long, value_name = "DIR", env = "CPC_HISTORY")]
+    pub history: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportFlags,
 }

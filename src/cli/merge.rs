@@ -7,7 +7,7 @@ use crate::merge::{ShardRun, merge};
 use crate::redact::{Redactor, Secrets};
 use crate::report::console::Console;
 use crate::report::files::OutDir;
-use crate::run::exit;
+use crate::run::{exit, history};
 use unicode_width::UnicodeWidthStr;
 
 pub fn merge_runs(args: MergeArgs) -> u8 {
@@ -44,6 +44,13 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
         eprintln!("error: {e}");
         return exit::INVALID;
     }
+    // Every shard together is a round of the suite, as one whole run is.
+    let history = (!results.selection.partial)
+        .then(|| history::dir_for(args.history.as_deref(), &args.out, &results.suite.id))
+        .flatten();
+    if let Some(dir) = &history {
+        history::assign_round(dir, results);
+    }
     let gate = gate::decide(results);
     // The digest is the harness's own: never mistaken for an ID.
     let secrets = Secrets::new(Redactor::default().protecting(results.suite.digests()));
@@ -55,9 +62,13 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
     }
     let ids = results.cases.iter().map(|c| c.id.as_str().width());
     let console = Console::new(args.lang, false, ids);
+    let kept = history
+        .as_deref()
+        .and_then(|dir| history::keep_round(dir, results, &gate, args.lang));
     super::say(format_args!(
-        "{}→ {}",
+        "{}{}→ {}",
         console.summary(results, &gate),
+        kept.unwrap_or_default(),
         args.out.display()
     ));
     match gate.verdict {

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::gate::Gate;
 use crate::history::RoundRecord;
+use crate::i18n::Lang;
+use crate::results::RunResults;
 
 /// `--history`'s environment variable; `off` (or `--history off`) keeps no history.
 pub const ENV: &str = "CPC_HISTORY";
@@ -21,6 +24,43 @@ pub fn dir_for(option: Option<&Path>, out: &Path, suite_id: &str) -> Option<Path
         None => {
             let beside = out.parent().unwrap_or(Path::new(""));
             Some(beside.join("cpc-history").join(suite_id))
+        }
+    }
+}
+
+/// Gives a whole run its round (the next after the last of this suite against this target,
+/// unless `--round` said) and the round before it, to compare with. Warnings go to stderr.
+pub fn assign_round(dir: &Path, results: &mut RunResults) {
+    let (records, warnings) = read(dir);
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    let suite = &results.suite.id;
+    let target = crate::history::target_key(results);
+    let round = results
+        .round
+        .unwrap_or_else(|| crate::history::next_round(&records, suite, &target));
+    results.previous_round = crate::history::previous(&records, suite, &target, round).cloned();
+    results.round = Some(round);
+}
+
+/// Keeps the round of a whole run that ended by itself; says where, or warns why not.
+pub fn keep_round(dir: &Path, results: &RunResults, gate: &Gate, lang: Lang) -> Option<String> {
+    let round = results
+        .round
+        .filter(|_| !results.interrupted && !results.selection.partial)?;
+    let record = RoundRecord::of(results, gate, round);
+    match write(dir, &record) {
+        Ok(path) => Some(match lang {
+            Lang::Th => format!("ประวัติ: ครั้งที่ {round} → {}\n", path.display()),
+            Lang::En => format!("history: round {round} → {}\n", path.display()),
+        }),
+        Err(e) => {
+            eprintln!(
+                "warning: history: cannot write round {round} to `{}`: {e}",
+                dir.display()
+            );
+            None
         }
     }
 }

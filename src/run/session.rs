@@ -133,17 +133,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         .then(|| history::dir_for(options.history.as_deref(), &options.out, &suite.meta.id))
         .flatten();
     if let Some(dir) = &history {
-        let (records, warnings) = history::read(dir);
-        for warning in warnings {
-            eprintln!("warning: {warning}");
-        }
-        let target = crate::history::target_key(&results);
-        let round = results
-            .round
-            .unwrap_or_else(|| crate::history::next_round(&records, &suite.meta.id, &target));
-        results.round = Some(round);
-        results.previous_round =
-            crate::history::previous(&records, &suite.meta.id, &target, round).cloned();
+        history::assign_round(dir, &mut results);
     }
     let (events, mut received) = Events::channel();
     let ctx = Arc::new(RunContext {
@@ -289,18 +279,11 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
             out.path().display()
         );
     }
-    if let (Some(dir), Some(round), false) = (&history, results.round, results.interrupted) {
-        let record = crate::history::RoundRecord::of(&results, &gate, round);
-        match history::write(dir, &record) {
-            Ok(path) => say(&match options.lang {
-                Lang::Th => format!("ประวัติ: ครั้งที่ {round} → {}\n", path.display()),
-                Lang::En => format!("history: round {round} → {}\n", path.display()),
-            }),
-            Err(e) => eprintln!(
-                "warning: history: cannot write round {round} to `{}`: {e}",
-                dir.display()
-            ),
-        }
+    if let Some(said) = history
+        .as_deref()
+        .and_then(|dir| history::keep_round(dir, &results, &gate, options.lang))
+    {
+        say(&said);
     }
     say(&format!("→ {}\n", out.path().display()));
     Ok(match (signal, gate.verdict) {
