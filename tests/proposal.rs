@@ -224,6 +224,17 @@ async fn the_thai_report_shows_results_by_the_service_flows_roles() {
         .find(|c| c["id"] == "CSG-HEALTH-001")
         .unwrap();
     assert_eq!(health["actor"], "admin");
+    // CI sees the role too: a property of the test case.
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    let case = junit
+        .split("<testcase ")
+        .find(|c| c.contains("CSG-HEALTH-001"))
+        .expect("CSG-HEALTH-001 in junit.xml");
+    let case = &case[..case.find("</testcase>").unwrap_or(case.len())];
+    assert!(
+        case.contains(r#"<property name="cpc.actor" value="admin"/>"#),
+        "{case}"
+    );
 
     // An actor the suite does not know is a problem with its place.
     copy_dir(&repo().join("suites/csg"), &work.path().join("suites/csg"));

@@ -50,7 +50,8 @@ fn case_name(case: &CaseResult, lang: Lang) -> String {
 }
 
 /// Properties: each requirement tested only in part, on the suite and on every case tracing
-/// to it (`cpc.partly_tested`: `TP-x.y: what is not tested`).
+/// to it (`cpc.partly_tested`: `TP-x.y: what is not tested`); the role a case plays in the
+/// service's process (`cpc.actor`: citizen, staff, admin or the suite's own).
 fn extras(results: &RunResults, lang: Lang) -> Extras {
     let partly: Vec<(String, String)> = results
         .requirements
@@ -69,10 +70,16 @@ fn extras(results: &RunResults, lang: Lang) -> Extras {
     };
     for case in &results.cases {
         let more = CaseExtras {
-            properties: partly
+            properties: case
+                .actor
                 .iter()
-                .filter(|(id, _)| case.requirements.contains(id))
-                .map(property)
+                .map(|actor| ("cpc.actor".to_string(), actor.clone()))
+                .chain(
+                    partly
+                        .iter()
+                        .filter(|(id, _)| case.requirements.contains(id))
+                        .map(property),
+                )
                 .collect(),
             reruns: reruns(case, lang),
         };
