@@ -187,6 +187,13 @@ async fn coverage_lists_every_csg_clause_with_its_cases() {
     let console = stdout(&cpc(args(&["coverage", "suites/csg"])).await);
     assert!(console.starts_with("ข้อ"), "{console}");
     assert_eq!(console.lines().count(), 25);
+
+    // A page for a browser (or the committee's printer): every clause a row, text escaped.
+    let html = stdout(&cpc(args(&["coverage", "suites/csg", "--format", "html"])).await);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<h1>การโยงข้อกำหนดกับกรณีทดสอบ — "), "{html}");
+    assert_eq!(html.matches("<tr>").count(), 1 + 24, "{html}");
+    assert!(html.contains("<td>TP-4.4</td><td>ต้อง</td>"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

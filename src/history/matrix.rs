@@ -203,7 +203,6 @@ pub fn render(m: &Matrix, format: Format, lang: Lang) -> String {
 }
 
 fn html(m: &Matrix, header: &[String], body: &[Vec<String>], lang: Lang) -> String {
-    let e = crate::report::escape::html_text;
     let title = match (lang, m.rounds.first()) {
         (Lang::Th, Some(r)) => format!("ประวัติการทดสอบ {} — {}", r.suite, r.target),
         (Lang::En, Some(r)) => format!("Test history of {} — {}", r.suite, r.target),
@@ -214,27 +213,11 @@ fn html(m: &Matrix, header: &[String], body: &[Vec<String>], lang: Lang) -> Stri
         Some('✗') | Some('!') | Some('~') => "fail",
         _ => "",
     };
-    let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n  html {{ font-family: \"TH Sarabun New\", \"Sarabun\", \"Laksaman\", \"Noto Sans Thai\", sans-serif; font-size: 17px; }}\n  table {{ border-collapse: collapse; }}\n  th, td {{ border: 1px solid #bbb; padding: .2rem .5rem; text-align: left; white-space: nowrap; }}\n  thead {{ display: table-header-group; }}\n  .pass {{ color: #1b6e3a; }} .fail {{ color: #a11d1d; font-weight: bold; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n<ul>\n",
-        if lang == Lang::Th { "th" } else { "en" },
-        e(&title),
-        e(&title)
-    );
-    for r in round_lines(m, lang) {
-        out.push_str(&format!("  <li>{}</li>\n", e(&r)));
-    }
-    out.push_str("</ul>\n<table>\n  <thead><tr>");
-    for h in header {
-        out.push_str(&format!("<th>{}</th>", e(h)));
-    }
-    out.push_str("</tr></thead>\n");
-    for row in body {
-        out.push_str("  <tr>");
-        for c in row {
-            out.push_str(&format!("<td class=\"{}\">{}</td>", class(c), e(c)));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table>\n</body>\n</html>\n");
-    out
+    let page = table::Page {
+        lang,
+        title: &title,
+        notes: &round_lines(m, lang),
+        nowrap: true,
+    };
+    table::html(&page, header, body, class)
 }

@@ -1,10 +1,12 @@
-//! Tables people read in a terminal, paste into a merge request, or open in a spreadsheet:
-//! the same header and rows as console text (columns aligned by display width, Thai marks
-//! taking no column), Markdown, or CSV (RFC 4180, with a BOM so spreadsheets read the Thai).
+//! Tables people read in a terminal, paste into a merge request, open in a spreadsheet or a
+//! browser: the same header and rows as console text (columns aligned by display width, Thai
+//! marks taking no column), Markdown, CSV (RFC 4180, with a BOM so spreadsheets read the Thai),
+//! or a page of HTML.
 
 use unicode_width::UnicodeWidthStr;
 
-use super::escape::{console_text, md_inline};
+use super::escape::{console_text, html_text, md_inline};
+use crate::i18n::Lang;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -74,6 +76,62 @@ pub fn csv(header: &[String], body: &[Vec<String>]) -> String {
     for r in body {
         out.push_str(&row(r));
     }
+    out
+}
+
+/// What an HTML table page says above its table.
+pub struct Page<'a> {
+    pub lang: Lang,
+    pub title: &'a str,
+    /// Lines listed between the title and the table.
+    pub notes: &'a [String],
+    /// Cells on one line each (a matrix of marks), not wrapped (a table of text).
+    pub nowrap: bool,
+}
+
+/// A page of its own (UTF-8, Thai fonts, the header repeated on every printed page); `class`
+/// gives a cell its CSS class (`pass`, `fail` or none) from its text.
+pub fn html(
+    page: &Page,
+    header: &[String],
+    body: &[Vec<String>],
+    class: impl Fn(&str) -> &'static str,
+) -> String {
+    let e = html_text;
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n  html {{ font-family: \"TH Sarabun New\", \"Sarabun\", \"Laksaman\", \"Noto Sans Thai\", sans-serif; font-size: 17px; }}\n  table {{ border-collapse: collapse; }}\n  th, td {{ border: 1px solid #bbb; padding: .2rem .5rem; text-align: left; vertical-align: top; }}\n{}  thead {{ display: table-header-group; }}\n  .pass {{ color: #1b6e3a; }} .fail {{ color: #a11d1d; font-weight: bold; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        if page.lang == Lang::Th { "th" } else { "en" },
+        e(page.title),
+        if page.nowrap {
+            "  td { white-space: nowrap; }\n"
+        } else {
+            ""
+        },
+        e(page.title)
+    );
+    if !page.notes.is_empty() {
+        out.push_str("<ul>\n");
+        for note in page.notes {
+            out.push_str(&format!("  <li>{}</li>\n", e(note)));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("<table>\n  <thead><tr>");
+    for h in header {
+        out.push_str(&format!("<th>{}</th>", e(h)));
+    }
+    out.push_str("</tr></thead>\n");
+    for row in body {
+        out.push_str("  <tr>");
+        for c in row {
+            match class(c) {
+                "" => out.push_str(&format!("<td>{}</td>", e(c))),
+                class => out.push_str(&format!("<td class=\"{class}\">{}</td>", e(c))),
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n</body>\n</html>\n");
     out
 }
 
