@@ -46,6 +46,21 @@ pub struct FileEntry {
     pub bytes: u64,
 }
 
+/// A file of a bundle as `cpc verify` reads it: its digest and size, and its bytes only for
+/// the manifest, its signature and the signer's key (a bundle's other files may be big, and
+/// never need to be in memory at once).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub sha256: [u8; 32],
+    pub bytes: u64,
+    pub content: Option<Vec<u8>>,
+}
+
+/// The files whose bytes `verify` reads: the rest it knows by digest.
+pub fn read_whole(path: &str) -> bool {
+    [MANIFEST, SIGNATURE, SIGNER].contains(&path)
+}
+
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -60,12 +75,12 @@ pub fn safe_path(path: &str) -> Option<String> {
     (!parts.is_empty() && !parts.iter().any(bad)).then(|| parts.join("/"))
 }
 
-/// The suite digest from the suite's files in the loader's order: the SHA-256 of their
-/// digests (as `suite::digest` makes it).
-pub fn suite_digest<'a>(files: impl IntoIterator<Item = &'a [u8]>) -> String {
+/// The suite digest from the digests of the suite's files in the loader's order: the SHA-256
+/// of their digests (as `suite::digest` makes it).
+pub fn suite_digest<'a>(digests: impl IntoIterator<Item = &'a [u8; 32]>) -> String {
     let mut all = Sha256::new();
-    for bytes in files {
-        all.update(Sha256::digest(bytes));
+    for digest in digests {
+        all.update(digest);
     }
     hex(&all.finalize())
 }
@@ -112,12 +127,12 @@ pub struct Findings {
     pub wrong: Vec<String>,
 }
 
-/// Checks a bundle's entries (archive path → bytes) against its manifest, its signature
+/// Checks a bundle's entries (archive path → digest) against its manifest, its signature
 /// against `trusted` (or, when none is given, the key inside the bundle, which proves only
 /// that the bundle is intact, and is said so).
-pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey>) -> Findings {
+pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>) -> Findings {
     let mut f = Findings::default();
-    let Some(manifest_bytes) = entries.get(MANIFEST) else {
+    let Some(manifest_bytes) = entries.get(MANIFEST).and_then(|e| e.content.as_ref()) else {
         f.wrong
             .push(format!("{MANIFEST} is missing: not a cpc bundle"));
         return f;
@@ -145,11 +160,11 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
             None => f
                 .wrong
                 .push(format!("{}: listed in the manifest, missing", file.path)),
-            Some(bytes) if sha256(bytes) != file.sha256 || bytes.len() as u64 != file.bytes => {
+            Some(entry) if hex(&entry.sha256) != file.sha256 || entry.bytes != file.bytes => {
                 f.wrong.push(format!(
                     "{}: changed (SHA-256 {} where the manifest says {})",
                     file.path,
-                    sha256(bytes),
+                    hex(&entry.sha256),
                     file.sha256
                 ))
             }
@@ -157,8 +172,7 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
         }
     }
     for path in entries.keys() {
-        let meta = [MANIFEST, SIGNATURE, SIGNER].contains(&path.as_str());
-        if !meta && !manifest.files.iter().any(|f| f.path == *path) {
+        if !read_whole(path) && !manifest.files.iter().any(|f| f.path == *path) {
             f.wrong.push(format!("{path}: not in the manifest (added)"));
         }
     }
@@ -171,7 +185,7 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
     // The run digest printed in the report, and the suite files as they were run.
     let results = format!("{RUN_PREFIX}results.json");
     match entries.get(&results) {
-        Some(bytes) if sha256(bytes) == manifest.run_digest => f.ok.push(format!(
+        Some(entry) if hex(&entry.sha256) == manifest.run_digest => f.ok.push(format!(
             "run digest (the report's) {}: {results}",
             manifest.run_digest
         )),
@@ -180,10 +194,10 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
             manifest.run_digest
         )),
     }
-    let suite_files: Option<Vec<&[u8]>> = manifest
+    let suite_files: Option<Vec<&[u8; 32]>> = manifest
         .suite_files
         .iter()
-        .map(|p| entries.get(p).map(Vec::as_slice))
+        .map(|p| entries.get(p).map(|e| &e.sha256))
         .collect();
     let digest = suite_files.map(suite_digest).unwrap_or_default();
     if digest == manifest.suite_digest {
@@ -201,14 +215,14 @@ pub fn verify(entries: &BTreeMap<String, Vec<u8>>, trusted: Option<&VerifyingKey
 }
 
 fn signature(
-    entries: &BTreeMap<String, Vec<u8>>,
+    entries: &BTreeMap<String, Entry>,
     manifest: &[u8],
     trusted: Option<&VerifyingKey>,
     f: &mut Findings,
 ) {
     use base64::Engine;
-    let embedded = entries
-        .get(SIGNER)
+    let content = |path| entries.get(path).and_then(|e: &Entry| e.content.as_deref());
+    let embedded = content(SIGNER)
         .and_then(|b| std::str::from_utf8(b).ok())
         .and_then(|pem| public_key(pem).ok());
     let Some(key) = trusted.or(embedded.as_ref()) else {
@@ -217,8 +231,7 @@ fn signature(
         ));
         return;
     };
-    let signature = entries
-        .get(SIGNATURE)
+    let signature = content(SIGNATURE)
         .and_then(|b| {
             base64::engine::general_purpose::STANDARD
                 .decode(b.trim_ascii())

@@ -231,6 +231,26 @@ async fn a_bundle_that_leaves_its_archive_or_is_no_archive_is_refused() {
     assert!(said.contains("a path outside the bundle"), "{said}");
     assert!(!work.path().parent().unwrap().join("escape.txt").exists());
 
+    // A header claiming a giant manifest is refused before anything is read or kept.
+    let giant = work.path().join("giant.tar");
+    {
+        let mut header = tar::Header::new_gnu();
+        header.set_path("manifest.json").unwrap();
+        header.set_size(3 << 30);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        let mut tar = header.as_bytes().to_vec();
+        tar.extend_from_slice(&[b'{'; 512]);
+        std::fs::write(&giant, tar).unwrap();
+    }
+    let (code, said) = verify(&giant, None).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        said.contains("manifest.json: larger than a cpc bundle holds"),
+        "{said}"
+    );
+
     let junk = work.path().join("junk.tar");
     std::fs::write(&junk, b"not a tar archive at all").unwrap();
     let (code, said) = verify(&junk, None).await;

@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::args::{BundleArgs, KeygenArgs, VerifyArgs};
-use crate::bundle::{self, FileEntry, Manifest};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::{self, Entry, FileEntry, Manifest};
 use crate::report::files::{RESULTS, is_run_file};
 use crate::run::exit;
 
@@ -15,6 +17,8 @@ const MAX_ENTRIES: usize = 100_000;
 const MAX_ENTRY_BYTES: u64 = 512 * 1024 * 1024;
 const MAX_TOTAL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 const MAX_KEY_BYTES: u64 = 64 * 1024;
+/// The manifest (a line per file, up to MAX_ENTRIES), the signature and the signer's key.
+const MAX_META_BYTES: u64 = 64 * 1024 * 1024;
 
 const SECRET_KEY: &str = "cpc-signing-key.pem";
 const PUBLIC_KEY: &str = "cpc-signing-key.pub.pem";
@@ -143,7 +147,11 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         let bytes = crate::read::bounded(&path, crate::read::MAX_DATA_FILE)?;
         suite_files.push((format!("{}{inside}", bundle::SUITE_PREFIX), bytes));
     }
-    let digest = bundle::suite_digest(suite_files.iter().map(|(_, b)| b.as_slice()));
+    let digests: Vec<[u8; 32]> = suite_files
+        .iter()
+        .map(|(_, b)| Sha256::digest(b).into())
+        .collect();
+    let digest = bundle::suite_digest(&digests);
     if digest != results.suite.digest {
         return Err(format!(
             "the suite in `{}` is not the one that was run (its digest is {digest}, the run's {}): bundle from the same commit as the run, or give it with --suite DIR",
@@ -254,16 +262,18 @@ fn write_archive(output: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<
     written
 }
 
-/// Every regular file of the archive by path; anything else, or a path that leaves the
-/// archive, or one seen twice, is refused.
-fn read_archive(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+/// Every regular file of the archive by path, read through SHA-256 (only the manifest, the
+/// signature and the signer's key are kept whole, `bundle::read_whole`): memory stays small
+/// whatever the archive says of itself. Anything but a regular file, a path that leaves the
+/// archive, one seen twice, or sizes past a bundle's are refused.
+fn read_archive(path: &Path) -> Result<BTreeMap<String, Entry>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("`{}`: {e}", path.display()))?;
     let mut archive = tar::Archive::new(file);
     let mut entries = BTreeMap::new();
     let mut total = 0u64;
     let bad = |e: std::io::Error| format!("`{}` is not a readable bundle: {e}", path.display());
     for entry in archive.entries().map_err(bad)? {
-        let entry = entry.map_err(bad)?;
+        let mut entry = entry.map_err(bad)?;
         let name = entry.path().map_err(bad)?.to_string_lossy().into_owned();
         if !entry.header().entry_type().is_file() {
             return Err(format!(
@@ -277,16 +287,39 @@ fn read_archive(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
             return Err(format!("more than {MAX_ENTRIES} files: not a cpc bundle"));
         }
         let size = entry.header().size().map_err(bad)?;
-        total += size;
-        if size > MAX_ENTRY_BYTES || total > MAX_TOTAL_BYTES {
+        total = total.saturating_add(size);
+        let limit = if bundle::read_whole(&name) {
+            MAX_META_BYTES
+        } else {
+            MAX_ENTRY_BYTES
+        };
+        if size > limit || total > MAX_TOTAL_BYTES {
             return Err(format!("{name}: larger than a cpc bundle holds"));
         }
-        let mut bytes = Vec::with_capacity(size as usize);
-        entry
-            .take(MAX_ENTRY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(bad)?;
-        if entries.insert(name.clone(), bytes).is_some() {
+        let mut digest = Sha256::new();
+        let mut content = bundle::read_whole(&name).then(Vec::new);
+        let mut read = 0u64;
+        let mut buffer = [0u8; 64 * 1024];
+        loop {
+            let n = entry.read(&mut buffer).map_err(bad)?;
+            if n == 0 {
+                break;
+            }
+            read += n as u64;
+            if read > limit {
+                return Err(format!("{name}: larger than a cpc bundle holds"));
+            }
+            digest.update(&buffer[..n]);
+            if let Some(content) = &mut content {
+                content.extend_from_slice(&buffer[..n]);
+            }
+        }
+        let entry = Entry {
+            sha256: digest.finalize().into(),
+            bytes: read,
+            content,
+        };
+        if entries.insert(name.clone(), entry).is_some() {
             return Err(format!("{name}: twice in the archive"));
         }
     }
