@@ -111,9 +111,13 @@ fn section_file(section: &str, index: usize) -> String {
     format!("cases/{number:02}-{slug}.yaml")
 }
 
-/// A comment block: every line starts with `#`, whatever the text holds.
+/// A comment block: every line starts with `#`, whatever the text holds. A lone `\r` breaks a
+/// line in YAML too, so it starts a comment line of its own (no clause text becomes YAML).
 fn comment(text: &str, indent: &str) -> String {
-    text.lines().map(|l| format!("{indent}# {l}\n")).collect()
+    text.split(['\n', '\r'])
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("{indent}# {l}\n"))
+        .collect()
 }
 
 /// The files of a new suite, by path under its directory.
@@ -273,6 +277,19 @@ mod tests {
             "cases/02-connection-and-security.yaml"
         );
         assert_eq!(section_file("สถานะ", 4), "cases/05-section.yaml");
+    }
+
+    #[test]
+    fn a_clause_in_a_comment_stays_a_comment() {
+        let text = "ส่งคำขอ\rcases: [{id: INJECTED}]\r\nต่อ";
+        let yaml = format!("cases: []\n{}", comment(text, "  "));
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            cases: Vec<serde_json::Value>,
+        }
+        let doc: Doc = serde_saphyr::from_str(&yaml).unwrap();
+        assert!(doc.cases.is_empty(), "{yaml}");
+        assert_eq!(yaml.lines().filter(|l| l.starts_with("  # ")).count(), 3);
     }
 
     #[test]
