@@ -8,6 +8,8 @@ use std::path::Path;
 pub const MAX_TEXT_FILE: u64 = 32 * 1024 * 1024;
 /// The largest fixture or `__files` body read.
 pub const MAX_DATA_FILE: u64 = 64 * 1024 * 1024;
+/// The largest results.json read back (`cpc report`, `cpc merge`): far past any real run's.
+pub const MAX_RESULTS_FILE: u64 = 1024 * 1024 * 1024;
 
 pub fn bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let shown = path.display();

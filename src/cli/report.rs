@@ -61,9 +61,8 @@ pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
     if !path.exists() && dir.join(STREAM).exists() {
         return stream::rebuild(&dir.join(STREAM));
     }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    let bytes = crate::read::bounded(&path, crate::read::MAX_RESULTS_FILE)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
         format!(
             "{}:{}:{}: not a cpc results file: {e}",
             path.display(),

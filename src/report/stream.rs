@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,9 @@ pub const STREAM: &str = "results.jsonl";
 /// Data reaches the disk at least this often while a run goes on: after a power loss, at most
 /// this much of a run is lost; after a SIGKILL, nothing that finished.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
+/// The longest line `rebuild` reads: a run line holds every planned case, a case line its
+/// steps with their (capped) bodies; a longer one is not cpc's.
+const MAX_LINE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A line as read back.
 #[derive(Deserialize)]
@@ -169,21 +172,57 @@ impl CaseReader {
 /// A run rebuilt from its stream: the frame, every case that finished, and whether it ended.
 /// A stream cut off (no `end`) is an interrupted run; a torn last line is left out.
 pub fn rebuild(path: &Path) -> Result<RunResults, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    rebuild_within(path, MAX_LINE_BYTES)
+}
+
+fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
+    let shown = path.display();
+    let file = File::open(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(format!("`{shown}` is not a regular file"));
+    }
+    let mut reader = BufReader::new(file);
     let mut results: Option<RunResults> = None;
+    // Where each case is in `results.cases`: a case written twice (rerun) replaces itself.
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut ended = false;
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let parsed = match serde_json::from_str::<Line>(&line) {
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let read = reader
+            .by_ref()
+            .take(max_line + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+        if read == 0 {
+            break;
+        }
+        if line.len() as u64 > max_line {
+            return Err(format!(
+                "{shown}:{number}: a line longer than {max_line} bytes: not a cpc results stream"
+            ));
+        }
+        let parsed = match serde_json::from_slice::<Line>(&line) {
             Ok(parsed) => parsed,
             // Only the last line may be torn (the run was killed while writing it).
             Err(_) => continue,
         };
         match (parsed, &mut results) {
-            (Line::Run { results: frame }, None) => results = Some(*frame),
-            (Line::Case { case }, Some(r)) => match r.cases.iter_mut().find(|c| c.id == case.id) {
-                Some(slot) => *slot = *case,
-                None => r.cases.push(*case),
+            (Line::Run { results: frame }, None) => {
+                index = frame
+                    .cases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.id.clone(), i))
+                    .collect();
+                results = Some(*frame);
+            }
+            (Line::Case { case }, Some(r)) => match index.get(&case.id) {
+                Some(&i) => r.cases[i] = *case,
+                None => {
+                    index.insert(case.id.clone(), r.cases.len());
+                    r.cases.push(*case);
+                }
             },
             (
                 Line::End {
@@ -198,9 +237,7 @@ pub fn rebuild(path: &Path) -> Result<RunResults, String> {
             }
             _ => {
                 return Err(format!(
-                    "{}:{}: not a cpc results stream (it starts with a `run` line)",
-                    path.display(),
-                    i + 1
+                    "{shown}:{number}: not a cpc results stream (it starts with a `run` line)"
                 ));
             }
         }
@@ -211,4 +248,35 @@ pub fn rebuild(path: &Path) -> Result<RunResults, String> {
         results.interrupted = true;
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_a_stream_is_refused_with_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = rebuild(dir.path()).unwrap_err();
+        assert!(err.contains("is not a regular file"), "{err}");
+
+        let path = dir.path().join(STREAM);
+        std::fs::write(&path, format!("\n{}\n", "x".repeat(100))).unwrap();
+        let err = rebuild_within(&path, 64).unwrap_err();
+        assert!(
+            err.ends_with(":2: a line longer than 64 bytes: not a cpc results stream"),
+            "{err}"
+        );
+
+        std::fs::write(&path, "{\"event\":\"end\",\"interrupted\":false}\n").unwrap();
+        let err = rebuild(&path).unwrap_err();
+        assert!(
+            err.ends_with(":1: not a cpc results stream (it starts with a `run` line)"),
+            "{err}"
+        );
+
+        std::fs::write(&path, "torn").unwrap();
+        let err = rebuild(&path).unwrap_err();
+        assert!(err.ends_with("holds no run"), "{err}");
+    }
 }

@@ -32,12 +32,20 @@ impl Failure {
 /// Prints problems rustc-style to stderr, each with its source line when it has a place.
 pub fn print_problems(problems: &[Diagnostic]) {
     let mut err = std::io::stderr().lock();
+    // Each file read once, however many problems it has.
+    let mut sources: std::collections::HashMap<&Path, Option<String>> = Default::default();
     for d in problems {
-        let source = d
-            .place
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(&p.file).ok());
-        let _ = writeln!(err, "{}", d.render(source.as_deref()));
+        let source = d.place.as_ref().and_then(|p| {
+            sources
+                .entry(p.file.as_path())
+                .or_insert_with(|| {
+                    crate::read::bounded(&p.file, crate::read::MAX_TEXT_FILE)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                })
+                .as_deref()
+        });
+        let _ = writeln!(err, "{}", d.render(source));
     }
     let _ = writeln!(err, "{} problem(s) found", problems.len());
 }
