@@ -8,7 +8,7 @@ mod support;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use support::{args, cpc, read_json, stderr, stdout};
+use support::{args, cpc, csg_with_fault, read_json, stderr, stdout};
 
 /// The archive's entries, in order.
 fn entries(bundle: &Path) -> Vec<(String, Vec<u8>)> {
@@ -74,17 +74,7 @@ async fn a_signed_bundle_verifies_offline_and_any_change_is_named() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let run = w.join("run");
-    let out = cpc(args(&[
-        "run",
-        "suites/csg",
-        "--target",
-        "reference",
-        "--fault",
-        "no-checksum",
-        "--out",
-        run.to_str().unwrap(),
-    ]))
-    .await;
+    let out = csg_with_fault("no-checksum", run.to_str().unwrap(), &[]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 
     let keys = w.join("keys");

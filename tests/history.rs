@@ -7,21 +7,14 @@ mod support;
 
 use std::path::Path;
 
-use support::{args, cpc, read_json, stderr, stdout};
+use support::{args, cpc, csg_with_fault, read_json, stderr, stdout};
 
 async fn round(history: &Path, out: &Path, fault: &str) -> String {
-    let run = cpc(args(&[
-        "run",
-        "suites/csg",
-        "--target",
-        "reference",
-        "--fault",
+    let run = csg_with_fault(
         fault,
-        "--out",
         out.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-    ]))
+        &["--history", history.to_str().unwrap()],
+    )
     .await;
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     stdout(&run)

@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{args, copy_dir, cpc, read_json, repo, stderr, stdout};
+use support::{args, copy_dir, cpc, csg_with_fault, read_json, repo, stderr, stdout};
 
 /// `(id, level)` of every requirement in a requirements.yaml.
 fn ids_and_levels(path: &Path) -> Vec<(String, String)> {
@@ -200,17 +200,7 @@ async fn coverage_lists_every_csg_clause_with_its_cases() {
 async fn the_thai_report_shows_results_by_the_service_flows_roles() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("run");
-    let run = cpc(args(&[
-        "run",
-        "suites/csg",
-        "--target",
-        "reference",
-        "--fault",
-        "no-checksum",
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .await;
+    let run = csg_with_fault("no-checksum", out.to_str().unwrap(), &[]).await;
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.th.md")).unwrap();
     for row in [

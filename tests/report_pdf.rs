@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::{args, cpc, stderr};
+use support::{args, cpc, csg_with_fault, stderr};
 
 /// Dark pixels on a page image (pdftoppm's PNG output).
 fn dark_pixels(png_path: &Path) -> usize {
@@ -66,17 +66,7 @@ async fn a_failing_csg_report_prints_without_blank_pages_or_orphaned_headings() 
     }
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
-    let run = cpc(args(&[
-        "run",
-        "suites/csg",
-        "--target",
-        "reference",
-        "--fault",
-        "no-checksum",
-        "--out",
-        dir,
-    ]))
-    .await;
+    let run = csg_with_fault("no-checksum", dir, &[]).await;
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let printed = cpc(args(&["report", dir, "--pdf"])).await;
     assert_eq!(printed.status.code(), Some(0), "{}", stderr(&printed));

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::{args, cpc, read_json, stderr, stdout};
+use support::{args, cpc, csg_with_fault, read_json, stderr, stdout};
 
 const VALID: &str = r#"waivers:
   - requirement: TP-4.4
@@ -60,19 +60,7 @@ async fn a_waived_must_failure_passes_with_the_waiver_on_page_one_and_an_expired
     let valid = write(work.path(), "valid.yaml", VALID);
     let expired = write(work.path(), "expired.yaml", EXPIRED);
 
-    let run = cpc(args(&[
-        "run",
-        "suites/csg",
-        "--target",
-        "reference",
-        "--fault",
-        "no-checksum",
-        "--out",
-        dir,
-        "--waivers",
-        &valid,
-    ]))
-    .await;
+    let run = csg_with_fault("no-checksum", dir, &["--waivers", &valid]).await;
     assert_eq!(
         run.status.code(),
         Some(0),

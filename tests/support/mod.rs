@@ -33,6 +33,23 @@ pub async fn cpc(args: Vec<String>) -> Output {
     .expect("cpc finishes")
 }
 
+/// `cpc run suites/csg --target reference --fault FAULT --out OUT`, and `more` arguments: the
+/// CSG suite against the built-in reference with one fault put in.
+pub async fn csg_with_fault(fault: &str, out: &str, more: &[&str]) -> Output {
+    let mut list = args(&[
+        "run",
+        "suites/csg",
+        "--target",
+        "reference",
+        "--fault",
+        fault,
+        "--out",
+        out,
+    ]);
+    list.extend(args(more));
+    cpc(list).await
+}
+
 /// A copy of a directory tree (a suite, fixtures) to change without touching the repository.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
