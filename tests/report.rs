@@ -162,6 +162,24 @@ async fn arabic_digits_on_request_and_bad_results_are_named() {
         "{}",
         support::stderr(&output)
     );
+
+    // Rebuilt from the stream, a case the run did not plan is not taken in.
+    std::fs::remove_file(out.path().join("results.json")).unwrap();
+    let stream = out.path().join("results.jsonl");
+    let text = std::fs::read_to_string(&stream).unwrap();
+    let case = text
+        .lines()
+        .find(|l| l.starts_with(r#"{"event":"case""#) && l.contains("MINI-001"))
+        .unwrap();
+    let forged = case.replace("MINI-001", "MINI-999");
+    std::fs::write(&stream, format!("{text}{forged}\n")).unwrap();
+    let output = cpc(args(&["report", out.path().to_str().unwrap()])).await;
+    assert_eq!(output.status.code(), Some(2));
+    let said = support::stderr(&output);
+    assert!(
+        said.contains("case `MINI-999` is not in the run's plan"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

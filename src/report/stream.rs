@@ -183,7 +183,7 @@ fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
     }
     let mut reader = BufReader::new(file);
     let mut results: Option<RunResults> = None;
-    // Where each case is in `results.cases`: a case written twice (rerun) replaces itself.
+    // Where each planned case is in `results.cases`: its line replaces its skeleton.
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut ended = false;
     let mut line = Vec::new();
@@ -217,11 +217,14 @@ fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
                     .collect();
                 results = Some(*frame);
             }
+            // The run line plans every case: one it does not name is not this run's.
             (Line::Case { case }, Some(r)) => match index.get(&case.id) {
                 Some(&i) => r.cases[i] = *case,
                 None => {
-                    index.insert(case.id.clone(), r.cases.len());
-                    r.cases.push(*case);
+                    return Err(format!(
+                        "{shown}:{number}: case `{}` is not in the run's plan: not a cpc results stream",
+                        crate::report::escape::console_text(&case.id)
+                    ));
                 }
             },
             (
