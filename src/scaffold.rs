@@ -111,6 +111,22 @@ fn section_file(section: &str, index: usize) -> String {
     format!("cases/{number:02}-{slug}.yaml")
 }
 
+/// The lines (1-based) of `before` holding a comment that `after` does not have: what a
+/// rewrite of the file loses.
+pub fn comments_lost(before: &str, after: &str) -> Vec<usize> {
+    fn comment(line: &str) -> Option<&str> {
+        let t = line.trim();
+        t.starts_with('#').then_some(t)
+    }
+    let kept: std::collections::HashSet<&str> = after.lines().filter_map(comment).collect();
+    before
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| comment(l).is_some_and(|c| !kept.contains(c)))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
 /// A comment block: every line starts with `#`, whatever the text holds. A lone `\r` breaks a
 /// line in YAML too, so it starts a comment line of its own (no clause text becomes YAML).
 fn comment(text: &str, indent: &str) -> String {

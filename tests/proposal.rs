@@ -137,10 +137,24 @@ async fn an_edited_proposal_is_drift_named_with_both_places_and_update_mends_it(
         "a place in requirements.yaml: {err}"
     );
 
+    // A tester's own note in the file: the rewrite cannot carry it, so the old file is kept.
+    let requirements = suite.join("requirements.yaml");
+    let before = std::fs::read_to_string(&requirements).unwrap().replace(
+        "requirements:\n",
+        "requirements:\n  # ทดสอบซ้ำหลังแก้ระบบ (ครั้งที่ 2)\n",
+    );
+    std::fs::write(&requirements, &before).unwrap();
+
     let updated = cpc(args(&["init", "--update", dir])).await;
     assert_eq!(updated.status.code(), Some(0), "{}", stderr(&updated));
     let said = stdout(&updated);
     assert!(said.contains("3 change(s)"), "{said}");
+    assert!(
+        said.contains("hand comments not carried over: 1 line(s), e.g. line 5;"),
+        "{said}"
+    );
+    let kept = suite.join("requirements.yaml.before-update");
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), before);
     assert!(said.contains("+ TP-4.8: added"), "{said}");
     assert!(said.contains("~ TP-4.7: level ควร → ต้อง"), "{said}");
     assert!(said.contains("~ TP-3.1: text changed"), "{said}");

@@ -103,8 +103,24 @@ fn update(dir: &Path) -> u8 {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let path = dir.join("requirements.yaml");
+    let mut kept = None;
     if !changes.is_empty() {
         let text = scaffold::requirements_yaml(&entries, &file_name);
+        // The file is written anew: hand comments do not survive. The file as it was is kept
+        // beside it (not a .yaml: never read as part of the suite), and the tester is told.
+        let before = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+        let lost = scaffold::comments_lost(&before, &text);
+        if !lost.is_empty() {
+            let backup = dir.join(BEFORE_UPDATE);
+            if let Err(e) = std::fs::write(&backup, &before) {
+                eprintln!("error: cannot keep `{}`: {e}", backup.display());
+                return exit::OUTPUT;
+            }
+            kept = Some((backup, lost));
+        }
         let temp = dir.join(".requirements.yaml.tmp");
         if let Err(e) = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &path)) {
             let _ = std::fs::remove_file(&temp);
@@ -121,6 +137,19 @@ fn update(dir: &Path) -> u8 {
     for change in &changes {
         out.push_str(&format!("\n  {change}"));
     }
+    if let Some((backup, lost)) = kept {
+        out.push_str(&format!(
+            "\nหมายเหตุที่เขียนเองในไฟล์ไม่ได้ถูกคัดลอกไปด้วย {} บรรทัด — ไฟล์เดิมเก็บไว้ที่ {} (hand comments not carried over: {} line(s), e.g. line {}; the file as it was is kept as {})",
+            lost.len(),
+            backup.display(),
+            lost.len(),
+            lost[0],
+            backup.display()
+        ));
+    }
     super::say(out);
     exit::PASS
 }
+
+/// requirements.yaml as it was before `--update` rewrote it, when its hand comments are lost.
+const BEFORE_UPDATE: &str = "requirements.yaml.before-update";
