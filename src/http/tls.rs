@@ -86,6 +86,9 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
         .map_err(|e| format!("{}: cannot read PEM certificates ({e})", path.display()))
 }
 
+/// What a handshake says when the platform's trust store could not be read.
+const NO_TRUST_STORE: &str = "cannot read the platform's trusted certificates";
+
 /// The platform's trust store (and `--ca-cert`), read once, when first needed: reading it
 /// costs more than the rest of a small run's start, and a run against plain HTTP (the built-in
 /// reference, an agency's system during step 9) never needs it.
@@ -117,7 +120,7 @@ impl PlatformRoots {
                     extra,
                     self.provider.clone(),
                 )
-                .map_err(|e| format!("cannot read the platform's trusted certificates: {e}"))
+                .map_err(|e| format!("{NO_TRUST_STORE}: {e}"))
             })
             .as_ref()
             .map_err(|e| rustls::Error::General(e.clone()))
@@ -224,7 +227,12 @@ pub fn explain(error: &(dyn std::error::Error + 'static)) -> Option<&'static str
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         });
         if let Some(tls) = tls {
-            return Some(words(tls));
+            return Some(match tls {
+                rustls::Error::General(why) if why.starts_with(NO_TRUST_STORE) => {
+                    "TLS: this machine's trusted certificates (its CA store) cannot be read; install or repair it (Debian: ca-certificates)"
+                }
+                _ => words(tls),
+            });
         }
         // Some layers keep rustls's error only as text.
         if let Some(words) = words_of_text(&e.to_string()) {
@@ -302,5 +310,17 @@ mod tests {
         let first: *const _ = roots.get().expect("the platform's store reads");
         let again: *const _ = roots.get().expect("the platform's store reads");
         assert_eq!(first, again);
+    }
+
+    #[test]
+    fn an_unreadable_trust_store_is_said_with_what_to_do() {
+        assert_eq!(
+            explain(&rustls::Error::General(format!(
+                "{NO_TRUST_STORE}: no such file"
+            ))),
+            Some(
+                "TLS: this machine's trusted certificates (its CA store) cannot be read; install or repair it (Debian: ca-certificates)"
+            )
+        );
     }
 }
