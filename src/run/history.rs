@@ -23,8 +23,27 @@ pub fn dir_for(option: Option<&Path>, out: &Path, suite_id: &str) -> Option<Path
         Some(dir) => Some(dir.to_path_buf()),
         None => {
             let beside = out.parent().unwrap_or(Path::new(""));
-            Some(beside.join("cpc-history").join(suite_id))
+            Some(beside.join("cpc-history").join(folder_name(suite_id)))
         }
+    }
+}
+
+/// A suite id as one folder's name: an id is the suite's (or a results file's) to choose, and
+/// `../x` or `/etc` must not move the history elsewhere.
+fn folder_name(suite_id: &str) -> String {
+    let name: String = suite_id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match name.trim_matches('.') {
+        "" => "suite".into(),
+        _ => name,
     }
 }
 
@@ -109,4 +128,25 @@ pub fn write(dir: &Path, record: &RoundRecord) -> io::Result<PathBuf> {
         let _ = std::fs::remove_file(&temp);
     }
     written.map(|()| path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_history_stays_beside_the_run_whatever_the_suite_id() {
+        let out = Path::new("runs/out");
+        for (id, folder) in [
+            ("csg", "csg"),
+            ("../../etc", ".._.._etc"),
+            ("/etc", "_etc"),
+            ("..", "suite"),
+            ("", "suite"),
+            ("งานบริการ 1", "งานบริการ_1"),
+        ] {
+            let dir = dir_for(None, out, id).unwrap();
+            assert_eq!(dir, Path::new("runs/cpc-history").join(folder), "{id:?}");
+        }
+    }
 }
