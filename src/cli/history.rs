@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::args::HistoryArgs;
 use crate::history::{matrix, rounds_of};
+use crate::report::escape::console_text;
 use crate::run::exit;
 
 pub fn history(args: HistoryArgs) -> u8 {
@@ -17,7 +18,7 @@ pub fn history(args: HistoryArgs) -> u8 {
     }
     let (records, warnings) = crate::run::history::read(&args.dir);
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", console_text(&warning));
     }
     let groups: BTreeSet<(String, String)> = records
         .iter()
@@ -32,7 +33,11 @@ pub fn history(args: HistoryArgs) -> u8 {
     for (suite, target) in &groups {
         let m = matrix::build(rounds_of(&records, suite, target));
         if args.format == matrix::Format::Console && groups.len() > 1 {
-            out.push_str(&format!("== {suite} — {target} ==\n"));
+            out.push_str(&format!(
+                "== {} — {} ==\n",
+                console_text(suite),
+                console_text(target)
+            ));
         }
         out.push_str(&matrix::render(&m, args.format, args.lang));
         if groups.len() > 1 {

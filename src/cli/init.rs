@@ -41,7 +41,11 @@ fn create(proposal_path: &Path, dir: &Path) -> u8 {
     };
     let proposal = crate::proposal::parse(&text);
     for (line, problem) in &proposal.problems {
-        eprintln!("warning: {}:{line}: {problem}", proposal_path.display());
+        eprintln!(
+            "warning: {}:{line}: {}",
+            proposal_path.display(),
+            crate::report::escape::console_text(problem)
+        );
     }
     if proposal.clauses.is_empty() {
         return fail(format!(

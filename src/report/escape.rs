@@ -78,20 +78,29 @@ pub fn html_text(text: &str) -> String {
 }
 
 /// Text for a terminal line: control characters (escape sequences, carriage returns, line
-/// breaks) are shown as `\u{..}`, so the target cannot paint or rewrite the console.
+/// breaks) and bidirectional overrides are shown as `\u{..}`, so the target cannot paint,
+/// rewrite or reorder the console.
 pub fn console_text(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(hides_on_terminal) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if hides_on_terminal(c) {
                 format!("\\u{{{:x}}}", c as u32)
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// A control character (escape sequences, a carriage return that overwrites the line) or a
+/// bidirectional override, which makes a terminal show text in another order than it is
+/// (U+202E turns `gpj.exe` into what reads as `exe.jpg`).
+fn hides_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -120,5 +129,9 @@ mod tests {
     #[test]
     fn console_text_shows_controls() {
         assert_eq!(console_text("a\u{1b}[2Jb\rc"), "a\\u{1b}[2Jb\\u{d}c");
+        assert_eq!(console_text("x\u{202E}gpj.exe"), "x\\u{202e}gpj.exe");
+        assert_eq!(console_text("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        // Thai (with its zero-width space) is left as it is.
+        assert_eq!(console_text("ผ่าน\u{200B}ไม่ผ่าน"), "ผ่าน\u{200B}ไม่ผ่าน");
     }
 }
