@@ -56,11 +56,12 @@ fn touched(bundle: &Path, name: &str, work: &Path) -> PathBuf {
 
 async fn verify(bundle: &Path, public_key: Option<&Path>) -> (Option<i32>, String) {
     let mut list = vec!["verify".to_string(), bundle.to_str().unwrap().to_string()];
-    if let Some(key) = public_key {
-        list.extend([
+    match public_key {
+        Some(key) => list.extend([
             "--public-key".to_string(),
             key.to_str().unwrap().to_string(),
-        ]);
+        ]),
+        None => list.push("--intact-only".to_string()),
     }
     let out = cpc(list).await;
     (
@@ -146,9 +147,15 @@ async fn a_signed_bundle_verifies_offline_and_any_change_is_named() {
     let (code, said) = verify(&bundle, None).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(
-        said.contains("by the key inside the bundle") && said.contains("verified:"),
+        said.contains("by the key inside the bundle")
+            && said.contains("intact (signer not checked"),
         "{said}"
     );
+    assert!(!said.contains("verified:"), "{said}");
+    // Neither a key nor --intact-only: a bundle anyone re-signed must not pass by default.
+    let out = cpc(args(&["verify", bundle.to_str().unwrap()])).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--public-key"), "{}", stderr(&out));
     let (code, said) = verify(&bundle, Some(&public)).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("by the key given"), "{said}");
@@ -178,13 +185,16 @@ async fn a_signed_bundle_verifies_offline_and_any_change_is_named() {
 
     // A file slipped in.
     let mut list = entries(&bundle);
-    list.push(("run/extra.txt".into(), b"forged".to_vec()));
+    // Its name is too long for a tar header: tar writes it as a GNU long-name entry first,
+    // which verify reads (bounded) and names in full.
+    let long = format!("run/{}.txt", "x".repeat(300));
+    list.push((long.clone(), b"forged".to_vec()));
     let added = w.join("added.tar");
     write_entries(&added, &list);
     let (code, said) = verify(&added, Some(&public)).await;
     assert_eq!(code, Some(1));
     assert!(
-        said.contains("run/extra.txt: not in the manifest"),
+        said.contains(&format!("{long}: not in the manifest")),
         "{said}"
     );
 
@@ -240,6 +250,63 @@ async fn a_bundle_that_leaves_its_archive_or_is_no_archive_is_refused() {
         said.contains("manifest.json: larger than a cpc bundle holds"),
         "{said}"
     );
+
+    // A GNU long name (or a PAX header) the tar crate would read whole into memory: its
+    // claimed 6 GiB are refused from the header.
+    let long_name = work.path().join("long-name.tar");
+    {
+        let mut header = tar::Header::new_gnu();
+        header.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
+        header.set_size(6 << 30);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::GNULongName);
+        header.set_cksum();
+        let mut tar = header.as_bytes().to_vec();
+        tar.extend_from_slice(&[b'a'; 512]);
+        std::fs::write(&long_name, tar).unwrap();
+    }
+    let (code, said) = verify(&long_name, None).await;
+    assert_eq!(code, Some(1));
+    assert!(said.contains("a name header of 6442450944 bytes"), "{said}");
+
+    // A PAX header naming a path out of the archive is held to the same rule as a header's.
+    let pax = work.path().join("pax.tar");
+    {
+        let record = b"22 path=../escape.txt\n";
+        let mut builder = tar::Builder::new(std::fs::File::create(&pax).unwrap());
+        let mut header = tar::Header::new_ustar();
+        header.set_path("PaxHeaders/x").unwrap();
+        header.set_size(record.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::XHeader);
+        header.set_cksum();
+        builder.append(&header, &record[..]).unwrap();
+        let mut header = tar::Header::new_ustar();
+        header.set_path("ok.txt").unwrap();
+        header.set_size(1);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        builder.append(&header, &b"x"[..]).unwrap();
+        builder.finish().unwrap();
+    }
+    let (code, said) = verify(&pax, None).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        said.contains("../escape.txt: a path outside the bundle"),
+        "{said}"
+    );
+
+    // A FIFO would block the open forever: refused before it.
+    let fifo = work.path().join("fifo.tar");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, said) = verify(&fifo, None).await;
+    assert_eq!(code, Some(1));
+    assert!(said.contains("not a regular file"), "{said}");
 
     let junk = work.path().join("junk.tar");
     std::fs::write(&junk, b"not a tar archive at all").unwrap();

@@ -103,10 +103,13 @@ pub struct BundleArgs {
 pub struct VerifyArgs {
     /// The bundle (from cpc bundle).
     pub bundle: PathBuf,
-    /// The signer's public key; without it, the key inside the bundle shows only that the
-    /// bundle is intact, not who made it.
-    #[arg(long, value_name = "FILE")]
+    /// The signer's public key: checks who made the bundle.
+    #[arg(long, value_name = "FILE", required_unless_present = "intact_only")]
     pub public_key: Option<PathBuf>,
+    /// Check only that the bundle is intact, with the key inside it: anyone can make a bundle
+    /// that passes this, so it says nothing about who made it.
+    #[arg(long, conflicts_with = "public_key")]
+    pub intact_only: bool,
 }
 
 #[derive(Args)]
