@@ -171,8 +171,10 @@ pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>)
             Some(_) => matched += 1,
         }
     }
+    let listed: std::collections::HashSet<&str> =
+        manifest.files.iter().map(|f| f.path.as_str()).collect();
     for path in entries.keys() {
-        if !read_whole(path) && !manifest.files.iter().any(|f| f.path == *path) {
+        if !read_whole(path) && !listed.contains(path.as_str()) {
             f.wrong.push(format!("{path}: not in the manifest (added)"));
         }
     }

@@ -93,20 +93,27 @@ pub fn level(text: &str) -> Option<Level> {
 
 /// A cell or line as plain text: bold, italics, code marks and links removed, `<br>` a space.
 pub fn plain(text: &str) -> String {
-    let mut s = text
+    let s = text
         .replace("<br>", " ")
         .replace("<br/>", " ")
         .replace("<br />", " ");
-    // [text](url) → text
-    while let Some(open) = s.find('[') {
-        let Some(close) = s[open..].find("](").map(|i| open + i) else {
+    // [text](url) → text, in one pass.
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(open) = rest.find('[') {
+        let link = rest[open..]
+            .find("](")
+            .map(|c| open + c)
+            .and_then(|close| rest[close..].find(')').map(|end| (close, close + end)));
+        let Some((close, end)) = link else {
             break;
         };
-        let Some(end) = s[close..].find(')').map(|i| close + i) else {
-            break;
-        };
-        s = format!("{}{}{}", &s[..open], &s[open + 1..close], &s[end + 1..]);
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..close]);
+        rest = &rest[end + 1..];
     }
+    out.push_str(rest);
+    let s = out;
     let s = s.replace("**", "").replace("__", "").replace('`', "");
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -136,11 +143,6 @@ fn cells(line: &str) -> Vec<String> {
     }
     out.push(cell);
     out.into_iter().map(|c| c.trim().to_string()).collect()
-}
-
-fn is_separator(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with('|') && t.contains('-') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
 }
 
 /// `label (english): value` lines at the head of a proposal.
@@ -188,24 +190,74 @@ fn meta(proposal: &mut Proposal, line: &str) {
     }
 }
 
+/// A fenced code block's opening: its marker and length (CommonMark: three or more backticks
+/// or tildes, indented at most three spaces; a backtick fence's info has no backtick).
+fn fence_open(line: &str) -> Option<(char, usize)> {
+    let rest = line.trim_start_matches(' ');
+    if line.len() - rest.len() > 3 {
+        return None;
+    }
+    let marker = rest.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let len = rest.chars().take_while(|c| *c == marker).count();
+    let info = &rest[len..];
+    (len >= 3 && !(marker == '`' && info.contains('`'))).then_some((marker, len))
+}
+
+/// Whether `line` closes a fence opened with `marker` × `len`: the same marker, at least as
+/// many, nothing after them.
+fn fence_closes(line: &str, (marker, len): (char, usize)) -> bool {
+    let rest = line.trim_start_matches(' ');
+    if line.len() - rest.len() > 3 {
+        return false;
+    }
+    let run = rest.chars().take_while(|c| *c == marker).count();
+    run >= len && rest[run..].trim().is_empty()
+}
+
+/// A table's delimiter row (`|---|:--:|`, or `--- | ---` without outer pipes): its cell count.
+fn delimiter_cells(line: &str) -> Option<usize> {
+    let t = line.trim();
+    if !t.contains('|') && !t.starts_with('-') && !t.starts_with(':') {
+        return None;
+    }
+    let row = cells(t);
+    let all = row.iter().all(|c| {
+        let c = c.strip_prefix(':').unwrap_or(c);
+        let c = c.strip_suffix(':').unwrap_or(c);
+        !c.is_empty() && c.chars().all(|ch| ch == '-')
+    });
+    (all && t.contains('|')).then_some(row.len())
+}
+
+/// A row of the table that started above: GitHub tables run until a blank line or a line
+/// without a `|`.
+fn is_row(line: &str) -> bool {
+    !line.trim().is_empty() && line.contains('|')
+}
+
 pub fn parse(text: &str) -> Proposal {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut proposal = Proposal::default();
     let lines: Vec<&str> = text.lines().collect();
     let mut section = String::new();
-    let mut in_fence = false;
+    let mut fence: Option<((char, usize), usize)> = None;
+    let mut seen = std::collections::HashSet::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
+        if let Some((open, _)) = fence {
+            if fence_closes(line, open) {
+                fence = None;
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(open) = fence_open(line) {
+            fence = Some((open, i + 1));
+            i += 1;
+            continue;
+        }
         let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = !in_fence;
-            i += 1;
-            continue;
-        }
-        if in_fence {
-            i += 1;
-            continue;
-        }
         if let Some(heading) = trimmed.strip_prefix('#') {
             let level = 1 + heading.chars().take_while(|c| *c == '#').count();
             if level >= 2 {
@@ -214,38 +266,55 @@ pub fn parse(text: &str) -> Proposal {
             i += 1;
             continue;
         }
-        let table_start =
-            trimmed.starts_with('|') && lines.get(i + 1).is_some_and(|l| is_separator(l));
-        if !table_start {
+        let header = cells(line);
+        let delimiter = lines.get(i + 1).and_then(|l| delimiter_cells(l));
+        let Some(width) = delimiter.filter(|_| line.contains('|')) else {
             if proposal.clauses.is_empty() {
                 meta(&mut proposal, line);
             }
             i += 1;
             continue;
-        }
-        let roles: Vec<Column> = cells(line).iter().map(|h| column(&plain(h))).collect();
+        };
+        let roles: Vec<Column> = header.iter().map(|h| column(&plain(h))).collect();
         let find = |want: Column| roles.iter().position(|c| *c == want);
+        let table_line = i + 1;
         i += 2;
+        let rows_start = i;
+        while i < lines.len() && is_row(lines[i]) {
+            i += 1;
+        }
+        let rows = rows_start..i;
+        if width != header.len() {
+            if find(Column::Level).is_some() {
+                proposal.problems.push((
+                    table_line,
+                    format!(
+                        "a table whose header has {} cells and its delimiter row {width}: not read as requirements",
+                        header.len()
+                    ),
+                ));
+            }
+            continue;
+        }
         let (Some(id_at), Some(level_at), Some(text_at)) =
             (find(Column::Id), find(Column::Level), find(Column::Text))
         else {
-            // Not a requirement table: skip its rows.
-            while i < lines.len() && lines[i].trim_start().starts_with('|') {
-                i += 1;
+            if let Some(problem) = unread_requirements(&roles, &lines[rows.clone()], rows.start) {
+                proposal.problems.push((table_line, problem));
             }
             continue;
         };
-        while i < lines.len() && lines[i].trim_start().starts_with('|') {
-            let row = cells(lines[i]);
+        for at in rows {
+            let row = cells(lines[at]);
             let cell = |at: usize| row.get(at).map(|c| plain(c)).unwrap_or_default();
             let (id, level_text, text) = (cell(id_at), cell(level_at), cell(text_at));
-            let line_no = i + 1;
+            let line_no = at + 1;
             if id.is_empty() {
                 proposal
                     .problems
                     .push((line_no, "a requirement row without a clause id".into()));
             } else if let Some(level) = level(&level_text) {
-                if proposal.clauses.iter().any(|c| c.id == id) {
+                if !seen.insert(id.clone()) {
                     proposal
                         .problems
                         .push((line_no, format!("clause {id} appears twice")));
@@ -264,10 +333,43 @@ pub fn parse(text: &str) -> Proposal {
                     format!("clause {id}: level `{level_text}` is neither ต้อง/must nor ควร/should"),
                 ));
             }
-            i += 1;
         }
     }
+    if let Some((_, line)) = fence {
+        // Everything after an unclosed fence is code: requirement tables there would be lost.
+        proposal.problems.push((
+            line,
+            "a code block opened here is never closed: the rest of the proposal is read as code, not requirements".into(),
+        ));
+    }
     proposal
+}
+
+/// Why a table that is not read as requirements looks like one: a level column without an id
+/// or text column, or rows that give a level (ต้อง/ควร) under headers cpc does not know.
+fn unread_requirements(roles: &[Column], rows: &[&str], first: usize) -> Option<String> {
+    let names = "name its columns as a requirement table does (ID | ระดับ | ข้อกำหนด)";
+    if roles.contains(&Column::Level) {
+        return Some(format!(
+            "a table with a level column but no {} column: its rows are not read as requirements; {names}",
+            if roles.contains(&Column::Id) {
+                "text (ข้อกำหนด)"
+            } else {
+                "clause id (ID/ข้อ)"
+            }
+        ));
+    }
+    let strict = |c: &String| {
+        matches!(
+            plain(c).to_lowercase().as_str(),
+            "ต้อง" | "ควร" | "must" | "should" | "shall"
+        )
+    };
+    let at = rows.iter().position(|row| cells(row).iter().any(strict))?;
+    Some(format!(
+        "a table whose rows give levels (line {}) under headers that name no level column: its rows are not read as requirements; {names}",
+        first + at + 1
+    ))
 }
 
 #[cfg(test)]
@@ -349,6 +451,100 @@ mod tests {
                 22,
                 "clause TP-3.2: level `maybe` is neither ต้อง/must nor ควร/should".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn pipe_less_tables_nested_fences_and_a_bom_are_read_as_github_shows_them() {
+        let text = "\u{FEFF}## 1. One
+
+ID | Level | Requirement
+---|:---:|---
+TP-1.1 | must | read without outer pipes
+TP-1.2 | should | [linked](#x) and [again](#y) text
+not a row: the table ended
+
+````markdown
+```
+| ID | ระดับ | ข้อกำหนด |
+|---|---|---|
+| TP-9.1 | ต้อง | inside the outer fence: an inner ``` does not close it |
+```
+````
+
+~~~
+| TP-9.2 | ต้อง | inside tildes |
+~~~
+
+| ID | ระดับ | ข้อกำหนด |
+|---|---|---|
+| TP-1.3 | ต้อง | after both fences |
+";
+        let p = parse(text);
+        let ids: Vec<(&str, &str, usize)> = p
+            .clauses
+            .iter()
+            .map(|c| (c.id.as_str(), c.text.as_str(), c.line))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("TP-1.1", "read without outer pipes", 5),
+                ("TP-1.2", "linked and again text", 6),
+                ("TP-1.3", "after both fences", 23),
+            ]
+        );
+        assert_eq!(p.problems, []);
+    }
+
+    #[test]
+    fn tables_that_hold_requirements_cpc_cannot_read_are_reported() {
+        let text = "\
+| ID | ระดับ |
+|---|---|
+| TP-1.1 | ต้อง |
+
+| หมายเลข | ความต้องการ | ระดับที่ต้องมี |
+|---|---|---|
+| TP-2.1 | ตอบ 200 | ต้อง |
+
+| ID | ระดับ | ข้อกำหนด |
+|---|---|
+| TP-3.1 | ต้อง | a delimiter row one cell short |
+
+| field | type | note |
+|---|---|---|
+| name | string | required |
+
+```
+| ID | ระดับ | ข้อกำหนด |
+|---|---|---|
+| TP-4.1 | ต้อง | never closed |
+";
+        let p = parse(text);
+        assert_eq!(p.clauses, []);
+        let problems: Vec<(usize, &str)> = p
+            .problems
+            .iter()
+            .map(|(line, m)| (*line, m.split(':').next().unwrap()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    1,
+                    "a table with a level column but no text (ข้อกำหนด) column"
+                ),
+                (
+                    5,
+                    "a table whose rows give levels (line 7) under headers that name no level column"
+                ),
+                (
+                    9,
+                    "a table whose header has 3 cells and its delimiter row 2"
+                ),
+                (17, "a code block opened here is never closed"),
+            ]
         );
     }
 
