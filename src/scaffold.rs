@@ -49,6 +49,7 @@ impl Entry {
 }
 
 pub fn requirements_yaml(entries: &[Entry], proposal_file: &str) -> String {
+    let proposal_file = comment_text(proposal_file);
     let mut out = format!(
         "# Every clause of the technical proposal ({proposal_file}), with its level (ต้อง = must,\n# ควร = should). `proposal_digest` is the digest of the clause text each was written from:\n# cpc validate names a clause whose text changed since; cpc init --update records it.\nrequirements:\n"
     );
@@ -84,10 +85,23 @@ pub fn requirements_yaml(entries: &[Entry], proposal_file: &str) -> String {
     out
 }
 
-/// `2. ความปลอดภัย (connection and security)` → `02-connection-and-security`.
+/// `2. ความปลอดภัย (connection and security)` → `cases/02-connection-and-security`;
+/// `2.1 ความปลอดภัย` → `cases/02-1-section` (the path without `.yaml`).
 fn section_file(section: &str, index: usize) -> String {
-    let number: String = section.chars().take_while(char::is_ascii_digit).collect();
-    let number = number.parse::<usize>().unwrap_or(index + 1);
+    let numbers: Vec<usize> = section
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map_while(|n| n.parse().ok())
+        .collect();
+    let number = match numbers.split_first() {
+        Some((first, rest)) => std::iter::once(format!("{first:02}"))
+            .chain(rest.iter().map(usize::to_string))
+            .collect::<Vec<_>>()
+            .join("-"),
+        None => format!("{:02}", index + 1),
+    };
     let english = section
         .rsplit_once('(')
         .and_then(|(_, rest)| rest.split_once(')'))
@@ -108,7 +122,7 @@ fn section_file(section: &str, index: usize) -> String {
     } else {
         slug
     };
-    format!("cases/{number:02}-{slug}.yaml")
+    format!("cases/{number}-{slug}")
 }
 
 /// The lines (1-based) of `before` holding a comment that `after` does not have: what a
@@ -132,7 +146,28 @@ pub fn comments_lost(before: &str, after: &str) -> Vec<usize> {
 fn comment(text: &str, indent: &str) -> String {
     text.split(['\n', '\r'])
         .filter(|l| !l.is_empty())
-        .map(|l| format!("{indent}# {l}\n"))
+        .map(|l| format!("{indent}# {}\n", comment_text(l)))
+        .collect()
+}
+
+/// Text inside a comment line: what YAML does not allow in a file (control characters, a BOM,
+/// noncharacters) or may read as a line break is written as `\u{..}`, so the file still loads.
+fn comment_text(text: &str) -> String {
+    let unsafe_in_yaml = |c: char| {
+        c.is_control() && c != '\t'
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+            )
+    };
+    text.chars()
+        .map(|c| {
+            if unsafe_in_yaml(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 
@@ -144,7 +179,8 @@ pub fn new_suite(p: &Proposal, proposal_file: &str, dir_name: &str) -> Vec<(Stri
         .unwrap_or_else(|| dir_name.to_uppercase());
     let id = code.to_lowercase();
     let mut suite = format!(
-        "# Written by cpc init from {proposal_file}: fill in the portal's credentials and each case.\nid: {}\nservice_code: {}\nname_th: {}\n",
+        "# Written by cpc init from {}: fill in the portal's credentials and each case.\nid: {}\nservice_code: {}\nname_th: {}\n",
+        comment_text(proposal_file),
         q(&id),
         q(&code),
         q(p.service_name_th.as_deref().unwrap_or("(ชื่องานบริการ)"))
@@ -166,17 +202,23 @@ pub fn new_suite(p: &Proposal, proposal_file: &str, dir_name: &str) -> Vec<(Stri
             requirements_yaml(&entries, proposal_file),
         ),
     ];
-    let mut sections: Vec<&str> = Vec::new();
+    // The clauses of each section, sections in the proposal's order.
+    let mut sections: Vec<(&str, Vec<&Clause>)> = Vec::new();
+    let mut index = std::collections::HashMap::new();
     for c in &p.clauses {
-        if !sections.contains(&c.section.as_str()) {
-            sections.push(&c.section);
-        }
+        let at = *index.entry(c.section.as_str()).or_insert_with(|| {
+            sections.push((&c.section, Vec::new()));
+            sections.len() - 1
+        });
+        sections[at].1.push(c);
     }
-    for (i, section) in sections.iter().enumerate() {
-        let mut text = format!(
-            "# {section}\n# Pending cases: write each one's steps, then remove `pending: true`.\ncases:\n"
+    let mut paths = std::collections::HashSet::new();
+    for (i, (section, clauses)) in sections.iter().enumerate() {
+        let mut text = comment(section, "");
+        text.push_str(
+            "# Pending cases: write each one's steps, then remove `pending: true`.\ncases:\n",
         );
-        for c in p.clauses.iter().filter(|c| c.section == *section) {
+        for c in clauses {
             text.push_str(&comment(
                 &format!("{} ({}): {}", c.id, level_word(c.level), c.text),
                 "  ",
@@ -188,7 +230,18 @@ pub fn new_suite(p: &Proposal, proposal_file: &str, dir_name: &str) -> Vec<(Stri
                 q(&c.id)
             ));
         }
-        files.push((section_file(section, i), text));
+        // Two sections the same name would make (Thai-only headings, one number) must not
+        // write one file over the other.
+        let base = section_file(section, i);
+        let path = (1..)
+            .map(|n| match n {
+                1 => format!("{base}.yaml"),
+                n => format!("{base}-{n}.yaml"),
+            })
+            .find(|p| !paths.contains(p))
+            .unwrap_or_default();
+        paths.insert(path.clone());
+        files.push((path, text));
     }
     files
 }
@@ -238,8 +291,13 @@ impl std::fmt::Display for Change {
 pub fn update(existing: &[Requirement], p: &Proposal) -> (Vec<Entry>, Vec<Change>) {
     let mut changes = Vec::new();
     let mut entries = Vec::new();
+    let by_id: std::collections::HashMap<&str, &Requirement> = existing
+        .iter()
+        .rev()
+        .map(|r| (r.id.value.as_str(), r))
+        .collect();
     for clause in &p.clauses {
-        let Some(req) = existing.iter().find(|r| r.id.value == clause.id) else {
+        let Some(req) = by_id.get(clause.id.as_str()) else {
             changes.push(Change::Added(clause.id.clone()));
             entries.push(Entry::of_clause(clause));
             continue;
@@ -274,8 +332,10 @@ pub fn update(existing: &[Requirement], p: &Proposal) -> (Vec<Entry>, Vec<Change
         }
         entries.push(entry);
     }
+    let clauses: std::collections::HashSet<&str> =
+        p.clauses.iter().map(|c| c.id.as_str()).collect();
     for req in existing {
-        if !p.clauses.iter().any(|c| c.id == req.id.value) {
+        if !clauses.contains(req.id.value.as_str()) {
             changes.push(Change::Removed(req.id.value.clone()));
         }
     }
@@ -290,9 +350,11 @@ mod tests {
     fn section_files_are_numbered_and_named_in_english() {
         assert_eq!(
             section_file("2. การเชื่อมต่อและความปลอดภัย (connection and security)", 0),
-            "cases/02-connection-and-security.yaml"
+            "cases/02-connection-and-security"
         );
-        assert_eq!(section_file("สถานะ", 4), "cases/05-section.yaml");
+        assert_eq!(section_file("สถานะ", 4), "cases/05-section");
+        assert_eq!(section_file("2.1 ความปลอดภัย", 0), "cases/02-1-section");
+        assert_eq!(section_file("10.2.3. x (Load)", 0), "cases/10-2-3-load");
     }
 
     #[test]
@@ -306,6 +368,39 @@ mod tests {
         let doc: Doc = serde_saphyr::from_str(&yaml).unwrap();
         assert!(doc.cases.is_empty(), "{yaml}");
         assert_eq!(yaml.lines().filter(|l| l.starts_with("  # ")).count(), 3);
+    }
+
+    #[test]
+    fn control_characters_in_a_clause_or_a_file_name_leave_the_yaml_loadable() {
+        let text = "ตอบ\u{1b}[31m\u{7f}\u{85}\u{FEFF}\u{2028}ต่อ\ttab";
+        let yaml = format!("cases: []\n{}", comment(text, "  "));
+        assert!(
+            yaml.contains("ตอบ\\u{1b}[31m\\u{7f}\\u{85}\\u{feff}\\u{2028}ต่อ\ttab"),
+            "{yaml}"
+        );
+        let doc: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        assert_eq!(doc["cases"], serde_json::json!([]));
+
+        let p = crate::proposal::parse(
+            "## 2.1 ก\n\n| ID | ระดับ | ข้อกำหนด |\n|---|---|---|\n| A-1 | ต้อง | x |\n\n\
+             ## 2.1 ข\n\n| ID | ระดับ | ข้อกำหนด |\n|---|---|---|\n| A-2 | ต้อง | y |\n",
+        );
+        let files = new_suite(&p, "p.md\nid: injected", "s");
+        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "suite.yaml",
+                "requirements.yaml",
+                "cases/02-1-section.yaml",
+                "cases/02-1-section-2.yaml"
+            ]
+        );
+        for (path, text) in &files {
+            let doc: serde_json::Value =
+                serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}\n{text}"));
+            assert_ne!(doc["id"], "injected", "{path}");
+        }
     }
 
     #[test]
