@@ -2,6 +2,8 @@
 //! the round it first failed and the round its fix was verified. Rendered for the console
 //! (aligned by display width), Markdown, CSV (committees keep these in spreadsheets) and HTML.
 
+use std::collections::{HashMap, HashSet};
+
 use super::RoundRecord;
 use crate::gate::RequirementResult;
 use crate::i18n::Lang;
@@ -31,25 +33,38 @@ pub struct Matrix<'a> {
 
 /// The matrix of these rounds (of one suite and target, in order).
 pub fn build<'a>(rounds: Vec<&'a RoundRecord>) -> Matrix<'a> {
-    let mut ids: Vec<(String, Level)> = Vec::new();
-    for round in &rounds {
-        for r in &round.requirements {
-            if !ids.iter().any(|(id, _)| *id == r.id) {
-                ids.push((r.id.clone(), r.level));
-            }
-        }
-    }
+    // Each round's results by id, once: thousands of clauses over many rounds.
+    let by_round: Vec<HashMap<&str, RequirementResult>> = rounds
+        .iter()
+        .map(|round| {
+            round
+                .requirements
+                .iter()
+                .map(|r| (r.id.as_str(), r.result))
+                .collect()
+        })
+        .collect();
+    let waived: Vec<HashSet<&str>> = rounds
+        .iter()
+        .map(|round| round.waived.iter().map(String::as_str).collect())
+        .collect();
+    let mut seen = HashSet::new();
+    let ids: Vec<(String, Level)> = rounds
+        .iter()
+        .flat_map(|round| &round.requirements)
+        .filter(|r| seen.insert(r.id.as_str()))
+        .map(|r| (r.id.clone(), r.level))
+        .collect();
     let rows = ids
         .into_iter()
         .map(|(id, level)| {
-            let results: Vec<Option<(RequirementResult, bool)>> = rounds
+            let results: Vec<Option<(RequirementResult, bool)>> = by_round
                 .iter()
-                .map(|round| {
-                    round
-                        .requirements
-                        .iter()
-                        .find(|r| r.id == id)
-                        .map(|r| (r.result, round.waived.contains(&id)))
+                .zip(&waived)
+                .map(|(results, waived)| {
+                    results
+                        .get(id.as_str())
+                        .map(|r| (*r, waived.contains(id.as_str())))
                 })
                 .collect();
             let failed = |i: usize| results[i].is_some_and(|(r, _)| r.is_failure());

@@ -79,11 +79,15 @@ pub fn rounds_of<'a>(
     list
 }
 
+/// The highest round a record may have: step 10 takes a few rounds over 15 days, so a larger
+/// number is a damaged or forged record (and `round + 1` stays in range).
+pub const MAX_ROUND: u32 = 1_000_000;
+
 /// The round a new run is: one after the last of its suite and target.
 pub fn next_round(records: &[RoundRecord], suite: &str, target: &str) -> u32 {
     rounds_of(records, suite, target)
         .last()
-        .map_or(1, |r| r.round + 1)
+        .map_or(1, |r| r.round.min(MAX_ROUND) + 1)
 }
 
 /// The last round before `round` of this suite and target.
@@ -125,8 +129,13 @@ pub fn compare(previous: &RoundRecord, now: &RoundRecord) -> Comparison {
         previous_at: previous.started_at.clone(),
         ..Comparison::default()
     };
+    let then_of: std::collections::HashMap<&str, &RequirementRound> = previous
+        .requirements
+        .iter()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
     for now in &now.requirements {
-        let Some(then) = previous.requirements.iter().find(|r| r.id == now.id) else {
+        let Some(then) = then_of.get(now.id.as_str()) else {
             continue;
         };
         let list = match (failing(then.result), now.result) {

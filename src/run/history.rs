@@ -84,6 +84,10 @@ pub fn keep_round(dir: &Path, results: &RunResults, gate: &Gate, lang: Lang) -> 
     }
 }
 
+/// Bounds on a history directory, which anyone with the CI cache can write to.
+const MAX_FILES: usize = 10_000;
+const MAX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Every record in `dir` (none when it does not exist yet), and a warning per file skipped.
 pub fn read(dir: &Path) -> (Vec<RoundRecord>, Vec<String>) {
     let mut records = Vec::new();
@@ -97,12 +101,36 @@ pub fn read(dir: &Path) -> (Vec<RoundRecord>, Vec<String>) {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
+    if paths.len() > MAX_FILES {
+        warnings.push(format!(
+            "history: {} files in `{}`, more than the {MAX_FILES} read; the rest skipped",
+            paths.len(),
+            dir.display()
+        ));
+        paths.truncate(MAX_FILES);
+    }
+    let mut total = 0u64;
     for path in paths {
         let parsed = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|bytes| {
+            total += bytes.len() as u64;
+            if total > MAX_TOTAL_BYTES {
+                return Err(format!(
+                    "{}: the history holds more than {} MiB",
+                    path.display(),
+                    MAX_TOTAL_BYTES >> 20
+                ));
+            }
             serde_json::from_slice::<RoundRecord>(&bytes)
                 .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))
         });
         match parsed {
+            Ok(record) if record.round == 0 || record.round > crate::history::MAX_ROUND => warnings
+                .push(format!(
+                    "history: skipped {}: round {} is not a round number (1 to {})",
+                    path.display(),
+                    record.round,
+                    crate::history::MAX_ROUND
+                )),
             Ok(record) => records.push(record),
             Err(e) => warnings.push(format!("history: skipped {e}")),
         }
@@ -148,5 +176,34 @@ mod tests {
             let dir = dir_for(None, out, id).unwrap();
             assert_eq!(dir, Path::new("runs/cpc-history").join(folder), "{id:?}");
         }
+    }
+
+    #[test]
+    fn a_record_with_an_impossible_round_is_skipped_and_the_next_round_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = |round: u32| RoundRecord {
+            round,
+            suite: "csg".into(),
+            suite_digest: String::new(),
+            target: "reference".into(),
+            started_at: "2026-11-25T10:00:00+07:00".into(),
+            verdict: crate::gate::Verdict::Pass,
+            waived: vec![],
+            requirements: vec![],
+        };
+        write(dir.path(), &record(2)).unwrap();
+        write(dir.path(), &record(u32::MAX)).unwrap();
+        write(dir.path(), &record(0)).unwrap();
+        std::fs::write(dir.path().join("junk.json"), "{").unwrap();
+        let (records, warnings) = read(dir.path());
+        assert_eq!(records.iter().map(|r| r.round).collect::<Vec<_>>(), [2]);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("round 4294967295 is not a round number")),
+            "{warnings:?}"
+        );
+        assert_eq!(crate::history::next_round(&records, "csg", "reference"), 3);
     }
 }

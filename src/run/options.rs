@@ -118,7 +118,7 @@ pub struct ReportFlags {
     #[arg(long)]
     pub tester: Option<String>,
     /// Which test round this is (ครั้งที่ทดสอบ).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::history::MAX_ROUND as i64))]
     pub round: Option<u32>,
     /// Arabic digits in the Thai report (Thai digits by default).
     #[arg(long)]

@@ -3,7 +3,9 @@
 //! (the requirement keeps the digest of the text it was written from). Each problem names both
 //! places. Pure: the loaded suite in, problems out.
 
-use super::model::{Level, Suite};
+use std::collections::{HashMap, HashSet};
+
+use super::model::{Level, Requirement, Suite};
 use crate::diagnostic::{Diagnostic, Place};
 
 fn level_word(level: Level) -> &'static str {
@@ -21,8 +23,21 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
     let requirements = suite.dir.join("requirements.yaml");
     let shown = |line: usize| format!("{}:{line}", proposal.path.display());
     let at_proposal = |line: usize| Place::new(&proposal.path, line as u64, 1);
+    // First of each id (validate names duplicates), as maps: a suite of thousands of clauses.
+    let by_id: HashMap<&str, &Requirement> = suite
+        .requirements
+        .iter()
+        .rev()
+        .map(|r| (r.id.value.as_str(), r))
+        .collect();
+    let clauses: HashSet<&str> = proposal
+        .parsed
+        .clauses
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
     for clause in &proposal.parsed.clauses {
-        let Some(req) = suite.requirements.iter().find(|r| r.id.value == clause.id) else {
+        let Some(req) = by_id.get(clause.id.as_str()) else {
             problems.push(Diagnostic::at(
                 at_proposal(clause.line),
                 format!(
@@ -71,7 +86,7 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
         }
     }
     for req in &suite.requirements {
-        if !proposal.parsed.clauses.iter().any(|c| c.id == req.id.value) {
+        if !clauses.contains(req.id.value.as_str()) {
             problems.push(Diagnostic::at(
                 Place::of(&requirements, &req.id.referenced),
                 format!(
