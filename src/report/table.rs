@@ -55,10 +55,16 @@ pub fn markdown(header: &[String], body: &[Vec<String>]) -> String {
 }
 
 /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field that
-/// a spreadsheet would run as a formula is prefixed with `'` (CSV injection).
+/// a spreadsheet would run as a formula is prefixed with `'` (CSV injection, OWASP's list: a
+/// formula sign, also after spaces or in its full-width form, or a leading tab or CR).
 pub fn csv(header: &[String], body: &[Vec<String>]) -> String {
+    let formula = |s: &str| {
+        s.starts_with(['\t', '\r'])
+            || s.trim_start()
+                .starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠'])
+    };
     let field = |s: &str| {
-        let s = if s.starts_with(['=', '+', '-', '@']) {
+        let s = if formula(s) {
             format!("'{s}")
         } else {
             s.to_string()
@@ -147,6 +153,14 @@ mod tests {
             csv(&header, &body),
             "\u{feff}a,b\r\n'=1+1,\"x, \"\"y\"\"\"\r\n"
         );
+        for cell in ["\t=1", "\r=1", "  =1", "＝1", "@SUM(A1)"] {
+            let body = vec![vec![cell.to_string(), "ok".to_string()]];
+            let line = csv(&header, &body).lines().nth(1).unwrap().to_string();
+            assert!(
+                line.starts_with("'") || line.starts_with("\"'"),
+                "{cell:?}: {line:?}"
+            );
+        }
     }
 
     #[test]
