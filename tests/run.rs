@@ -376,3 +376,49 @@ async fn a_variable_without_a_value_stops_the_run_before_it_starts() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_proxy_named_in_the_environment_carries_the_requests() {
+    // A "proxy" that records the request line of each connection and answers 502.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(stream);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = lines.send(line);
+            let _ = reader.get_mut().write_all(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let out = tempfile::tempdir().unwrap();
+    let output = tokio::task::spawn_blocking({
+        let out = out.path().to_path_buf();
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_cpc"))
+                .args(["run", MINI, "--target", "http://agency.invalid:8080"])
+                .arg("--out")
+                .arg(out)
+                .current_dir(support::repo())
+                .env("CPC_HISTORY", "off")
+                .env("HTTP_PROXY", &proxy)
+                .env_remove("NO_PROXY")
+                .env_remove("no_proxy")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let line = seen.recv_timeout(Duration::from_secs(5)).unwrap();
+    // The absolute form a client sends to a proxy: the target never had to resolve.
+    assert!(
+        line.starts_with("GET http://agency.invalid:8080/"),
+        "{line:?}"
+    );
+}

@@ -21,7 +21,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::transport::{Outgoing, TransportError, classify_io};
+use super::transport::{Outgoing, TransportError, classify_error, classify_io};
 use crate::check::Response;
 
 /// How connections to the target are opened: its TLS configuration, and the body cap.
@@ -30,19 +30,30 @@ pub struct Connector {
     pub body_cap: usize,
 }
 
+/// The task that reads and writes an HTTP/1.1 connection, driven by the task that sends on
+/// it: no task of its own, so no hand-over between threads for every request.
+type Driver = Pin<Box<dyn Future<Output = hyper::Result<()>> + Send>>;
+
+/// An open connection: the sender, its driver, and what it is connected to.
+struct Open {
+    sender: SendRequest<Full<Bytes>>,
+    driver: Option<Driver>,
+    /// `scheme://host:port`.
+    origin: String,
+    /// Has sent a request: a server may have closed it since (keep-alive timeout).
+    used: bool,
+}
+
 pub struct Connection {
     connector: Arc<Connector>,
-    sender: Option<SendRequest<Full<Bytes>>>,
-    /// `scheme://host:port` the sender is connected to.
-    origin: String,
+    open: Option<Open>,
 }
 
 impl Connection {
     pub fn new(connector: Arc<Connector>) -> Self {
         Self {
             connector,
-            sender: None,
-            origin: String::new(),
+            open: None,
         }
     }
 
@@ -59,43 +70,52 @@ impl Connection {
         match tokio::time::timeout(timeout, self.exchange(out, started, keep)).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(e)) => {
-                self.sender = None;
+                self.open = None;
                 Err(e)
             }
             Err(_) => {
-                self.sender = None;
+                self.open = None;
                 Err(TransportError::Timeout(limit))
             }
         }
     }
+}
 
-    async fn connect(
-        &self,
-        url: &reqwest::Url,
-    ) -> Result<SendRequest<Full<Bytes>>, TransportError> {
-        let host = url.host_str().unwrap_or("127.0.0.1");
-        let port = url.port_or_known_default().unwrap_or(80);
-        let tcp = TcpStream::connect((host.trim_matches(['[', ']']), port))
+/// Opens a connection to `url`'s origin, TLS when https.
+async fn connect(
+    connector: &Connector,
+    url: &reqwest::Url,
+    origin: String,
+) -> Result<Open, TransportError> {
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let port = url.port_or_known_default().unwrap_or(80);
+    let tcp = TcpStream::connect((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|e| TransportError::Connect(e.to_string()))?;
+    let _ = tcp.set_nodelay(true);
+    let tcp = WritesMayFail::new(tcp);
+    let (sender, driver) = if url.scheme() == "https" {
+        let name =
+            rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+                .map_err(|e| TransportError::Connect(format!("{host}: {e}")))?;
+        let tls = connector
+            .tls
+            .connect(name, tcp)
             .await
-            .map_err(|e| TransportError::Connect(e.to_string()))?;
-        let _ = tcp.set_nodelay(true);
-        let tcp = WritesMayFail::new(tcp);
-        if url.scheme() == "https" {
-            let name =
-                rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_string())
-                    .map_err(|e| TransportError::Connect(format!("{host}: {e}")))?;
-            let tls = self
-                .connector
-                .tls
-                .connect(name, tcp)
-                .await
-                .map_err(|e| classify_io(&e))?;
-            handshake(tls).await
-        } else {
-            handshake(tcp).await
-        }
-    }
+            .map_err(|e| classify_io(&e))?;
+        handshake(tls).await?
+    } else {
+        handshake(tcp).await?
+    };
+    Ok(Open {
+        sender,
+        driver: Some(driver),
+        origin,
+        used: false,
+    })
+}
 
+impl Connection {
     async fn exchange(
         &mut self,
         out: &Outgoing,
@@ -103,41 +123,33 @@ impl Connection {
         keep: bool,
     ) -> Result<Response, TransportError> {
         let origin = out.url.origin().ascii_serialization();
-        if self.origin != origin || self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            self.sender = Some(self.connect(&out.url).await?);
-            self.origin = origin;
+        let reusable = self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.origin == origin && !o.sender.is_closed());
+        if !reusable {
+            self.open = Some(connect(&self.connector, &out.url, origin.clone()).await?);
         }
-        let Some(sender) = self.sender.as_mut() else {
+        let request = request(out)?;
+        let Some(open) = self.open.as_mut() else {
             return Err(TransportError::Connect("no connection".into()));
         };
-        let path = match out.url.query() {
-            Some(q) => format!("{}?{q}", out.url.path()),
-            None => out.url.path().to_string(),
+        let reused = open.used;
+        let response = match open.send(request).await {
+            Ok(response) => response,
+            // A kept-alive connection the server closed before it took the request: the
+            // request was not sent, so it goes once more on a new connection.
+            Err((_, Some(request))) if reused => {
+                let mut fresh = connect(&self.connector, &out.url, origin).await?;
+                let response = fresh.send(request).await.map_err(|e| e.0)?;
+                self.open = Some(fresh);
+                response
+            }
+            Err((e, _)) => return Err(e),
         };
-        let host = match out.url.port() {
-            Some(port) => format!("{}:{port}", out.url.host_str().unwrap_or_default()),
-            None => out.url.host_str().unwrap_or_default().to_string(),
+        let Some(open) = self.open.as_mut() else {
+            return Err(TransportError::Connect("no connection".into()));
         };
-        let mut request = hyper::Request::builder()
-            .method(out.method.as_str())
-            .uri(path)
-            .header("host", host)
-            .header("user-agent", concat!("cpc/", env!("CARGO_PKG_VERSION")));
-        for (name, value) in &out.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let body = Full::new(Bytes::from(out.body.clone().unwrap_or_default()));
-        let request = request
-            .body(body)
-            .map_err(|e| TransportError::Other(e.to_string()))?;
-        sender
-            .ready()
-            .await
-            .map_err(|e| TransportError::Other(e.to_string()))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| TransportError::Other(e.to_string()))?;
         let status = response.status().as_u16();
         let headers = if keep {
             response
@@ -154,17 +166,19 @@ impl Connection {
             Vec::new()
         };
         let cap = self.connector.body_cap;
-        let body = Limited::new(response.into_body(), cap)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    TransportError::TooLarge(cap as u64)
-                } else {
-                    TransportError::Other(e.to_string())
-                }
-            })?
-            .to_bytes();
+        let body = driven(
+            &mut open.driver,
+            Limited::new(response.into_body(), cap).collect(),
+        )
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                TransportError::TooLarge(cap as u64)
+            } else {
+                classify_error(&*e, false)
+            }
+        })?
+        .to_bytes();
         Ok(Response {
             status,
             headers,
@@ -174,15 +188,89 @@ impl Connection {
     }
 }
 
-async fn handshake<T>(io: T) -> Result<SendRequest<Full<Bytes>>, TransportError>
+/// A request that could not be sent: why, and the request itself when it never left (so it
+/// can go on another connection).
+type Unsent = (TransportError, Option<hyper::Request<Full<Bytes>>>);
+
+impl Open {
+    async fn send(
+        &mut self,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, Unsent> {
+        let other = |e: hyper::Error| classify_error(&e, false);
+        if let Err(e) = driven(&mut self.driver, self.sender.ready()).await {
+            return Err((other(e), Some(request)));
+        }
+        self.used = true;
+        driven(&mut self.driver, self.sender.try_send_request(request))
+            .await
+            .map_err(|mut e| {
+                let request = e.take_message();
+                (other(e.into_error()), request)
+            })
+    }
+}
+
+/// Polls `work` and, with it, the connection's driver (which moves the bytes `work` waits
+/// for). A driver that ends (the server closed) is dropped; `work` then sees the close.
+async fn driven<F: Future>(driver: &mut Option<Driver>, work: F) -> F::Output {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| {
+        if let Some(d) = driver
+            && d.as_mut().poll(cx).is_ready()
+        {
+            *driver = None;
+        }
+        work.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// The request as cpc sends it: `host` and `user-agent` unless the step gives its own, and
+/// `accept: */*` as a pooled client sends it.
+fn request(out: &Outgoing) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
+    let path = match out.url.query() {
+        Some(q) => format!("{}?{q}", out.url.path()),
+        None => out.url.path().to_string(),
+    };
+    let given = |name: &str| {
+        out.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let mut request = hyper::Request::builder()
+        .method(out.method.as_str())
+        .uri(path);
+    if !given("host") {
+        let host = match out.url.port() {
+            Some(port) => format!("{}:{port}", out.url.host_str().unwrap_or_default()),
+            None => out.url.host_str().unwrap_or_default().to_string(),
+        };
+        request = request.header("host", host);
+    }
+    if !given("user-agent") {
+        request = request.header("user-agent", concat!("cpc/", env!("CARGO_PKG_VERSION")));
+    }
+    if !given("accept") {
+        request = request.header("accept", "*/*");
+    }
+    for (name, value) in &out.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let body = Full::new(Bytes::from(out.body.clone().unwrap_or_default()));
+    request
+        .body(body)
+        .map_err(|e| TransportError::Other(e.to_string()))
+}
+
+async fn handshake<T>(io: T) -> Result<(SendRequest<Full<Bytes>>, Driver), TransportError>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
-        .map_err(|e| TransportError::Connect(e.to_string()))?;
-    tokio::spawn(connection);
-    Ok(sender)
+        .map_err(|e| classify_error(&e, true))?;
+    Ok((sender, Box::pin(connection)))
 }
 
 /// A stream whose writes, once the peer has stopped reading (broken pipe, reset), are taken
@@ -307,5 +395,45 @@ mod tests {
             assert_eq!(response.status, 413);
             assert_eq!(response.body, b"no");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_kept_alive_connection_the_server_closed_is_replaced_not_an_error() {
+        // Answers one request per connection, keep-alive, then closes it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/thing", listener.local_addr().unwrap());
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        });
+        let connector = Arc::new(Connector {
+            tls: tokio_rustls::TlsConnector::from(
+                super::super::tls::client_config(&Default::default()).unwrap(),
+            ),
+            body_cap: 1024,
+        });
+        let mut connection = Connection::new(connector);
+        let out = Outgoing {
+            method: reqwest::Method::GET,
+            url: url.parse().unwrap(),
+            headers: vec![],
+            body: None,
+        };
+        for _ in 0..3 {
+            let got = connection.send(&out, Duration::from_secs(5), true).await;
+            assert_eq!(got.map(|r| r.body), Ok(b"ok".to_vec()));
+            // The server's close arrives before the next request.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
     }
 }

@@ -1,9 +1,11 @@
 //! The HTTP transport to the target: every request has a timeout, every body a cap, and
 //! whatever a broken or hostile target sends back becomes data or a `TransportError`. Requests
-//! go through reqwest's pooled client, except large bodies, which go through a connection of
-//! cpc's own that reads an early answer (see `connection`).
+//! go on connections of cpc's own (see `connection`: each driven by the task that sends, kept
+//! alive between requests, reading an early answer to a large body), one per job at a time.
+//! When the environment names a proxy, they go through reqwest's pooled client, which uses it
+//! (large bodies still on a connection of their own).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -42,6 +44,9 @@ pub enum TransportError {
 }
 
 pub struct Transport {
+    /// Connections of cpc's own, idle between requests; None when a proxy is configured, so
+    /// every request goes through reqwest, which honours it.
+    idle: Option<Mutex<Vec<Connection>>>,
     client: reqwest::Client,
     connector: Arc<Connector>,
     body_cap: u64,
@@ -62,6 +67,7 @@ impl Transport {
             body_cap: usize::try_from(body_cap).unwrap_or(usize::MAX),
         });
         Ok(Self {
+            idle: (!proxy_configured()).then(Default::default),
             client,
             connector,
             body_cap,
@@ -79,6 +85,15 @@ impl Transport {
         out: &Outgoing,
         timeout: Duration,
     ) -> Result<Response, TransportError> {
+        if let Some(idle) = &self.idle {
+            let taken = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let mut connection = taken.unwrap_or_else(|| self.connection());
+            let response = connection.send(out, timeout, true).await;
+            idle.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(connection);
+            return response;
+        }
         if out
             .body
             .as_ref()
@@ -133,19 +148,42 @@ impl Transport {
     }
 }
 
+/// Whether the environment names a proxy (the variables reqwest reads): then requests go
+/// through reqwest, which uses it, instead of connections of cpc's own.
+fn proxy_configured() -> bool {
+    [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+}
+
 /// reqwest's Display is only "error sending request"; say what actually happened, in words a
 /// tester can act on for TLS.
 fn classify(e: reqwest::Error) -> TransportError {
-    if let Some(words) = tls::explain(&e) {
+    classify_error(&e, e.is_connect())
+}
+
+/// An error and its causes in words: TLS ones as what to do, the rest with every cause.
+pub(super) fn classify_error(
+    e: &(dyn std::error::Error + 'static),
+    connecting: bool,
+) -> TransportError {
+    if let Some(words) = tls::explain(e) {
         return TransportError::Tls(words.to_string());
     }
     let mut detail = e.to_string();
-    let mut source = std::error::Error::source(&e);
+    let mut source = e.source();
     while let Some(inner) = source {
         detail = format!("{detail}: {inner}");
         source = inner.source();
     }
-    if e.is_connect() {
+    if connecting {
         TransportError::Connect(detail)
     } else {
         TransportError::Other(detail)
