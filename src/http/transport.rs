@@ -2,8 +2,8 @@
 //! whatever a broken or hostile target sends back becomes data or a `TransportError`. Requests
 //! go on connections of cpc's own (see `connection`: each driven by the task that sends, kept
 //! alive between requests, reading an early answer to a large body), one per job at a time.
-//! When the environment names a proxy, they go through reqwest's pooled client, which uses it
-//! (large bodies still on a connection of their own).
+//! When the environment names a proxy, every request (a load user's too) goes through
+//! reqwest's pooled client, which uses it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,10 +13,6 @@ use thiserror::Error;
 use super::connection::{Connection, Connector};
 use super::tls::{self, TlsOptions};
 use crate::check::Response;
-
-/// Bodies at least this large are sent on a connection of their own that reads an early
-/// answer (413 before the body is read).
-const EARLY_ANSWER_BODY: usize = 64 * 1024;
 
 /// A request ready to send: templates rendered, defaults applied.
 #[derive(Clone, Debug)]
@@ -44,39 +40,85 @@ pub enum TransportError {
 }
 
 pub struct Transport {
-    /// Connections of cpc's own, idle between requests; None when a proxy is configured, so
-    /// every request goes through reqwest, which honours it.
-    idle: Option<Mutex<Vec<Connection>>>,
+    route: Route,
+}
+
+/// How requests reach the target.
+enum Route {
+    /// On connections of cpc's own, idle ones kept between requests.
+    Direct {
+        connector: Arc<Connector>,
+        idle: Mutex<Vec<Connection>>,
+    },
+    /// Through reqwest's pooled client, which uses the proxy the environment names.
+    Proxied(Proxied),
+}
+
+#[derive(Clone)]
+pub struct Proxied {
     client: reqwest::Client,
-    connector: Arc<Connector>,
     body_cap: u64,
+}
+
+/// A load user's way to the target: a connection of its own, or the proxied client.
+pub enum Link {
+    Own(Connection),
+    Proxied(Proxied),
+}
+
+impl Link {
+    /// As `Connection::send`: headers and body are returned only when `keep`.
+    pub async fn send(
+        &mut self,
+        out: &Outgoing,
+        timeout: Duration,
+        keep: bool,
+    ) -> Result<Response, TransportError> {
+        match self {
+            Link::Own(connection) => connection.send(out, timeout, keep).await,
+            Link::Proxied(proxied) => {
+                let mut response = proxied.send(out, timeout).await?;
+                if !keep {
+                    response.headers.clear();
+                    response.body.clear();
+                }
+                Ok(response)
+            }
+        }
+    }
 }
 
 impl Transport {
     pub fn new(tls: &TlsOptions, body_cap: u64) -> Result<Self, String> {
         let config = tls::client_config(tls)?;
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("cpc/", env!("CARGO_PKG_VERSION")))
-            // A conformance check judges the response the target gives, not where it points.
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_backend_preconfigured((*config).clone())
-            .build()
-            .map_err(|e| e.to_string())?;
-        let connector = Arc::new(Connector {
-            tls: tokio_rustls::TlsConnector::from(config),
-            body_cap: usize::try_from(body_cap).unwrap_or(usize::MAX),
-        });
-        Ok(Self {
-            idle: (!proxy_configured()).then(Default::default),
-            client,
-            connector,
-            body_cap,
-        })
+        let route = if proxy_configured() {
+            let client = reqwest::Client::builder()
+                .user_agent(concat!("cpc/", env!("CARGO_PKG_VERSION")))
+                // A conformance check judges the response the target gives, not where it
+                // points.
+                .redirect(reqwest::redirect::Policy::none())
+                .tls_backend_preconfigured((*config).clone())
+                .build()
+                .map_err(|e| e.to_string())?;
+            Route::Proxied(Proxied { client, body_cap })
+        } else {
+            Route::Direct {
+                connector: Arc::new(Connector {
+                    tls: tokio_rustls::TlsConnector::from(config),
+                    body_cap: usize::try_from(body_cap).unwrap_or(usize::MAX),
+                }),
+                idle: Mutex::default(),
+            }
+        };
+        Ok(Self { route })
     }
 
-    /// A connection of its own (a load user's), with the run's TLS settings.
-    pub fn connection(&self) -> Connection {
-        Connection::new(self.connector.clone())
+    /// A load user's own way to the target, with the run's TLS settings.
+    pub fn link(&self) -> Link {
+        match &self.route {
+            Route::Direct { connector, .. } => Link::Own(Connection::new(connector.clone())),
+            Route::Proxied(proxied) => Link::Proxied(proxied.clone()),
+        }
     }
 
     /// Sends and reads the whole body, within `timeout` for the whole exchange.
@@ -85,22 +127,23 @@ impl Transport {
         out: &Outgoing,
         timeout: Duration,
     ) -> Result<Response, TransportError> {
-        if let Some(idle) = &self.idle {
-            let taken = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-            let mut connection = taken.unwrap_or_else(|| self.connection());
-            let response = connection.send(out, timeout, true).await;
-            idle.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(connection);
-            return response;
+        match &self.route {
+            Route::Direct { connector, idle } => {
+                let taken = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let mut connection = taken.unwrap_or_else(|| Connection::new(connector.clone()));
+                let response = connection.send(out, timeout, true).await;
+                idle.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(connection);
+                response
+            }
+            Route::Proxied(proxied) => proxied.send(out, timeout).await,
         }
-        if out
-            .body
-            .as_ref()
-            .is_some_and(|b| b.len() >= EARLY_ANSWER_BODY)
-        {
-            return self.connection().send(out, timeout, true).await;
-        }
+    }
+}
+
+impl Proxied {
+    async fn send(&self, out: &Outgoing, timeout: Duration) -> Result<Response, TransportError> {
         let started = Instant::now();
         let limit = timeout.as_millis() as u64;
         match tokio::time::timeout(timeout, self.exchange(out, started)).await {

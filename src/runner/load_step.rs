@@ -218,7 +218,7 @@ async fn user(
 ) -> Option<Tally> {
     let mut tally = Tally::new()?;
     // Each user keeps its own connection: no pool to share and lock.
-    let mut own = ctx.transport.connection();
+    let mut own = ctx.transport.link();
     // A request that renders the same every time is built once.
     let render = || {
         load.vars()
