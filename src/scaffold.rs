@@ -153,22 +153,13 @@ fn comment(text: &str, indent: &str) -> String {
 /// Text inside a comment line: what YAML does not allow in a file (control characters, a BOM,
 /// noncharacters) or may read as a line break is written as `\u{..}`, so the file still loads.
 fn comment_text(text: &str) -> String {
-    let unsafe_in_yaml = |c: char| {
+    crate::report::escape::escape_where(text, |c| {
         c.is_control() && c != '\t'
             || matches!(
                 c,
                 '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
             )
-    };
-    text.chars()
-        .map(|c| {
-            if unsafe_in_yaml(c) {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    })
 }
 
 /// The files of a new suite, by path under its directory.

@@ -81,12 +81,17 @@ pub fn html_text(text: &str) -> String {
 /// breaks) and bidirectional overrides are shown as `\u{..}`, so the target cannot paint,
 /// rewrite or reorder the console.
 pub fn console_text(text: &str) -> String {
-    if !text.chars().any(hides_on_terminal) {
+    escape_where(text, hides_on_terminal)
+}
+
+/// `text` with each character `hide` picks written as `\u{..}` (the text itself when none is).
+pub fn escape_where(text: &str, hide: impl Fn(char) -> bool) -> String {
+    if !text.chars().any(&hide) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if hides_on_terminal(c) {
+            if hide(c) {
                 format!("\\u{{{:x}}}", c as u32)
             } else {
                 c.to_string()
