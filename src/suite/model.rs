@@ -499,7 +499,7 @@ pub struct RequestSpec {
     /// Appended to `--target`.
     pub path: Option<Spanned<String>>,
     /// An absolute URL instead of `path`.
-    pub url: Option<Spanned<String>>,
+    pub url: Option<Box<Spanned<String>>>,
     #[serde(default)]
     pub query: OrderedMap<String, String>,
     /// `null` removes a suite default header.
@@ -507,15 +507,15 @@ pub struct RequestSpec {
     pub headers: OrderedMap<String, Option<String>>,
     /// Inline JSON, or `{ $file: path }` relative to the case file.
     #[serde(default, deserialize_with = "present")]
-    pub json: Option<Spanned<Value>>,
+    pub json: Option<Box<Spanned<Value>>>,
     /// An RFC 7386 merge patch applied to `json` (inline or `{ $file: path }`): how a negative
     /// case says "the valid application, but with this field wrong or removed (`null`)".
     #[serde(default, deserialize_with = "present")]
-    pub merge_patch: Option<Spanned<Value>>,
+    pub merge_patch: Option<Box<Spanned<Value>>>,
     /// A raw text body (templated).
     pub body: Option<String>,
     /// A raw body read from a file, sent byte for byte (not templated).
-    pub body_file: Option<Spanned<String>>,
+    pub body_file: Option<Box<Spanned<String>>>,
     pub content_type: Option<String>,
     /// Pads the body with trailing spaces to this many bytes (JSON stays valid): TP-4.6.
     pub pad_to_bytes: Option<u64>,
@@ -544,19 +544,21 @@ fn default_interval() -> u64 {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    // The rarer checks are boxed: every step carries an `Expect`, and a suite of thousands
+    // of cases should not carry the room of every check in every step.
     pub status: Option<Spanned<StatusSpec>>,
     #[serde(default)]
     pub headers: OrderedMap<Spanned<String>, Predicate>,
     /// `true`: the body must be JSON.
     pub json: Option<bool>,
-    pub schema: Option<Spanned<SchemaRef>>,
+    pub schema: Option<Box<Spanned<SchemaRef>>>,
     #[serde(default)]
     pub body: OrderedMap<Spanned<String>, Predicate>,
     pub duration_ms: Option<DurationSpec>,
     /// The body as UTF-8 text (not UTF-8 is an error): `{ starts_with: "%PDF-" }`, …
-    pub text: Option<Spanned<Predicate>>,
+    pub text: Option<Box<Spanned<Predicate>>>,
     /// The body's bytes: size, prefix, digests.
-    pub bytes: Option<Spanned<BytesSpec>>,
+    pub bytes: Option<Box<Spanned<BytesSpec>>>,
     /// XPath → predicate, on an XML body.
     #[serde(default)]
     pub xml: OrderedMap<Spanned<String>, Predicate>,
