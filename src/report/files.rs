@@ -177,9 +177,18 @@ impl OutDir {
         lang: Lang,
         full: Option<&mut CaseReader>,
     ) -> io::Result<()> {
-        let run_digest = self.results(results, full)?;
-        let junit = super::junit::render(results, lang).map_err(io::Error::other)?;
-        self.write(JUNIT, &junit)?;
+        // junit.xml is made beside results.json; the reports quote results.json's digest, so
+        // they come after it.
+        let (run_digest, junit) = std::thread::scope(|scope| {
+            let junit = scope.spawn(|| {
+                let xml = super::junit::render(results, lang).map_err(io::Error::other)?;
+                self.write(JUNIT, &xml)
+            });
+            let run_digest = self.results(results, full);
+            (run_digest, junit.join())
+        });
+        let run_digest = run_digest?;
+        junit.map_err(|_| io::Error::other("junit.xml: rendering failed"))??;
         self.reports(results, gate, &run_digest)?;
         let json = serde_json::to_string_pretty(gate).map_err(io::Error::other)?;
         self.write(GATE, &json)

@@ -210,8 +210,9 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
                 options.jobs as usize,
                 options.rerun_failed,
             );
-            // Events are taken as many as are waiting at a time: one wake-up and one console
-            // write for a batch of cases, not one per event.
+            // Events are taken as many as are waiting at a time, at most once per
+            // `EVENT_PAUSE`: one wake-up and one console write for a batch of cases, not one
+            // per event.
             let mut batch = Vec::with_capacity(EVENT_BATCH);
             let ended = loop {
                 tokio::select! {
@@ -225,6 +226,10 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
                             break None;
                         }
                         consumers.flush();
+                        // Then a pause: events that come meanwhile wait in the channel
+                        // instead of waking this thread one by one (a wake-up costs the
+                        // runner's threads a system call and a switch).
+                        tokio::time::sleep(EVENT_PAUSE).await;
                     },
                     signal = stop.signalled() => {
                         handle.abort();
@@ -296,6 +301,9 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
 
 /// Events taken from the runner at a time, at most.
 const EVENT_BATCH: usize = 256;
+/// The pause after taking events: a console line or a stream line is at most this late, and a
+/// run of 1000 cases with `--jobs 8` switches threads about half as often (BENCHMARKS.md).
+const EVENT_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// A shard's gate is partial by nature (the verdict is the merged run's, `cpc merge`), so its
 /// exit code says whether its own cases broke a must requirement: a CI job shows red where the
