@@ -1,7 +1,6 @@
 //! Captures: values taken from a response into variables for later steps.
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::Response;
 use crate::i18n::Text;
@@ -49,7 +48,7 @@ pub fn take(
                     path
                 )
             })?;
-            let parsed = JsonPath::parse(path).map_err(|e| {
+            let parsed = super::jsonpath::parse(path).map_err(|e| {
                 text!(
                     "JSONPath {} ไม่ถูกต้อง: {}",
                     "invalid JSONPath {}: {}",

@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::outcome::{CheckResult, Outcome};
 use super::predicate::{self, Unmet};
@@ -233,7 +232,7 @@ fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<Check
     }
     for (path, predicate) in expect.body.iter() {
         let label = format!("body {}", path.value);
-        let result = match JsonPath::parse(&path.value) {
+        let result = match super::jsonpath::parse(&path.value) {
             Ok(p) => judge(label, predicate, &p.query(body).all(), ctx.vars, answer),
             Err(e) => CheckResult::new(
                 label,

@@ -3,6 +3,7 @@
 mod bytes;
 mod capture;
 mod expect;
+pub mod jsonpath;
 mod outcome;
 mod predicate;
 mod response;

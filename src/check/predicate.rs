@@ -3,7 +3,6 @@
 
 use regex::Regex;
 use serde_json::Value;
-use serde_json_path::JsonPath;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -579,7 +578,7 @@ impl ValueCheck<'_> {
                         (items.iter().cloned().map(Some).collect(), "items".into())
                     }
                     Unique::Field(path) => {
-                        let Ok(path_q) = JsonPath::parse(path) else {
+                        let Ok(path_q) = super::jsonpath::parse(path) else {
                             return Ok(Some(unmet(
                                 format!("unique {path}"),
                                 text!("JSONPath {} ไม่ถูกต้อง", "invalid JSONPath {}", path),

@@ -58,7 +58,7 @@ impl crate::template::Answer for Judged<'_> {
             ),
             Json(path) => {
                 let json = self.response.json()?;
-                let path = serde_json_path::JsonPath::parse(path).map_err(|e| e.to_string())?;
+                let path = super::jsonpath::parse(path).map_err(|e| e.to_string())?;
                 match path.query(&json).all().as_slice() {
                     [one] => (*one).clone(),
                     [] => return Err(format!("nothing at {path} in the answer")),

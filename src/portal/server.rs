@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use serde_json_path::JsonPath;
 use wiremock::{Match, Request};
 
 use super::consumers::{Consumer, presented};
@@ -116,13 +115,12 @@ impl Override {
             && self.times != Some(0)
             && self.headers.iter().all(|(n, p)| holds(p, header(n)))
             && self.query.iter().all(|(n, p)| holds(p, query(n)))
-            && self
-                .body
-                .iter()
-                .all(|(path, p)| match (JsonPath::parse(path), &json) {
+            && self.body.iter().all(|(path, p)| {
+                match (crate::check::jsonpath::parse(path), &json) {
                     (Ok(jp), Some(json)) => crate::check::holds(p, &jp.query(json).all(), &no_vars),
                     _ => false,
-                })
+                }
+            })
     }
 }
 
@@ -214,7 +212,7 @@ impl PortalState {
         let (reply, json) =
             respond::build(&m.response, m.templated(), req.url.path(), &self.set.files);
         if let (Some(path), Some(json)) = (m.cpc().and_then(|c| c.issues_token.as_ref()), &json)
-            && let Ok(p) = JsonPath::parse(path)
+            && let Ok(p) = crate::check::jsonpath::parse(path)
             && let Ok(Some(token)) = p
                 .query(json)
                 .at_most_one()
@@ -389,7 +387,10 @@ fn body_matches(pattern: &BodyPattern, body: &[u8]) -> bool {
         BodyPattern::EqualToJson(want) => serde_json::from_slice::<serde_json::Value>(body)
             .is_ok_and(|got| crate::check::json_equal(&got, want)),
         BodyPattern::MatchesJsonPath(path) => {
-            match (JsonPath::parse(path), serde_json::from_slice(body)) {
+            match (
+                crate::check::jsonpath::parse(path),
+                serde_json::from_slice(body),
+            ) {
                 (Ok(p), Ok(json)) => !p.query(&json).is_empty(),
                 _ => false,
             }

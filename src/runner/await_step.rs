@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use std::collections::BTreeMap;
 
@@ -68,7 +67,7 @@ impl Filter<'_> {
                 check::holds(p, &value.iter().collect::<Vec<_>>(), vars)
             })
             && f.body.iter().all(|(path, p)| {
-                let (Ok(jp), Some(json)) = (JsonPath::parse(&path.value), &json) else {
+                let (Ok(jp), Some(json)) = (check::jsonpath::parse(&path.value), &json) else {
                     return false;
                 };
                 check::holds(p, &jp.query(json).all(), vars)
@@ -310,7 +309,7 @@ fn journal_error(e: String) -> Attempt {
 /// The values at `path` of the requests in the order they arrived, a value repeated at once (a
 /// retry) kept once.
 fn arrivals(entries: &[Entry], path: &str) -> Vec<Value> {
-    let Ok(jp) = JsonPath::parse(path) else {
+    let Ok(jp) = check::jsonpath::parse(path) else {
         return Vec::new();
     };
     let mut out: Vec<Value> = Vec::new();

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 use serde_saphyr::{Location, Spanned};
 
 use super::model::*;
@@ -493,7 +492,7 @@ impl Validator<'_> {
         for (name, capture) in s.capture.iter() {
             match capture.value.source() {
                 Some(crate::check::Source::Json(p)) => {
-                    if let Err(e) = JsonPath::parse(p) {
+                    if let Err(e) = crate::check::jsonpath::parse(p) {
                         self.report(
                             path,
                             &capture.referenced,
@@ -673,7 +672,7 @@ impl Validator<'_> {
             }
         }
         if let Some(sequence) = &a.sequence
-            && let Err(e) = JsonPath::parse(&sequence.value.path)
+            && let Err(e) = crate::check::jsonpath::parse(&sequence.value.path)
         {
             self.report(
                 path,
@@ -793,7 +792,7 @@ impl Validator<'_> {
     }
 
     fn jsonpath(&mut self, path: &Path, jsonpath: &Spanned<String>) {
-        if let Err(e) = JsonPath::parse(&jsonpath.value) {
+        if let Err(e) = crate::check::jsonpath::parse(&jsonpath.value) {
             self.report(
                 path,
                 &jsonpath.referenced,
@@ -920,7 +919,7 @@ impl Validator<'_> {
             self.template(path, at, text, known);
         }
         if let Some(Unique::Field(jsonpath)) = &p.unique
-            && let Err(e) = JsonPath::parse(jsonpath)
+            && let Err(e) = crate::check::jsonpath::parse(jsonpath)
         {
             self.report(path, at, format!("invalid JSONPath `{jsonpath}`: {e}"));
         }
