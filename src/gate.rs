@@ -332,7 +332,7 @@ fn requirement_result(outcomes: impl Iterator<Item = Outcome>) -> RequirementRes
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::diagnostic::Place;
     use crate::results::{CaseResult, RequirementInfo, Selection, SuiteInfo};
@@ -369,7 +369,10 @@ mod tests {
         }
     }
 
-    fn results(requirements: Vec<RequirementInfo>, cases: Vec<CaseResult>) -> RunResults {
+    pub(crate) fn results(
+        requirements: Vec<RequirementInfo>,
+        cases: Vec<CaseResult>,
+    ) -> RunResults {
         RunResults {
             cpc_version: "0".into(),
             suite: SuiteInfo {

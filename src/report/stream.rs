@@ -1,7 +1,7 @@
-//! `results.jsonl`: the run as it happens, one JSON object per line, appended and flushed at
-//! each case boundary, so a run killed at any moment (SIGKILL, power loss) leaves a file that
-//! parses up to its last complete line, and `cpc report` rebuilds every file from it. Tools may
-//! tail it while a run goes on.
+//! `results.jsonl`: the run as it happens, one JSON object per line, appended a batch of whole
+//! lines at a time (the cases that finished in the last millisecond or so), so a run killed at
+//! any moment (SIGKILL, power loss) leaves a file that parses up to its last complete line,
+//! and `cpc report` rebuilds every file from it. Tools may tail it while a run goes on.
 //!
 //! Lines, in order:
 //! - `{"event": "run", "results": {…}}`: the run's frame (suite, target, requirements,
@@ -64,7 +64,9 @@ enum LineOut<'a> {
     },
 }
 
-/// Appends the lines of a run.
+/// Appends the lines of a run. Lines are made as cases finish and written together when the
+/// consumer has taken the events at hand (`flush`): one write for a batch of cases, and every
+/// write ends on a line boundary.
 pub struct StreamWriter {
     file: File,
     path: PathBuf,
@@ -73,7 +75,11 @@ pub struct StreamWriter {
     /// Where each finished case's line starts, to read it back in suite order at the end, and
     /// the generation of secrets it was masked with.
     offsets: HashMap<String, (u64, u64)>,
+    /// Bytes in the file, all of them whole lines.
     written: u64,
+    /// Lines made since the last flush, and the cases among them (id, start, generation).
+    pending: Vec<u8>,
+    pending_cases: Vec<(String, u64, u64)>,
 }
 
 impl StreamWriter {
@@ -86,32 +92,58 @@ impl StreamWriter {
             synced: Instant::now(),
             offsets: HashMap::new(),
             written: 0,
+            pending: Vec::new(),
+            pending_cases: Vec::new(),
         })
     }
 
-    /// Writes a line masked with the secrets known now; gives the generation it was masked at.
-    fn line(&mut self, line: &LineOut) -> io::Result<u64> {
+    /// Makes a line masked with the secrets known now; gives where it starts in the file and
+    /// the generation it was masked at.
+    fn line(&mut self, line: &LineOut) -> io::Result<(u64, u64)> {
         let json = serde_json::to_string(line).map_err(io::Error::other)?;
         let (redactor, generation) = self.secrets.redactor_at();
-        let mut text = redactor.text(&json);
-        text.push('\n');
-        self.file.write_all(text.as_bytes())?;
-        self.written += text.len() as u64;
+        let at = self.written + self.pending.len() as u64;
+        self.pending
+            .extend_from_slice(redactor.text(&json).as_bytes());
+        self.pending.push(b'\n');
+        Ok((at, generation))
+    }
+
+    /// Writes the lines made so far. When the write fails (a full disk), the file is cut back
+    /// to its last whole line and those cases are not in the stream (results.json then has
+    /// them as the run held them).
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let cases = std::mem::take(&mut self.pending_cases);
+        if let Err(e) = self.file.write_all(&self.pending) {
+            self.pending.clear();
+            let cut = self.file.set_len(self.written);
+            let back = self.file.seek(SeekFrom::Start(self.written));
+            return Err(cut.and(back).err().unwrap_or(e));
+        }
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+        for (id, at, generation) in cases {
+            self.offsets.insert(id, (at, generation));
+        }
         if self.synced.elapsed() >= SYNC_EVERY {
             self.file.sync_data()?;
             self.synced = Instant::now();
         }
-        Ok(generation)
+        Ok(())
     }
 
     pub fn start(&mut self, results: &RunResults) -> io::Result<()> {
-        self.line(&LineOut::Run { results }).map(drop)
+        self.line(&LineOut::Run { results })?;
+        self.flush()
     }
 
+    /// A finished case's line, written at the next `flush`.
     pub fn case(&mut self, case: &CaseResult) -> io::Result<()> {
-        let at = self.written;
-        let generation = self.line(&LineOut::Case { case })?;
-        self.offsets.insert(case.id.clone(), (at, generation));
+        let (at, generation) = self.line(&LineOut::Case { case })?;
+        self.pending_cases.push((case.id.clone(), at, generation));
         Ok(())
     }
 
@@ -121,23 +153,30 @@ impl StreamWriter {
         self.line(&LineOut::End {
             interrupted,
             finished_at,
-        })
-        .map(drop)
+        })?;
+        self.flush()
     }
 
     /// A reader of the cases written so far, by id (the full results, for results.json).
     pub fn reader(&self) -> io::Result<CaseReader> {
         Ok(CaseReader {
-            file: BufReader::new(File::open(&self.path)?),
+            file: BufReader::with_capacity(READ_BUFFER, File::open(&self.path)?),
             offsets: self.offsets.clone(),
+            at: 0,
         })
     }
 }
+
+/// Read back a quarter of a MiB at a time: a hundred cases' lines or more.
+const READ_BUFFER: usize = 256 * 1024;
 
 /// Reads finished cases back from the stream, one at a time.
 pub struct CaseReader {
     file: BufReader<File>,
     offsets: HashMap<String, (u64, u64)>,
+    /// Where the reader is: cases finish about in suite order, so the next one is usually
+    /// here or near, inside what is buffered, and no system call is needed to get there.
+    at: u64,
 }
 
 /// A case as streamed: its JSON, masked at some generation of the run's secrets.
@@ -155,9 +194,9 @@ impl CaseReader {
         let Some(&(at, generation)) = self.offsets.get(id) else {
             return Ok(None);
         };
-        self.file.seek(SeekFrom::Start(at))?;
+        self.file.seek_relative(at as i64 - self.at as i64)?;
         let mut line = String::new();
-        self.file.read_line(&mut line)?;
+        self.at = at + self.file.read_line(&mut line)? as u64;
         let json = line
             .trim_end_matches('\n')
             .strip_prefix(CASE_PREFIX)
@@ -281,5 +320,55 @@ mod tests {
         std::fs::write(&path, "torn").unwrap();
         let err = rebuild(&path).unwrap_err();
         assert!(err.ends_with("holds no run"), "{err}");
+    }
+
+    fn case(id: &str) -> CaseResult {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "title_th": "ทดสอบ", "title_en": null, "requirements": ["R-1"],
+            "tags": [], "place": {"file": "cases/a.yaml", "line": 1, "column": 1},
+            "outcome": "pass", "duration_ms": 1, "steps": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn cases_reach_the_file_at_a_flush_and_read_back_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::new(crate::redact::Redactor::new(["s3cret-token".to_string()]));
+        let mut stream = StreamWriter::create(dir.path(), secrets).unwrap();
+        let path = dir.path().join(STREAM);
+        let lines = || std::fs::read_to_string(&path).unwrap().lines().count();
+        // The run line holds every planned case as not finished; the case lines replace them.
+        let planned = ["C-1", "C-2", "C-3"].map(|id| CaseResult {
+            outcome: crate::check::Outcome::Interrupted,
+            ..case(id)
+        });
+        let run = crate::gate::tests::results(vec![], planned.to_vec());
+        stream.start(&run).unwrap();
+        assert_eq!(lines(), 1, "the run line is written at once");
+        let mut masked = case("C-2");
+        masked.title_th = "มี s3cret-token".into();
+        for c in [case("C-3"), case("C-1"), masked] {
+            stream.case(&c).unwrap();
+        }
+        assert_eq!(lines(), 1, "case lines wait for the flush");
+        stream.flush().unwrap();
+        assert_eq!(lines(), 4);
+        let mut reader = stream.reader().unwrap();
+        for id in ["C-1", "C-2", "C-3", "C-1"] {
+            let json = reader.case(id).unwrap().unwrap().json;
+            assert_eq!(serde_json::from_str::<CaseResult>(&json).unwrap().id, id);
+            assert!(!json.contains("s3cret-token"), "{json}");
+        }
+        assert!(reader.case("C-4").unwrap().is_none());
+        stream.end(false, None).unwrap();
+        let rebuilt = rebuild(&path).unwrap();
+        assert_eq!(rebuilt.cases.len(), 3);
+        assert!(
+            rebuilt
+                .cases
+                .iter()
+                .all(|c| c.outcome == crate::check::Outcome::Pass)
+        );
     }
 }

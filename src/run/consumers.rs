@@ -1,6 +1,6 @@
 //! What listens to the runner's events: the console (a line per case), the progress bar of a
-//! load step (on a terminal only), the results stream (`results.jsonl`, a line per case), and the
-//! collection the final files are rendered from.
+//! load step (on a terminal only), the results stream (`results.jsonl`, a line per case, written
+//! once per batch of events), and the collection the final files are rendered from.
 
 use std::io::IsTerminal;
 
@@ -45,8 +45,12 @@ impl<'a> Consumers<'a> {
         }
     }
 
-    /// Says the console lines of the events taken so far, in one write.
+    /// Writes the stream lines of the events taken so far, then says their console lines,
+    /// each in one write.
     pub fn flush(&mut self) {
+        if let Err(e) = self.stream.flush() {
+            self.stream_failed(&e);
+        }
         if !self.unsaid.is_empty() {
             (self.say)(&self.unsaid);
             self.unsaid.clear();
@@ -72,13 +76,18 @@ impl<'a> Consumers<'a> {
             self.progress = None;
         }
         self.unsaid.push_str(&self.console.case(&case));
-        if let Err(e) = self.stream.case(&case)
-            && self.stream_error.is_none()
-        {
+        if let Err(e) = self.stream.case(&case) {
+            self.stream_failed(&e);
+        }
+        self.results.cases.push(slim(case));
+    }
+
+    /// Said once: the run goes on, and its other files are written at the end.
+    fn stream_failed(&mut self, e: &std::io::Error) {
+        if self.stream_error.is_none() {
             eprintln!("error: cannot write the results stream: {e}");
             self.stream_error = Some(e.to_string());
         }
-        self.results.cases.push(slim(case));
     }
 
     /// Drawn for a person at a terminal only; CI logs stay clean.
