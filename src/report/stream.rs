@@ -80,6 +80,9 @@ pub struct StreamWriter {
     /// Lines made since the last flush, and the cases among them (id, start, generation).
     pending: Vec<u8>,
     pending_cases: Vec<(String, u64, u64)>,
+    /// A failed write could not be cut back: nothing more is written, since a later line's
+    /// place in the file would no longer be known.
+    broken: bool,
 }
 
 impl StreamWriter {
@@ -94,6 +97,7 @@ impl StreamWriter {
             written: 0,
             pending: Vec::new(),
             pending_cases: Vec::new(),
+            broken: false,
         })
     }
 
@@ -117,11 +121,16 @@ impl StreamWriter {
             return Ok(());
         }
         let cases = std::mem::take(&mut self.pending_cases);
+        if self.broken {
+            self.pending.clear();
+            return Err(io::Error::other("an earlier write failed"));
+        }
         if let Err(e) = self.file.write_all(&self.pending) {
             self.pending.clear();
             let cut = self.file.set_len(self.written);
             let back = self.file.seek(SeekFrom::Start(self.written));
-            return Err(cut.and(back).err().unwrap_or(e));
+            self.broken = cut.is_err() || back.is_err();
+            return Err(e);
         }
         self.written += self.pending.len() as u64;
         self.pending.clear();
@@ -197,10 +206,13 @@ impl CaseReader {
         self.file.seek_relative(at as i64 - self.at as i64)?;
         let mut line = String::new();
         self.at = at + self.file.read_line(&mut line)? as u64;
+        // The line must be this case's (its id comes first): anything else is not taken.
+        let starts = format!("{{\"id\":{}", serde_json::Value::from(id));
         let json = line
             .trim_end_matches('\n')
             .strip_prefix(CASE_PREFIX)
-            .and_then(|rest| rest.strip_suffix('}'));
+            .and_then(|rest| rest.strip_suffix('}'))
+            .filter(|json| json.starts_with(&starts));
         Ok(json.map(|json| StreamedCase {
             json: json.to_string(),
             generation,
