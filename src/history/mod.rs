@@ -83,26 +83,6 @@ pub fn rounds_of<'a>(
 /// number is a damaged or forged record (and `round + 1` stays in range).
 pub const MAX_ROUND: u32 = 1_000_000;
 
-/// The round a new run is: one after the last of its suite and target.
-pub fn next_round(records: &[RoundRecord], suite: &str, target: &str) -> u32 {
-    rounds_of(records, suite, target)
-        .last()
-        .map_or(1, |r| r.round.min(MAX_ROUND) + 1)
-}
-
-/// The last round before `round` of this suite and target.
-pub fn previous<'a>(
-    records: &'a [RoundRecord],
-    suite: &str,
-    target: &str,
-    round: u32,
-) -> Option<&'a RoundRecord> {
-    rounds_of(records, suite, target)
-        .into_iter()
-        .rev()
-        .find(|r| r.round < round)
-}
-
 /// What changed since the previous round.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Comparison {
@@ -173,23 +153,6 @@ mod tests {
                 })
                 .collect(),
         }
-    }
-
-    #[test]
-    fn rounds_count_per_suite_and_target() {
-        use RequirementResult::Pass;
-        let records = vec![
-            record(1, "reference", &[("A", Pass)]),
-            record(2, "reference", &[("A", Pass)]),
-            record(1, "https://agency", &[("A", Pass)]),
-        ];
-        assert_eq!(next_round(&records, "csg", "reference"), 3);
-        assert_eq!(next_round(&records, "csg", "https://agency"), 2);
-        assert_eq!(next_round(&records, "csg", "https://other"), 1);
-        assert_eq!(next_round(&records, "other", "reference"), 1);
-        assert_eq!(previous(&records, "csg", "reference", 3).unwrap().round, 2);
-        assert_eq!(previous(&records, "csg", "reference", 2).unwrap().round, 1);
-        assert!(previous(&records, "csg", "reference", 1).is_none());
     }
 
     #[test]

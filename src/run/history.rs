@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::gate::Gate;
-use crate::history::RoundRecord;
+use crate::history::{MAX_ROUND, RoundRecord};
 use crate::i18n::Lang;
 use crate::results::RunResults;
 
@@ -50,17 +50,55 @@ fn folder_name(suite_id: &str) -> String {
 /// Gives a whole run its round (the next after the last of this suite against this target,
 /// unless `--round` said) and the round before it, to compare with. Warnings go to stderr.
 pub fn assign_round(dir: &Path, results: &mut RunResults) {
-    let (records, warnings) = read(dir);
+    let suite = results.suite.id.clone();
+    let target = crate::history::target_key(results);
+    let before = results.round.unwrap_or(u32::MAX);
+    let (last, warnings) = last_before(dir, &suite, &target, before);
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
-    let suite = &results.suite.id;
-    let target = crate::history::target_key(results);
     let round = results
         .round
-        .unwrap_or_else(|| crate::history::next_round(&records, suite, &target));
-    results.previous_round = crate::history::previous(&records, suite, &target, round).cloned();
+        .unwrap_or_else(|| last.as_ref().map_or(1, |r| r.round.min(MAX_ROUND) + 1));
+    results.previous_round = last;
     results.round = Some(round);
+}
+
+/// The last round of this suite against this target before round `before`. Only that target's
+/// files are read (their names carry the target's hash), newest first, until one is the round
+/// sought: a run's start reads a file or two, however many rounds the history holds.
+fn last_before(
+    dir: &Path,
+    suite: &str,
+    target: &str,
+    before: u32,
+) -> (Option<RoundRecord>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (None, warnings);
+    };
+    let tail = format!("-{}.json", target_hash(target));
+    let mut rounds: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let number = name.to_str()?.strip_prefix("round-")?.strip_suffix(&tail)?;
+            Some((number.parse().ok()?, entry.path()))
+        })
+        .collect();
+    rounds.sort_by(|a, b| b.cmp(a));
+    for (_, path) in rounds {
+        match read_record(&path) {
+            Ok(record) if record.suite == suite && record.target == target => {
+                if record.round < before {
+                    return (Some(record), warnings);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => warnings.push(e),
+        }
+    }
+    (None, warnings)
 }
 
 /// Keeps the round of a whole run that ended by itself; says where, or warns why not.
@@ -111,38 +149,67 @@ pub fn read(dir: &Path) -> (Vec<RoundRecord>, Vec<String>) {
     }
     let mut total = 0u64;
     for path in paths {
-        let parsed = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|bytes| {
-            total += bytes.len() as u64;
-            if total > MAX_TOTAL_BYTES {
-                return Err(format!(
-                    "{}: the history holds more than {} MiB",
-                    path.display(),
-                    MAX_TOTAL_BYTES >> 20
-                ));
-            }
-            serde_json::from_slice::<RoundRecord>(&bytes)
-                .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))
-        });
+        let parsed = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE)
+            .map_err(|e| format!("history: skipped {e}"))
+            .and_then(|bytes| {
+                total += bytes.len() as u64;
+                if total > MAX_TOTAL_BYTES {
+                    return Err(format!(
+                        "history: skipped {}: the history holds more than {} MiB",
+                        path.display(),
+                        MAX_TOTAL_BYTES >> 20
+                    ));
+                }
+                record_from(&path, &bytes)
+            });
         match parsed {
-            Ok(record) if record.round == 0 || record.round > crate::history::MAX_ROUND => warnings
-                .push(format!(
-                    "history: skipped {}: round {} is not a round number (1 to {})",
-                    path.display(),
-                    record.round,
-                    crate::history::MAX_ROUND
-                )),
             Ok(record) => records.push(record),
-            Err(e) => warnings.push(format!("history: skipped {e}")),
+            Err(e) => warnings.push(e),
         }
     }
     (records, warnings)
 }
 
+fn read_record(path: &Path) -> Result<RoundRecord, String> {
+    crate::read::bounded(path, crate::read::MAX_TEXT_FILE)
+        .map_err(|e| format!("history: skipped {e}"))
+        .and_then(|bytes| record_from(path, &bytes))
+}
+
+/// A round's record, or why it is skipped (a warning naming the file).
+fn record_from(path: &Path, bytes: &[u8]) -> Result<RoundRecord, String> {
+    let record = serde_json::from_slice::<RoundRecord>(bytes).map_err(|e| {
+        format!(
+            "history: skipped {}:{}:{}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if record.round == 0 || record.round > MAX_ROUND {
+        return Err(format!(
+            "history: skipped {}: round {} is not a round number (1 to {MAX_ROUND})",
+            path.display(),
+            record.round
+        ));
+    }
+    Ok(record)
+}
+
+/// The first bytes of the SHA-256 of a target, in hex: the part of a round's file name that
+/// keeps rounds against other targets apart.
+fn target_hash(target: &str) -> String {
+    let digest = Sha256::digest(target.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The file of a round: by round and target, so rounds against other targets stay apart.
 fn file_name(record: &RoundRecord) -> String {
-    let target = Sha256::digest(record.target.as_bytes());
-    let short: String = target[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("round-{:03}-{short}.json", record.round)
+    format!(
+        "round-{:03}-{}.json",
+        record.round,
+        target_hash(&record.target)
+    )
 }
 
 /// Writes a round's record (replacing one of the same round and target).
@@ -178,19 +245,61 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_record_with_an_impossible_round_is_skipped_and_the_next_round_is_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        let record = |round: u32| RoundRecord {
+    fn record_of(round: u32, suite: &str, target: &str) -> RoundRecord {
+        RoundRecord {
             round,
-            suite: "csg".into(),
+            suite: suite.into(),
             suite_digest: String::new(),
-            target: "reference".into(),
+            target: target.into(),
             started_at: "2026-11-25T10:00:00+07:00".into(),
             verdict: crate::gate::Verdict::Pass,
             waived: vec![],
             requirements: vec![],
-        };
+        }
+    }
+
+    #[test]
+    fn a_run_reads_only_its_targets_newest_rounds() {
+        let dir = tempfile::tempdir().unwrap();
+        for round in 1..=3 {
+            write(dir.path(), &record_of(round, "csg", "https://a.example/")).unwrap();
+        }
+        write(dir.path(), &record_of(9, "csg", "https://b.example/")).unwrap();
+        write(dir.path(), &record_of(7, "other", "https://a.example/")).unwrap();
+        // The newest file of target a is damaged: skipped with a warning, the one before taken.
+        let damaged = dir.path().join(format!(
+            "round-004-{}.json",
+            target_hash("https://a.example/")
+        ));
+        std::fs::write(&damaged, "{").unwrap();
+        // A file of target b that no run against a may read, though it is the newest.
+        std::fs::write(
+            dir.path().join(format!(
+                "round-010-{}.json",
+                target_hash("https://b.example/")
+            )),
+            "{",
+        )
+        .unwrap();
+
+        let (last, warnings) = last_before(dir.path(), "csg", "https://a.example/", u32::MAX);
+        assert_eq!(last.map(|r| r.round), Some(3));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("round-004-"), "{warnings:?}");
+        let (last, _) = last_before(dir.path(), "csg", "https://a.example/", 3);
+        assert_eq!(last.map(|r| r.round), Some(2));
+        let (last, _) = last_before(dir.path(), "csg", "https://a.example/", 1);
+        assert!(last.is_none());
+        let (last, _) = last_before(dir.path(), "other", "https://a.example/", u32::MAX);
+        assert_eq!(last.map(|r| r.round), Some(7));
+        let (last, _) = last_before(dir.path(), "csg", "https://c.example/", u32::MAX);
+        assert!(last.is_none());
+    }
+
+    #[test]
+    fn a_record_with_an_impossible_round_is_skipped_and_the_next_round_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = |round: u32| record_of(round, "csg", "reference");
         write(dir.path(), &record(2)).unwrap();
         write(dir.path(), &record(u32::MAX)).unwrap();
         write(dir.path(), &record(0)).unwrap();
@@ -204,6 +313,7 @@ mod tests {
                 .any(|w| w.contains("round 4294967295 is not a round number")),
             "{warnings:?}"
         );
-        assert_eq!(crate::history::next_round(&records, "csg", "reference"), 3);
+        let (last, _) = last_before(dir.path(), "csg", "reference", u32::MAX);
+        assert_eq!(last.map(|r| r.round), Some(2), "so the next round is 3");
     }
 }
