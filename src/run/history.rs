@@ -55,7 +55,8 @@ pub fn assign_round(dir: &Path, results: &mut RunResults) {
     let before = results.round.unwrap_or(u32::MAX);
     let (last, warnings) = last_before(dir, &suite, &target, before);
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        // A record's bytes may reach the message (serde quotes what it did not expect).
+        eprintln!("warning: {}", crate::report::escape::console_text(&warning));
     }
     let round = results
         .round
