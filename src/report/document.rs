@@ -14,7 +14,7 @@ use crate::results::{CaseResult, RunResults};
 use crate::suite::Level;
 use crate::waiver::{JudgedWaiver, WaiverStatus};
 
-/// Labels by key, each in Thai and English (from `templates/labels.yaml`).
+/// Labels by key, each in Thai and English (from `templates/labels.json`).
 pub type Labels = BTreeMap<String, BTreeMap<String, String>>;
 
 #[derive(Serialize)]
