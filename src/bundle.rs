@@ -262,10 +262,9 @@ fn signature(
 
 /// The report's QR code of the run digest, as inline SVG.
 pub fn qr_svg(digest: &str) -> Option<String> {
-    use qrcode::render::svg;
-    let code = qrcode::QrCode::new(digest.as_bytes()).ok()?;
-    let svg = code
-        .render::<svg::Color>()
+    use qrcode::render::{Renderer, svg};
+    let (modules, width) = qr_modules(digest)?;
+    let svg = Renderer::<svg::Color>::new(&modules, width, 4)
         .min_dimensions(128, 128)
         .quiet_zone(true)
         .build();
@@ -276,9 +275,48 @@ pub fn qr_svg(digest: &str) -> Option<String> {
     })
 }
 
+/// The QR code's modules (row by row) and its width. One fixed mask, where `QrCode::new`
+/// tries all eight to pick the one with the fewest hard-to-scan runs: the scoring was a fifth
+/// of a one-case run's instructions, and any mask is a valid code (ISO/IEC 18004 §7.8.2) that
+/// scanners read; a test decodes it.
+fn qr_modules(digest: &str) -> Option<(Vec<qrcode::Color>, usize)> {
+    use qrcode::{EcLevel, canvas::Canvas, canvas::MaskPattern};
+    let bits = qrcode::bits::encode_auto(digest.as_bytes(), EcLevel::M).ok()?;
+    let version = bits.version();
+    let data = bits.into_bytes();
+    let (encoded, ec) = qrcode::ec::construct_codewords(&data, version, EcLevel::M).ok()?;
+    let mut canvas = Canvas::new(version, EcLevel::M);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&encoded, &ec);
+    canvas.apply_mask(MaskPattern::Checkerboard);
+    Some((canvas.into_colors(), version.width().try_into().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_qr_code_reads_back_as_the_digest() {
+        let digest = "9f2c1d8e7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa00112233";
+        let (modules, width) = qr_modules(digest).expect("a code");
+        assert_eq!(modules.len(), width * width);
+        // Drawn as a scanner sees it: 4 pixels a module, inside a 4-module quiet zone.
+        let (scale, margin) = (4, 4);
+        let side = (width + 2 * margin) * scale;
+        let mut image = rqrr::PreparedImage::prepare_from_bitmap(side, side, |x, y| {
+            let (mx, my) = (x / scale, y / scale);
+            (margin..width + margin).contains(&mx)
+                && (margin..width + margin).contains(&my)
+                && modules[(my - margin) * width + (mx - margin)] == qrcode::Color::Dark
+        });
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, text) = grids[0].decode().expect("decodes");
+        assert_eq!(text, digest);
+        let svg = qr_svg(digest).expect("svg");
+        assert!(svg.starts_with("<svg") && svg.contains("<path"));
+    }
 
     #[test]
     fn paths_stay_inside_the_archive() {
