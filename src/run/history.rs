@@ -79,17 +79,19 @@ fn last_before(
         return (None, warnings);
     };
     let tail = format!("-{}.json", target_hash(target));
-    let mut rounds: Vec<(u32, PathBuf)> = entries
+    // Sorted by number (then name), the path made only for a file read: a history kept for months
+    // holds thousands of names, and a run reads one or two.
+    let mut rounds: Vec<(u32, std::ffi::OsString)> = entries
         .flatten()
         .filter_map(|entry| {
             let name = entry.file_name();
             let number = name.to_str()?.strip_prefix("round-")?.strip_suffix(&tail)?;
-            Some((number.parse().ok()?, entry.path()))
+            Some((number.parse().ok()?, name))
         })
         .collect();
-    rounds.sort_by(|a, b| b.cmp(a));
-    for (_, path) in rounds {
-        match read_record(&path) {
+    rounds.sort_unstable_by(|a, b| b.cmp(a));
+    for (_, name) in rounds {
+        match read_record(&dir.join(name)) {
             Ok(record) if record.suite == suite && record.target == target => {
                 if record.round < before {
                     return (Some(record), warnings);
