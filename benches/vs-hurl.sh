@@ -3,7 +3,8 @@
 # nginx. The work: N cases (hurl: N files of one entry), each one POST with a JSON body and three
 # checks (status, a JSONPath, the duration). Prints the wall times and the ratios; also cpc's
 # wall time and peak memory at 10x the cases, `cpc validate` of that suite, and the start-up of
-# one trivial case. Figures go to BENCHMARKS.md by hand.
+# one trivial case; and the CPU a `--jobs 8` run costs (cpc's and nginx's), which bounds its wall
+# time from below on these cores. Figures go to BENCHMARKS.md by hand.
 #
 # Usage: bash benches/vs-hurl.sh [cases]   (run from the repository root; default 1000)
 set -euo pipefail
@@ -113,6 +114,7 @@ hyperfine --runs "$runs" --warmup 1 --style basic --export-json "$work/times.jso
   -n "hurl, one file" "hurl --test $work/hurl-one/c00000.hurl" \
   -n "cpc, one case" "$cpc run $work/one --target $url --out $work/out-one" \
   -n "cpc validate, 10x cases" "$cpc validate $work/suite-10x" \
+  -n "cpc validate" "$cpc validate $work/suite" \
   >/dev/null 2>&1 || { echo "a command failed: run it by hand to see why" >&2; exit 1; }
 
 # 10x the cases: wall time and peak memory of one run each (GNU time's maximum resident size).
@@ -123,11 +125,22 @@ measure() {
 read -r t1 m1 < <(measure "$cpc" run "$work/suite" --target "$url" --jobs 1 --out "$work/m1")
 read -r t10 m10 < <(measure "$cpc" run "$work/suite-10x" --target "$url" --jobs 1 --out "$work/m10")
 
-python3 - "$work/times.json" "$cases" "$t1" "$m1" "$t10" "$m10" <<'PY'
+# The CPU nginx spends on one `cpc --jobs 8` run (its worker's utime + stime, in clock ticks,
+# over $runs runs): with cpc's own CPU it bounds how fast the run can be on these cores.
+worker=$(pgrep -f "nginx: worker" | head -1)
+ticks() { awk '{ print $14 + $15 }' "/proc/$worker/stat"; }
+before=$(ticks)
+for _ in $(seq "$runs"); do
+  "$cpc" run "$work/suite" --target "$url" --jobs 8 --out "$work/out-8" >/dev/null
+done
+nginx_ms=$(( ($(ticks) - before) * 1000 / $(getconf CLK_TCK) / runs ))
+
+python3 - "$work/times.json" "$cases" "$t1" "$m1" "$t10" "$m10" "$nginx_ms" "$(nproc)" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 n = int(sys.argv[2])
 t1, m1, t10, m10 = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+nginx_ms, cores = int(sys.argv[7]), int(sys.argv[8])
 mean = lambda name: results[name]["mean"]
 for name, r in results.items():
     print(f"{name:28} {r['mean']:8.3f} s ± {r['stddev']:.3f}  (min {r['min']:.3f}, max {r['max']:.3f})")
@@ -146,4 +159,13 @@ print(f"cpc --jobs 1, {10 * n} cases: {t10:.2f} s, peak RSS {m10 / 1024:.1f} MiB
 lin = t10 / t1
 print(f"{10 * n} / {n} cases wall time: {lin:.1f}x  (target <= 12x) {'met' if lin <= 12 else 'NOT MET'}")
 print(f"peak RSS at {10 * n} cases: {m10 / 1024:.1f} MiB  (target < 100 MiB) {'met' if m10 < 100 * 1024 else 'NOT MET'}")
+# CPU, not wall time: what `--jobs 8` costs the machine, and the least wall time that allows.
+cpu = lambda name: (results[name]["user"] + results[name]["system"]) * 1000
+run8, read = cpu("cpc --jobs 8"), cpu("cpc validate")
+floor = (run8 + nginx_ms) / cores
+print()
+print(f"CPU of one cpc --jobs 8 run: {run8:.0f} ms (reading and checking the suite alone, as "
+      f"cpc validate: {read:.0f} ms); nginx's for it: {nginx_ms} ms")
+print(f"on {cores} cores that run cannot take less than {floor:.0f} ms; "
+      f"0.33x hurl --parallel --jobs 8 is {0.33 * mean('hurl --parallel --jobs 8') * 1000:.0f} ms")
 PY
