@@ -1,6 +1,6 @@
 //! The same case file read by each YAML reader (best of 15), to size what a faster reader could
 //! save of `cpc validate`/`cpc run`. With no FILE, reads 1000 cases as benches/vs-hurl.sh writes
-//! them. None of these but serde-saphyr gives cpc the places (`Spanned`) its messages need.
+//! them. Of these, serde-saphyr and marked-yaml give the places (`Spanned`) cpc's messages need.
 
 use std::time::Instant;
 
@@ -25,6 +25,9 @@ fn main() {
     });
     best("serde_yaml_ng (libyaml)", || {
         let _: IgnoredAny = serde_yaml_ng::from_str(&text).expect("valid YAML");
+    });
+    best("marked-yaml (places, serde)", || {
+        let _: IgnoredAny = marked_yaml::from_yaml(0, &text).expect("valid YAML");
     });
     best("yaml-rust2, to a tree", || {
         yaml_rust2::YamlLoader::load_from_str(&text).expect("valid YAML");
