@@ -26,8 +26,9 @@ pub fn parse_case_files(
 ) -> Vec<Result<Vec<Spanned<Case>>, Diagnostic>> {
     // Work: (file, piece text), pieces of a file in order.
     let mut work: Vec<(usize, String)> = Vec::new();
+    let threads = threads();
     for (f, (_, text)) in files.iter().enumerate() {
-        match pieces(text) {
+        match pieces(text, threads) {
             Some(pieces) => work.extend(pieces.into_iter().map(|p| (f, p))),
             None => work.push((f, text.clone())),
         }
@@ -64,9 +65,7 @@ fn whole(path: &Path, text: &str) -> Result<Vec<Spanned<Case>>, Diagnostic> {
 
 /// Runs `job` on every item, on as many threads as there are cores, results in item order.
 fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let threads = threads().min(items.len());
     if threads <= 1 {
         return items.iter().map(job).collect();
     }
@@ -94,10 +93,14 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> V
         .collect()
 }
 
-/// A big `cases:` file as pieces of whole cases, or `None` when its layout is not plainly
-/// `cases:` then items at one indentation.
-fn pieces(text: &str) -> Option<Vec<String>> {
-    if text.len() < SPLIT_FROM_BYTES || has_anchor_or_alias(text) {
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A big `cases:` file as pieces of whole cases for `threads` threads, or `None` when its
+/// layout is not plainly `cases:` then items at one indentation.
+fn pieces(text: &str, threads: usize) -> Option<Vec<String>> {
+    if threads < 2 || text.len() < SPLIT_FROM_BYTES || has_anchor_or_alias(text) {
         return None;
     }
     let lines: Vec<&str> = text.split('\n').collect();
@@ -132,15 +135,20 @@ fn pieces(text: &str) -> Option<Vec<String>> {
             std::cmp::Ordering::Greater => {}
         }
     }
-    // Whole cases per piece, each piece at least PIECE_LINES long.
+    // Whole cases per piece, as many pieces of at least PIECE_LINES as make a multiple of the
+    // threads, of about equal length: every thread has the same lines to read and none waits
+    // at the end for another's last piece.
+    let rounds = (lines.len() - first) / (threads * PIECE_LINES);
+    let parts = threads * rounds;
+    if parts < 2 {
+        return None;
+    }
+    let each = (lines.len() - first) / parts;
     let mut bounds = vec![first];
     for &start in &starts {
-        if start - bounds[bounds.len() - 1] >= PIECE_LINES {
+        if bounds.len() < parts && start >= first + bounds.len() * each {
             bounds.push(start);
         }
-    }
-    if bounds.len() < 2 {
-        return None;
     }
     bounds.push(lines.len());
     Some(
@@ -187,8 +195,18 @@ mod tests {
     fn a_big_file_in_pieces_reads_as_it_does_whole() {
         let text = file(3000);
         let path = PathBuf::from("cases/big.yaml");
-        let pieces = pieces(&text).expect("split");
-        assert!(pieces.len() > 2, "{}", pieces.len());
+        let pieces = pieces(&text, 2).expect("split");
+        // 33,000 lines: 16 pieces of about 2060 lines for two threads.
+        assert_eq!(pieces.len(), 16);
+        // Each piece's own lines, after `cases:` and the blank lines that keep its places.
+        let lines: Vec<usize> = pieces
+            .iter()
+            .map(|p| p.lines().skip(1).skip_while(|l| l.is_empty()).count())
+            .collect();
+        assert!(
+            lines.iter().all(|&n| (2000..2100).contains(&n)),
+            "{lines:?}"
+        );
         let split = parse_case_files(&[(path.clone(), text.clone())])
             .remove(0)
             .unwrap();
@@ -225,9 +243,16 @@ mod tests {
     #[test]
     fn doubtful_layouts_are_read_whole() {
         let big = file(3000);
-        assert!(pieces(&big.replacen("title_th: ทดสอบ 7", "title_th: &t ทดสอบ 7", 1)).is_none());
-        assert!(pieces(&format!("{big}other: 1\n")).is_none());
-        assert!(pieces(&format!("---\n{big}")).is_none());
-        assert!(pieces(&file(10)).is_none(), "small files are one piece");
+        assert!(
+            pieces(
+                &big.replacen("title_th: ทดสอบ 7", "title_th: &t ทดสอบ 7", 1),
+                2
+            )
+            .is_none()
+        );
+        assert!(pieces(&format!("{big}other: 1\n"), 2).is_none());
+        assert!(pieces(&format!("---\n{big}"), 2).is_none());
+        assert!(pieces(&file(10), 2).is_none(), "small files are one piece");
+        assert!(pieces(&big, 1).is_none(), "one thread reads the file whole");
     }
 }
