@@ -97,7 +97,7 @@ async fn nothing_a_hostile_target_sends_breaks_the_harness_or_its_outputs() {
 
     // JUnit: valid XML, exactly the suite's cases, nothing forged.
     let cases = junit_cases(&out.path().join("junit.xml"));
-    assert_eq!(cases.len(), 7, "{cases:?}");
+    assert_eq!(cases.len(), 8, "{cases:?}");
     assert!(cases.iter().all(|c| c.starts_with("HOST-")), "{cases:?}");
 
     // The Markdown report: the body's ``` sits inside a longer fence; no HTML comment opens.
@@ -154,5 +154,37 @@ async fn nothing_a_hostile_target_sends_breaks_the_harness_or_its_outputs() {
     assert_eq!(
         gate["failed_must"],
         serde_json::json!(["H-1", "H-2", "H-4"])
+    );
+
+    // Credential values the target chose are masked where the target's words are, and
+    // nowhere else: not the verdict, an outcome, a case id or the report's words.
+    let (censor, words) = outcome(&results, "HOST-CENSOR");
+    assert_eq!(censor, "pass", "{words}");
+    assert!(
+        results["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "HOST-RESET" && c["outcome"] == "error")
+    );
+    let lines = std::fs::read_to_string(out.path().join("results.jsonl")).unwrap();
+    for line in lines.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("every line is JSON");
+    }
+    assert!(lines.contains("\"HOST-RESET\""));
+    let th = std::fs::read_to_string(out.path().join("report.th.html")).unwrap();
+    assert!(th.contains("ไม่ผ่าน") && th.contains("HOST-RESET"));
+    let case = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "HOST-CENSOR")
+        .unwrap();
+    let headers = case["steps"][0]["exchange"]["response"]["headers"].to_string();
+    assert!(headers.to_lowercase().contains("x-api-key"), "{headers}");
+    assert!(headers.contains("***"), "{headers}");
+    assert!(
+        !headers.contains("outcome") && !headers.contains("ไม่ผ่าน"),
+        "{headers}"
     );
 }

@@ -223,8 +223,10 @@ pub fn cut(text: &str, limit: usize) -> String {
     }
 }
 
-/// Every secret a run has met so far: shared by the cases (each adds what it captured or sent)
-/// and by every output written, so the final files are masked with all of them.
+/// The run's secrets, masked in every output written: what the suite, the environment, the
+/// command line and the portal's stubs declare. What a case meets (a captured secret, a
+/// credential sent or received) is the target's choice: it masks that case's own record, not
+/// the run's outputs (`runner::case`).
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
     current: Arc<RwLock<Redactor>>,

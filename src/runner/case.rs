@@ -51,6 +51,19 @@ impl RunContext {
     }
 }
 
+/// Masks what in a step's result may quote the target: its checks, error, exchange and the
+/// load step's error samples. Masking again with the same secrets changes nothing.
+fn mask_step(step: &mut StepResult, redactor: &Redactor) {
+    step.checks.iter_mut().for_each(|c| redactor.check(c));
+    if let Some(load) = &mut step.load {
+        for sample in &mut load.error_samples {
+            *sample = redactor.cut(sample, MESSAGE_LIMIT);
+        }
+    }
+    step.error = step.error.take().map(|e| redact_text(&e, redactor));
+    step.exchange = step.exchange.take().map(|x| record::remask(x, redactor));
+}
+
 fn redact_text(text: &Text, redactor: &Redactor) -> Text {
     Text::new(
         redactor.cut(&text.th, MESSAGE_LIMIT),
@@ -122,6 +135,8 @@ pub async fn run_case(
         case: case.value.id.value.clone(),
     };
     let mut stopped = false;
+    // The case's secrets each step was masked with.
+    let mut masked_with = Vec::new();
     for (i, step) in case.value.steps.iter().enumerate() {
         let step_result = if stopped {
             not_run(file, i, step)
@@ -134,14 +149,25 @@ pub async fn run_case(
             index: step_result.index,
         });
         result.steps.push(step_result);
+        masked_with.push(vars.secret_values());
     }
     if let Some(portal) = &ctx.portal {
         for id in &scope.overrides {
             portal.remove_override(id).await;
         }
     }
-    // Every later output is masked with what this case met, too.
-    ctx.secrets.add(vars.secret_values());
+    // What the case learnt later (a token captured, a credential received) is masked in its
+    // earlier steps too: in what the target sent and what quotes it, never in cpc's own text.
+    // These values are the target's choice, so they stay out of the run's other outputs: a
+    // target sending `Api-Key: "verdict": "fail"` must not be able to mask gate.json's verdict,
+    // a case id or the report's ไม่ผ่าน.
+    let secrets = vars.secret_values();
+    let redactor = ctx.redactor(&vars);
+    for (step, seen) in result.steps.iter_mut().zip(&masked_with) {
+        if *seen != secrets {
+            mask_step(step, &redactor);
+        }
+    }
     result.invariants = scope.invariants;
     result.outcome = Outcome::combine(
         result
@@ -305,21 +331,14 @@ async fn run_step(
             0,
         ),
     };
-    // Everything the step says may quote the target: masked here, once, with every secret the
-    // case knows by now, then cut.
-    let redactor = ctx.redactor(vars);
-    let mut attempt = attempt;
-    attempt.checks.iter_mut().for_each(|c| redactor.check(c));
-    if let Some(load) = &mut attempt.load {
-        for sample in &mut load.error_samples {
-            *sample = redactor.cut(sample, MESSAGE_LIMIT);
-        }
-    }
     result.outcome = attempt.outcome;
     result.checks = attempt.checks;
-    result.error = attempt.error.map(|e| redact_text(&e, &redactor));
-    result.exchange = attempt.exchange.map(|x| record::remask(x, &redactor));
+    result.error = attempt.error;
+    result.exchange = attempt.exchange;
     result.load = attempt.load;
+    // Everything the step says may quote the target: masked here with every secret the case
+    // knows by now, then cut.
+    mask_step(&mut result, &ctx.redactor(vars));
     result.attempts = attempts;
     result.delay_ms = attempt.delay_ms;
     result.duration_ms = started.elapsed().as_millis() as u64;

@@ -100,6 +100,12 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
                 let _ = out.write_all(answer.as_bytes());
             }
             "/base/inject" => respond(&mut out, "200 OK", "text/plain", INJECTION),
+            "/base/censor" => {
+                // Credential headers whose values are cpc's own words: JSON of the verdict and
+                // an outcome, the Thai report's ไม่ผ่าน, another case's id.
+                let answer = "HTTP/1.1 200 OK\r\nX-Api-Key: \"verdict\": \"fail\"\r\nSet-Cookie: a=\"outcome\":\"fail\"; Path=/\r\nToken: ไม่ผ่าน\r\nApi-Key: HOST-RESET\r\nContent-Length: 0\r\n\r\n";
+                let _ = out.write_all(answer.as_bytes());
+            }
             "/base/item" => respond(
                 &mut out,
                 "200 OK",
