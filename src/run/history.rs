@@ -53,34 +53,53 @@ pub fn assign_round(dir: &Path, results: &mut RunResults) {
     let suite = results.suite.id.clone();
     let target = crate::history::target_key(results);
     let before = results.round.unwrap_or(u32::MAX);
-    let (last, warnings) = last_before(dir, &suite, &target, before);
-    for warning in warnings {
+    let found = last_before(dir, &suite, &target, before);
+    for warning in &found.warnings {
         // A record's bytes may reach the message (serde quotes what it did not expect).
-        eprintln!("warning: {}", crate::report::escape::console_text(&warning));
+        eprintln!("warning: {}", crate::report::escape::console_text(warning));
     }
-    let round = results
-        .round
-        .unwrap_or_else(|| last.as_ref().map_or(1, |r| r.round.min(MAX_ROUND) + 1));
-    results.previous_round = last;
-    results.round = Some(round);
+    // With no record to count from, the round comes after the newest file's name: a record
+    // not read is never written over.
+    let after = found
+        .last
+        .as_ref()
+        .map(|r| r.round)
+        .or(found.newest_name)
+        .map_or(1, |round| round.min(MAX_ROUND) + 1);
+    results.round = Some(results.round.unwrap_or(after));
+    results.previous_round = found.last;
 }
+
+/// What a run's start finds of its target's rounds.
+struct Before {
+    /// The last round before the run's, read whole and named as it is numbered.
+    last: Option<RoundRecord>,
+    /// The highest round a file of this target is named for, below the run's.
+    newest_name: Option<u32>,
+    warnings: Vec<String>,
+}
+
+/// A run's start reads at most this many of its target's files, and this many bytes of them,
+/// looking for the round before its own: one or two in a history cpc wrote, however many rounds
+/// it holds; a history filled with damaged files costs no more than this.
+const START_FILES: usize = 32;
+const START_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The last round of this suite against this target before round `before`. Only that target's
 /// files are read (their names carry the target's hash), newest first, until one is the round
-/// sought: a run's start reads a file or two, however many rounds the history holds.
-fn last_before(
-    dir: &Path,
-    suite: &str,
-    target: &str,
-    before: u32,
-) -> (Option<RoundRecord>, Vec<String>) {
-    let mut warnings = Vec::new();
+/// sought. A record is taken only if it is the round its name says.
+fn last_before(dir: &Path, suite: &str, target: &str, before: u32) -> Before {
+    let mut found = Before {
+        last: None,
+        newest_name: None,
+        warnings: Vec::new(),
+    };
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return (None, warnings);
+        return found;
     };
     let tail = format!("-{}.json", target_hash(target));
-    // Sorted by number (then name), the path made only for a file read: a history kept for months
-    // holds thousands of names, and a run reads one or two.
+    // Sorted by number (then name), the path made only for a file read: a history kept for
+    // months holds thousands of names, and a run reads one or two.
     let mut rounds: Vec<(u32, std::ffi::OsString)> = entries
         .flatten()
         .filter_map(|entry| {
@@ -88,20 +107,37 @@ fn last_before(
             let number = name.to_str()?.strip_prefix("round-")?.strip_suffix(&tail)?;
             Some((number.parse().ok()?, name))
         })
+        .filter(|(number, _)| *number < before)
         .collect();
     rounds.sort_unstable_by(|a, b| b.cmp(a));
-    for (_, name) in rounds {
-        match read_record(&dir.join(name)) {
+    found.newest_name = rounds.first().map(|(number, _)| *number);
+    let mut bytes = 0u64;
+    for (read, (number, name)) in rounds.into_iter().enumerate() {
+        let path = dir.join(name);
+        if read == START_FILES || bytes > START_BYTES {
+            found.warnings.push(format!(
+                "history: the newest {read} files of this target in `{}` hold no round to \
+                 count from; the round follows the newest file's number, without a comparison",
+                dir.display()
+            ));
+            break;
+        }
+        bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
+        match read_record(&path) {
+            Ok(record) if record.round != number => found.warnings.push(format!(
+                "history: skipped {}: it holds round {}, not the round its name says",
+                path.display(),
+                record.round
+            )),
             Ok(record) if record.suite == suite && record.target == target => {
-                if record.round < before {
-                    return (Some(record), warnings);
-                }
+                found.last = Some(record);
+                break;
             }
             Ok(_) => {}
-            Err(e) => warnings.push(e),
+            Err(e) => found.warnings.push(e),
         }
     }
-    (None, warnings)
+    found
 }
 
 /// Keeps the round of a whole run that ended by itself; says where, or warns why not.
@@ -285,18 +321,21 @@ mod tests {
         )
         .unwrap();
 
-        let (last, warnings) = last_before(dir.path(), "csg", "https://a.example/", u32::MAX);
-        assert_eq!(last.map(|r| r.round), Some(3));
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("round-004-"), "{warnings:?}");
-        let (last, _) = last_before(dir.path(), "csg", "https://a.example/", 3);
-        assert_eq!(last.map(|r| r.round), Some(2));
-        let (last, _) = last_before(dir.path(), "csg", "https://a.example/", 1);
-        assert!(last.is_none());
-        let (last, _) = last_before(dir.path(), "other", "https://a.example/", u32::MAX);
-        assert_eq!(last.map(|r| r.round), Some(7));
-        let (last, _) = last_before(dir.path(), "csg", "https://c.example/", u32::MAX);
-        assert!(last.is_none());
+        let round = |suite, target, before| last_before(dir.path(), suite, target, before);
+        let found = round("csg", "https://a.example/", u32::MAX);
+        assert_eq!(found.last.map(|r| r.round), Some(3));
+        assert_eq!(found.warnings.len(), 1, "{:?}", found.warnings);
+        assert!(
+            found.warnings[0].contains("round-004-"),
+            "{:?}",
+            found.warnings
+        );
+        let found = round("csg", "https://a.example/", 3);
+        assert_eq!(found.last.map(|r| r.round), Some(2));
+        assert!(round("csg", "https://a.example/", 1).last.is_none());
+        let found = round("other", "https://a.example/", u32::MAX);
+        assert_eq!(found.last.map(|r| r.round), Some(7));
+        assert!(round("csg", "https://c.example/", u32::MAX).last.is_none());
     }
 
     #[test]
@@ -316,7 +355,50 @@ mod tests {
                 .any(|w| w.contains("round 4294967295 is not a round number")),
             "{warnings:?}"
         );
-        let (last, _) = last_before(dir.path(), "csg", "reference", u32::MAX);
-        assert_eq!(last.map(|r| r.round), Some(2), "so the next round is 3");
+        let found = last_before(dir.path(), "csg", "reference", u32::MAX);
+        assert_eq!(
+            found.last.map(|r| r.round),
+            Some(2),
+            "so the next round is 3"
+        );
+    }
+
+    #[test]
+    fn a_record_under_another_rounds_name_is_not_counted_and_damage_costs_a_bounded_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for round in 1..=3 {
+            write(dir.path(), &record_of(round, "csg", "reference")).unwrap();
+        }
+        let named = |round: u32| {
+            dir.path().join(format!(
+                "round-{round:03}-{}.json",
+                target_hash("reference")
+            ))
+        };
+        // Round 1 copied under a newer name: not the round before the next run.
+        std::fs::copy(named(1), named(999)).unwrap();
+        let found = last_before(dir.path(), "csg", "reference", u32::MAX);
+        assert_eq!(found.last.map(|r| r.round), Some(3));
+        assert!(
+            found.warnings[0].contains("holds round 1"),
+            "{:?}",
+            found.warnings
+        );
+
+        // More damaged files than a start reads: it stops, and numbers after the newest name
+        // so no record it did not read is written over.
+        for round in 1000..1100 {
+            std::fs::write(named(round), "{").unwrap();
+        }
+        let found = last_before(dir.path(), "csg", "reference", u32::MAX);
+        assert!(found.last.is_none());
+        assert_eq!(found.newest_name, Some(1099));
+        assert_eq!(
+            found.warnings.len(),
+            START_FILES + 1,
+            "{:?}",
+            found.warnings
+        );
+        assert!(found.warnings[START_FILES].contains("hold no round to count from"));
     }
 }
