@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
+use support::pay::free_port;
 use support::{args, cpc, read_json};
 
 /// A running `cpc mock`, stopped with Ctrl-C when dropped.
@@ -25,14 +26,6 @@ impl Drop for Mock {
             .status();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_mock(extra: &[&str]) -> Mock {

@@ -239,10 +239,18 @@ pub async fn start(broken: Option<Break>, portal: &str) -> MockServer {
 }
 
 /// A port nobody listens on yet, for the in-process portal (`--portal-addr`).
+/// A port for a server a test starts later (the mock portal, whose address the fake agency
+/// must know first). Not from the ephemeral range: there the port freed here could be handed
+/// to any server binding port 0 (wiremock's, in runs going on beside) before the test binds
+/// it. Ports below it, each handed out once per process, from a base that differs by process.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 100) as u16 * 100;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 100;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
