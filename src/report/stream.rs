@@ -74,12 +74,12 @@ pub struct StreamWriter {
     synced: Instant,
     /// Where each finished case's line starts, to read it back in suite order at the end, and
     /// the generation of secrets it was masked with.
-    offsets: HashMap<String, (u64, u64)>,
+    offsets: HashMap<String, Streamed>,
     /// Bytes in the file, all of them whole lines.
     written: u64,
-    /// Lines made since the last flush, and the cases among them (id, start, generation).
+    /// Lines made since the last flush, and the cases among them.
     pending: Vec<u8>,
-    pending_cases: Vec<(String, u64, u64)>,
+    pending_cases: Vec<(String, Streamed)>,
     /// A failed write could not be cut back: nothing more is written, since a later line's
     /// place in the file would no longer be known.
     broken: bool,
@@ -134,8 +134,8 @@ impl StreamWriter {
         }
         self.written += self.pending.len() as u64;
         self.pending.clear();
-        for (id, at, generation) in cases {
-            self.offsets.insert(id, (at, generation));
+        for (id, streamed) in cases {
+            self.offsets.insert(id, streamed);
         }
         if self.synced.elapsed() >= SYNC_EVERY {
             self.file.sync_data()?;
@@ -152,7 +152,17 @@ impl StreamWriter {
     /// A finished case's line, written at the next `flush`.
     pub fn case(&mut self, case: &CaseResult) -> io::Result<()> {
         let (at, generation) = self.line(&LineOut::Case { case })?;
-        self.pending_cases.push((case.id.clone(), at, generation));
+        let start = (at - self.written) as usize;
+        // The id as the masked line has it: a declared secret or an ID inside it is masked.
+        let Some(id_json) = id_json(&self.pending[start..]) else {
+            return Ok(());
+        };
+        let streamed = Streamed {
+            at,
+            generation,
+            id_json,
+        };
+        self.pending_cases.push((case.id.clone(), streamed));
         Ok(())
     }
 
@@ -179,10 +189,34 @@ impl StreamWriter {
 /// Read back a quarter of a MiB at a time: a hundred cases' lines or more.
 const READ_BUFFER: usize = 256 * 1024;
 
+/// Where a case's line is, the generation of secrets it was masked with, and how its line
+/// starts: `{"id":"…"`, as masked.
+#[derive(Clone)]
+struct Streamed {
+    at: u64,
+    generation: u64,
+    id_json: String,
+}
+
+/// `{"id":"…"` at the start of a case line (after the event), up to the id's closing quote.
+fn id_json(line: &[u8]) -> Option<String> {
+    let json = line.strip_prefix(CASE_PREFIX.as_bytes())?;
+    let open = br#"{"id":""#.len();
+    let mut i = json.starts_with(br#"{"id":""#).then_some(open)?;
+    while let Some(&b) = json.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return String::from_utf8(json[..=i].to_vec()).ok(),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Reads finished cases back from the stream, one at a time.
 pub struct CaseReader {
     file: BufReader<File>,
-    offsets: HashMap<String, (u64, u64)>,
+    offsets: HashMap<String, Streamed>,
     /// Where the reader is: cases finish about in suite order, so the next one is usually
     /// here or near, inside what is buffered, and no system call is needed to get there.
     at: u64,
@@ -200,22 +234,22 @@ impl CaseReader {
     /// The case's JSON as streamed, if it finished: taken out of its line as it is, not parsed
     /// and written again.
     pub fn case(&mut self, id: &str) -> io::Result<Option<StreamedCase>> {
-        let Some(&(at, generation)) = self.offsets.get(id) else {
+        let Some(streamed) = self.offsets.get(id) else {
             return Ok(None);
         };
-        self.file.seek_relative(at as i64 - self.at as i64)?;
+        self.file
+            .seek_relative(streamed.at as i64 - self.at as i64)?;
         let mut line = String::new();
-        self.at = at + self.file.read_line(&mut line)? as u64;
+        self.at = streamed.at + self.file.read_line(&mut line)? as u64;
         // The line must be this case's (its id comes first): anything else is not taken.
-        let starts = format!("{{\"id\":{}", serde_json::Value::from(id));
         let json = line
             .trim_end_matches('\n')
             .strip_prefix(CASE_PREFIX)
             .and_then(|rest| rest.strip_suffix('}'))
-            .filter(|json| json.starts_with(&starts));
+            .filter(|json| json.starts_with(&streamed.id_json));
         Ok(json.map(|json| StreamedCase {
             json: json.to_string(),
-            generation,
+            generation: streamed.generation,
         }))
     }
 }
@@ -351,7 +385,7 @@ mod tests {
         let path = dir.path().join(STREAM);
         let lines = || std::fs::read_to_string(&path).unwrap().lines().count();
         // The run line holds every planned case as not finished; the case lines replace them.
-        let planned = ["C-1", "C-2", "C-3"].map(|id| CaseResult {
+        let planned = ["C-1", "C-2", "C-3", "C-s3cret-token"].map(|id| CaseResult {
             outcome: crate::check::Outcome::Interrupted,
             ..case(id)
         });
@@ -360,22 +394,25 @@ mod tests {
         assert_eq!(lines(), 1, "the run line is written at once");
         let mut masked = case("C-2");
         masked.title_th = "มี s3cret-token".into();
-        for c in [case("C-3"), case("C-1"), masked] {
+        for c in [case("C-3"), case("C-1"), masked, case("C-s3cret-token")] {
             stream.case(&c).unwrap();
         }
         assert_eq!(lines(), 1, "case lines wait for the flush");
         stream.flush().unwrap();
-        assert_eq!(lines(), 4);
+        assert_eq!(lines(), 5);
         let mut reader = stream.reader().unwrap();
         for id in ["C-1", "C-2", "C-3", "C-1"] {
             let json = reader.case(id).unwrap().unwrap().json;
             assert_eq!(serde_json::from_str::<CaseResult>(&json).unwrap().id, id);
             assert!(!json.contains("s3cret-token"), "{json}");
         }
+        // An id that holds a secret is masked in its line, and the line is still its own.
+        let json = reader.case("C-s3cret-token").unwrap().unwrap().json;
+        assert!(json.starts_with(r#"{"id":"C-***""#), "{json}");
         assert!(reader.case("C-4").unwrap().is_none());
         stream.end(false, None).unwrap();
         let rebuilt = rebuild(&path).unwrap();
-        assert_eq!(rebuilt.cases.len(), 3);
+        assert_eq!(rebuilt.cases.len(), 4);
         assert!(
             rebuilt
                 .cases
