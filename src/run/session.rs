@@ -233,6 +233,11 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
                     },
                     signal = stop.signalled() => {
                         handle.abort();
+                        // Cases that finished before the signal wait in the channel: they
+                        // count as finished, not interrupted.
+                        while let Ok(event) = received.try_recv() {
+                            consumers.on(event);
+                        }
                         break Some(signal);
                     }
                 }
@@ -280,7 +285,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     }
     if stream_error.is_some() || ended.is_err() {
         eprintln!(
-            "note: results.jsonl could not be written in full during the run; every other file in `{}` was written at its end and is complete",
+            "note: results.jsonl could not be written in full during the run; the other files in `{}` were written at its end with every case's outcome, but a passing case whose line is missing from results.jsonl is there without its steps",
             out.path().display()
         );
     }
