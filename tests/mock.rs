@@ -419,3 +419,30 @@ async fn keeps_listening_when_it_runs_out_of_file_descriptors() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[tokio::test]
+async fn a_portal_client_cannot_add_overrides_without_end() {
+    let mock = start_mock(&["--addr", &format!("127.0.0.1:{}", free_port()), "--quiet"]);
+    let client = reqwest::Client::new();
+    let url = format!("{}/__admin/cpc/overrides", mock.url);
+    let add = |n: usize| {
+        client
+            .post(&url)
+            .json(&serde_json::json!({
+                "id": format!("o-{n}"), "method": "GET", "path": format!("/x/{n}"),
+                "response": {"status": 200}
+            }))
+            .send()
+    };
+    for n in 0..1024 {
+        assert_eq!(add(n).await.unwrap().status(), 201, "override {n}");
+    }
+    let refused = add(1024).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let said: Value = refused.json().await.unwrap();
+    assert!(said["error"].as_str().unwrap().contains("1024"), "{said}");
+    // Removing one makes room for one.
+    let removed = client.delete(format!("{url}/o-0")).send().await.unwrap();
+    assert_eq!(removed.status(), 200);
+    assert_eq!(add(1025).await.unwrap().status(), 201);
+}

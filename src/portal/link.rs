@@ -108,7 +108,7 @@ impl PortalLink {
 
     pub async fn add_override(&self, rule: Override) -> Result<String, String> {
         match self {
-            Self::Local(p) => Ok(p.state.add_override(rule)),
+            Self::Local(p) => p.state.add_override(rule),
             Self::Remote(r) => {
                 let answer: Value = r
                     .send(

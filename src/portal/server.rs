@@ -179,16 +179,25 @@ impl Answer for PortalState {
     }
 }
 
+/// Per-case overrides in force at once, at most: a run holds a few per running case.
+pub const MAX_OVERRIDES: usize = 1024;
+
 impl PortalState {
-    pub fn add_override(&self, mut rule: Override) -> String {
+    /// Adds a rule, unless MAX_OVERRIDES are in force: a portal client adding rules without
+    /// end must not grow `cpc mock` without end.
+    pub fn add_override(&self, mut rule: Override) -> Result<String, String> {
         if rule.id.is_empty() {
             rule.id = uuid::Uuid::new_v4().to_string();
         }
         let id = rule.id.clone();
-        if let Ok(mut all) = self.overrides.lock() {
-            all.push(rule);
+        let mut all = self.overrides.lock().unwrap_or_else(|e| e.into_inner());
+        if all.len() >= MAX_OVERRIDES {
+            return Err(format!(
+                "the portal holds {MAX_OVERRIDES} overrides already, the most it keeps: remove some first"
+            ));
         }
-        id
+        all.push(rule);
+        Ok(id)
     }
 
     pub fn remove_override(&self, id: &str) {
@@ -444,8 +453,10 @@ impl PortalState {
             ("POST", "/__admin/cpc/overrides") => {
                 match serde_json::from_slice::<Override>(&req.body) {
                     Ok(rule) if (100..=599).contains(&rule.response.status) => {
-                        let id = self.add_override(rule);
-                        Reply::new(201).set_body_json(json!({"id": id}))
+                        match self.add_override(rule) {
+                            Ok(id) => Reply::new(201).set_body_json(json!({"id": id})),
+                            Err(e) => Reply::new(429).set_body_json(json!({"error": e})),
+                        }
                     }
                     Ok(_) => Reply::new(400)
                         .set_body_json(json!({"error": "response.status is not an HTTP status"})),
