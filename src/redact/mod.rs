@@ -11,7 +11,6 @@
 mod decoded;
 mod national_id;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use decoded::Decoded;
@@ -227,47 +226,31 @@ pub fn cut(text: &str, limit: usize) -> String {
 /// command line and the portal's stubs declare. What a case meets (a captured secret, a
 /// credential sent or received) is the target's choice: it masks that case's own record, not
 /// the run's outputs (`runner::case`).
+/// Shared while a run is set up, so an output prepared early masks what is added after; fixed
+/// once the first line is written.
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
     current: Arc<RwLock<Redactor>>,
-    /// Counts the changes: text masked at one generation needs masking again at a later one.
-    generation: Arc<AtomicU64>,
 }
 
 impl Secrets {
     pub fn new(redactor: Redactor) -> Self {
         Self {
             current: Arc::new(RwLock::new(redactor)),
-            generation: Arc::default(),
         }
     }
 
     pub fn add(&self, secrets: impl IntoIterator<Item = String>) {
-        let secrets: Vec<String> = secrets.into_iter().collect();
-        // A case that panicked holding the lock must not leave the run masking less.
+        // A thread that panicked holding the lock must not leave the run masking less.
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        let known = |s: &String| current.secrets.contains(s);
-        if secrets.iter().all(known) {
-            return;
-        }
         *current = current.with(secrets);
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// The masker of this moment, and its generation.
-    pub fn redactor_at(&self) -> (Redactor, u64) {
-        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
-        // Read under the lock: the generation matches the redactor, or is older (never newer).
-        let generation = self.generation.load(Ordering::SeqCst);
-        (current.clone(), generation)
     }
 
     pub fn redactor(&self) -> Redactor {
-        self.redactor_at().0
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 

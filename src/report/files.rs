@@ -126,7 +126,7 @@ impl OutDir {
         results: &RunResults,
         mut full: Option<&mut CaseReader>,
     ) -> io::Result<String> {
-        let (redactor, generation) = self.secrets.redactor_at();
+        let redactor = self.secrets.redactor();
         let frame = RunResults {
             cases: Vec::new(),
             ..results.clone()
@@ -150,11 +150,9 @@ impl OutDir {
                     Some(reader) => reader.case(&held.id)?,
                     None => None,
                 };
-                // A streamed case was masked when it finished: again only if the run met
-                // secrets since.
+                // A streamed case was masked when it finished, with the same secrets.
                 let json = match streamed {
-                    Some(s) if s.generation == generation => s.json,
-                    Some(s) => redactor.text(&s.json),
+                    Some(json) => json,
                     None => {
                         let json = serde_json::to_string(held).map_err(io::Error::other)?;
                         redactor.text(&json)

@@ -72,8 +72,7 @@ pub struct StreamWriter {
     path: PathBuf,
     secrets: Secrets,
     synced: Instant,
-    /// Where each finished case's line starts, to read it back in suite order at the end, and
-    /// the generation of secrets it was masked with.
+    /// Where each finished case's line starts, to read it back in suite order at the end.
     offsets: HashMap<String, Streamed>,
     /// Bytes in the file, all of them whole lines.
     written: u64,
@@ -101,16 +100,14 @@ impl StreamWriter {
         })
     }
 
-    /// Makes a line masked with the secrets known now; gives where it starts in the file and
-    /// the generation it was masked at.
-    fn line(&mut self, line: &LineOut) -> io::Result<(u64, u64)> {
+    /// Makes a line, masked; gives where it starts in the file.
+    fn line(&mut self, line: &LineOut) -> io::Result<u64> {
         let json = serde_json::to_string(line).map_err(io::Error::other)?;
-        let (redactor, generation) = self.secrets.redactor_at();
         let at = self.written + self.pending.len() as u64;
         self.pending
-            .extend_from_slice(redactor.text(&json).as_bytes());
+            .extend_from_slice(self.secrets.redactor().text(&json).as_bytes());
         self.pending.push(b'\n');
-        Ok((at, generation))
+        Ok(at)
     }
 
     /// Writes the lines made so far. When the write fails (a full disk), the file is cut back
@@ -151,18 +148,14 @@ impl StreamWriter {
 
     /// A finished case's line, written at the next `flush`.
     pub fn case(&mut self, case: &CaseResult) -> io::Result<()> {
-        let (at, generation) = self.line(&LineOut::Case { case })?;
+        let at = self.line(&LineOut::Case { case })?;
         let start = (at - self.written) as usize;
         // The id as the masked line has it: a declared secret or an ID inside it is masked.
         let Some(id_json) = id_json(&self.pending[start..]) else {
             return Ok(());
         };
-        let streamed = Streamed {
-            at,
-            generation,
-            id_json,
-        };
-        self.pending_cases.push((case.id.clone(), streamed));
+        self.pending_cases
+            .push((case.id.clone(), Streamed { at, id_json }));
         Ok(())
     }
 
@@ -189,12 +182,10 @@ impl StreamWriter {
 /// Read back a quarter of a MiB at a time: a hundred cases' lines or more.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// Where a case's line is, the generation of secrets it was masked with, and how its line
-/// starts: `{"id":"…"`, as masked.
+/// Where a case's line is, and how it starts: `{"id":"…"`, as masked.
 #[derive(Clone)]
 struct Streamed {
     at: u64,
-    generation: u64,
     id_json: String,
 }
 
@@ -222,18 +213,12 @@ pub struct CaseReader {
     at: u64,
 }
 
-/// A case as streamed: its JSON, masked at some generation of the run's secrets.
-pub struct StreamedCase {
-    pub json: String,
-    pub generation: u64,
-}
-
 const CASE_PREFIX: &str = r#"{"event":"case","case":"#;
 
 impl CaseReader {
     /// The case's JSON as streamed, if it finished: taken out of its line as it is, not parsed
     /// and written again.
-    pub fn case(&mut self, id: &str) -> io::Result<Option<StreamedCase>> {
+    pub fn case(&mut self, id: &str) -> io::Result<Option<String>> {
         let Some(streamed) = self.offsets.get(id) else {
             return Ok(None);
         };
@@ -247,10 +232,7 @@ impl CaseReader {
             .strip_prefix(CASE_PREFIX)
             .and_then(|rest| rest.strip_suffix('}'))
             .filter(|json| json.starts_with(&streamed.id_json));
-        Ok(json.map(|json| StreamedCase {
-            json: json.to_string(),
-            generation: streamed.generation,
-        }))
+        Ok(json.map(str::to_string))
     }
 }
 
@@ -402,12 +384,12 @@ mod tests {
         assert_eq!(lines(), 5);
         let mut reader = stream.reader().unwrap();
         for id in ["C-1", "C-2", "C-3", "C-1"] {
-            let json = reader.case(id).unwrap().unwrap().json;
+            let json = reader.case(id).unwrap().unwrap();
             assert_eq!(serde_json::from_str::<CaseResult>(&json).unwrap().id, id);
             assert!(!json.contains("s3cret-token"), "{json}");
         }
         // An id that holds a secret is masked in its line, and the line is still its own.
-        let json = reader.case("C-s3cret-token").unwrap().unwrap().json;
+        let json = reader.case("C-s3cret-token").unwrap().unwrap();
         assert!(json.starts_with(r#"{"id":"C-***""#), "{json}");
         assert!(reader.case("C-4").unwrap().is_none());
         stream.end(false, None).unwrap();
