@@ -60,12 +60,17 @@ pub enum Command {
 pub struct InitArgs {
     /// The suite directory to write (new), or to update (--update).
     pub dir: PathBuf,
-    /// The technical proposal (Markdown with requirement tables).
+    /// The technical proposal: the agency's Word document (.docx) or Markdown (.md).
     #[arg(long, value_name = "FILE", conflicts_with = "update")]
     pub proposal: Option<PathBuf>,
-    /// Bring requirements.yaml up to date with the proposal suite.yaml names; cases untouched.
+    /// Bring requirements.yaml up to date with the proposal suite.yaml names, editing it in
+    /// place (hand-written text, reasons and comments kept); cases untouched.
     #[arg(long)]
     pub update: bool,
+    /// Write the suite although the proposal holds what cpc could not read as clauses: each is
+    /// listed under `proposal_skipped` in suite.yaml with a FILL-IN reason a person must write.
+    #[arg(long, conflicts_with = "update")]
+    pub allow_skipped: bool,
 }
 
 #[derive(Args)]

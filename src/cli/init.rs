@@ -1,10 +1,14 @@
-//! `cpc init --proposal FILE DIR` writes a new suite from a technical proposal; `cpc init
-//! --update DIR` brings a suite's requirements.yaml up to date with its proposal, listing what
-//! changed, without touching its cases.
+//! `cpc init --proposal FILE DIR` writes a new suite from a technical proposal (Word or
+//! Markdown), ending with what it read and what it skipped; anything skipped stops it unless
+//! `--allow-skipped`. `cpc init --update DIR` brings a suite's requirements.yaml up to date
+//! with its proposal, editing the file in place and listing what changed, without touching its
+//! cases.
 
 use std::path::Path;
 
 use super::args::InitArgs;
+use crate::proposal::{Problem, ProblemKind, Proposal};
+use crate::report::escape::console_text;
 use crate::run::exit;
 use crate::scaffold;
 
@@ -13,20 +17,66 @@ fn fail(message: impl std::fmt::Display) -> u8 {
     exit::INVALID
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    let bytes = crate::read::bounded(path, crate::read::MAX_TEXT_FILE)?;
-    String::from_utf8(bytes).map_err(|_| format!("`{}` is not UTF-8 text", path.display()))
-}
-
 pub fn init(args: InitArgs) -> u8 {
     match (&args.proposal, args.update) {
-        (Some(proposal), false) => create(proposal, &args.dir),
+        (Some(proposal), false) => create(proposal, &args.dir, args.allow_skipped),
         (None, true) => update(&args.dir),
         _ => fail("give --proposal FILE for a new suite, or --update for an existing one"),
     }
 }
 
-fn create(proposal_path: &Path, dir: &Path) -> u8 {
+/// What was read, section by section, and what was skipped: the end of every `cpc init`.
+pub fn summary(p: &Proposal, file: &str) -> String {
+    let mut sections: Vec<(String, usize)> = Vec::new();
+    for c in &p.clauses {
+        match sections.last_mut() {
+            Some((name, n)) if *name == c.section => *n += 1,
+            _ => sections.push((c.section.clone(), 1)),
+        }
+    }
+    let count = |kind: ProblemKind| p.problems.iter().filter(|x| x.kind == kind).count();
+    let (tables, rows, ids) = (
+        count(ProblemKind::Table),
+        count(ProblemKind::Row) + count(ProblemKind::Document),
+        count(ProblemKind::Id),
+    );
+    let mut out = format!(
+        "อ่าน {file}: {} ข้อ จาก {} ตาราง (read {} clause(s) from {} requirement table(s))\n",
+        p.clauses.len(),
+        p.tables_read,
+        p.clauses.len(),
+        p.tables_read
+    );
+    let body: Vec<Vec<String>> = sections
+        .into_iter()
+        .map(|(name, n)| {
+            let name = if name.is_empty() {
+                "(ไม่มีหัวข้อ / no heading)".to_string()
+            } else {
+                name
+            };
+            vec![format!("  {name}"), n.to_string()]
+        })
+        .collect();
+    out.push_str(&crate::report::table::console(
+        &["  หัวข้อ (section)".to_string(), "ข้อ (clauses)".to_string()],
+        &body,
+    ));
+    out.push_str(&format!(
+        "ข้าม: ตาราง {tables}, แถว {rows}, รหัสข้อ {ids} (skipped: {tables} table(s), {rows} row(s), {ids} id(s))\n"
+    ));
+    out
+}
+
+fn problem_line(file: &Path, problem: &Problem) -> String {
+    format!(
+        "skipped: {}: {}",
+        crate::proposal::place(file, problem.spot),
+        console_text(&problem.message)
+    )
+}
+
+fn create(proposal_path: &Path, dir: &Path, allow_skipped: bool) -> u8 {
     // Never over an existing suite: a tester's cases are not regenerated.
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
     if occupied {
@@ -35,30 +85,49 @@ fn create(proposal_path: &Path, dir: &Path) -> u8 {
             dir.display()
         ));
     }
-    let text = match read(proposal_path) {
-        Ok(text) => text,
+    let bytes = match crate::read::bounded(proposal_path, crate::read::MAX_DATA_FILE) {
+        Ok(bytes) => bytes,
         Err(e) => return fail(e),
     };
-    let proposal = crate::proposal::parse(&text);
-    for (line, problem) in &proposal.problems {
-        eprintln!(
-            "warning: {}:{line}: {}",
-            proposal_path.display(),
-            crate::report::escape::console_text(problem)
-        );
+    let proposal = match crate::proposal::read(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            return fail(format!(
+                "`{}` cannot be read as a proposal: {e}",
+                proposal_path.display()
+            ));
+        }
+    };
+    // The suite keeps the agency's file as it is: its SHA-256 is the proposal's digest.
+    let file_name = match proposal.format {
+        crate::proposal::Format::Word => "proposal.docx",
+        crate::proposal::Format::Markdown => "proposal.md",
+    };
+    for problem in &proposal.problems {
+        eprintln!("{}", problem_line(proposal_path, problem));
     }
+    let shown = console_text(&proposal_path.display().to_string());
+    super::say(summary(&proposal, &shown).trim_end());
     if proposal.clauses.is_empty() {
         return fail(format!(
-            "{}: no requirement table found (a table with columns for the clause id, the level ต้อง/ควร and the text)",
-            proposal_path.display()
+            "{shown}: no requirement table found (a table with columns for the clause id, the level ต้อง/ควร and the text)"
+        ));
+    }
+    if !proposal.problems.is_empty() && !allow_skipped {
+        return fail(format!(
+            "{} thing(s) in {shown} were not read as clauses (listed above): nothing written. Give the proposal in a shape cpc reads, or, if none of them is a clause, run again with --allow-skipped: each is then listed under `proposal_skipped` in suite.yaml for a person to say why",
+            proposal.problems.len()
         ));
     }
     let dir_name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "suite".into());
-    let mut files = scaffold::new_suite(&proposal, "proposal.md", &dir_name);
-    files.push(("proposal.md".into(), text));
+    let mut files: Vec<(String, Vec<u8>)> = scaffold::new_suite(&proposal, file_name, &dir_name)
+        .into_iter()
+        .map(|(name, text)| (name, text.into_bytes()))
+        .collect();
+    files.push((file_name.into(), bytes));
     for (name, content) in &files {
         let path = dir.join(name);
         let written = path
@@ -70,15 +139,26 @@ fn create(proposal_path: &Path, dir: &Path) -> u8 {
             return exit::OUTPUT;
         }
     }
-    let sections = files
+    let markers = files
         .iter()
-        .filter(|(n, _)| n.starts_with("cases/"))
-        .count();
-    super::say(format_args!(
-        "{} clauses in {sections} sections → {} (every case is pending: write its steps, then remove `pending: true`; until then its requirement is not tested and the gate fails)",
-        proposal.clauses.len(),
+        .filter(|(n, _)| n.ends_with(".yaml"))
+        .map(|(_, text)| {
+            String::from_utf8_lossy(text)
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#') && l.contains(scaffold::FILL_IN))
+                .count()
+        })
+        .sum::<usize>();
+    let mut said = format!(
+        "→ {} (every case is pending: write its steps, then remove `pending: true`; until then its requirement is not tested and the gate fails)",
         dir.display()
-    ));
+    );
+    if markers > 0 {
+        said.push_str(&format!(
+            "\nยังต้องกรอก {markers} ค่าที่ข้อเสนอไม่ได้ระบุ (FILL-IN) — {markers} value(s) the proposal does not give are marked FILL-IN: cpc validate refuses the suite until a person writes them"
+        ));
+    }
+    super::say(said);
     exit::PASS
 }
 
@@ -100,31 +180,52 @@ fn update(dir: &Path) -> u8 {
             dir.display()
         ));
     };
-    let (entries, changes) = scaffold::update(&suite.requirements, &proposal.parsed);
     let file_name = proposal
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let (entries, changes) = scaffold::update(&suite.requirements, &proposal.parsed, &file_name);
     let path = dir.join("requirements.yaml");
-    let mut kept = None;
+    let mut rewritten = None;
     if !changes.is_empty() {
-        let text = scaffold::requirements_yaml(&entries, &file_name);
-        // The file is written anew: hand comments do not survive. The file as it was is kept
-        // beside it (not a .yaml: never read as part of the suite), and the tester is told.
-        let before = crate::read::bounded(&path, crate::read::MAX_TEXT_FILE)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default();
-        let lost = scaffold::comments_lost(&before, &text);
-        if !lost.is_empty() {
-            let backup = dir.join(BEFORE_UPDATE);
-            if let Err(e) = std::fs::write(&backup, &before) {
-                eprintln!("error: cannot keep `{}`: {e}", backup.display());
-                return exit::OUTPUT;
+        let before = match crate::read::bounded(&path, crate::read::MAX_TEXT_FILE)
+            .and_then(|b| String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", path.display())))
+        {
+            Ok(text) => text,
+            Err(e) => return fail(e),
+        };
+        let removed: Vec<String> = changes
+            .iter()
+            .filter_map(|c| match c {
+                scaffold::Change::Removed(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let edited = scaffold::edit_in_place(
+            &before,
+            &suite.requirements,
+            &entries,
+            &removed,
+            &file_name,
+        )
+        .filter(|text| holds(&path, text, &entries));
+        let text = match edited {
+            Some(text) => text,
+            None => {
+                // Not a layout edited in place (flow style, anchors): written anew, and the
+                // file as it was kept beside it (not a .yaml: never read as part of the suite).
+                let text = scaffold::requirements_yaml(&entries, &file_name);
+                let lost = scaffold::comments_lost(&before, &text);
+                let backup = dir.join(BEFORE_UPDATE);
+                if let Err(e) = std::fs::write(&backup, &before) {
+                    eprintln!("error: cannot keep `{}`: {e}", backup.display());
+                    return exit::OUTPUT;
+                }
+                rewritten = Some((backup, lost));
+                text
             }
-            kept = Some((backup, lost));
-        }
+        };
         let temp = dir.join(".requirements.yaml.tmp");
         if let Err(e) = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &path)) {
             let _ = std::fs::remove_file(&temp);
@@ -141,19 +242,41 @@ fn update(dir: &Path) -> u8 {
     for change in &changes {
         out.push_str(&format!("\n  {change}"));
     }
-    if let Some((backup, lost)) = kept {
+    if let Some((backup, lost)) = rewritten {
         out.push_str(&format!(
-            "\nหมายเหตุที่เขียนเองในไฟล์ไม่ได้ถูกคัดลอกไปด้วย {} บรรทัด — ไฟล์เดิมเก็บไว้ที่ {} (hand comments not carried over: {} line(s), e.g. line {}; the file as it was is kept as {})",
-            lost.len(),
+            "\nไฟล์ถูกเขียนใหม่ทั้งไฟล์ ไฟล์เดิมเก็บไว้ที่ {} (not in the block layout cpc edits in place: written anew; the file as it was is kept as {}",
             backup.display(),
-            lost.len(),
-            lost[0],
             backup.display()
         ));
+        match lost.first() {
+            Some(line) => out.push_str(&format!(
+                "; hand comments not carried over: {} line(s), e.g. line {line})",
+                lost.len()
+            )),
+            None => out.push(')'),
+        }
     }
     super::say(out);
     exit::PASS
 }
 
-/// requirements.yaml as it was before `--update` rewrote it, when its hand comments are lost.
+/// Whether an edited requirements.yaml reads back as exactly the entries meant: the in-place
+/// edit is trusted only when it does.
+fn holds(path: &Path, text: &str, entries: &[scaffold::Entry]) -> bool {
+    let Ok(file) = crate::suite::parse_yaml::<crate::suite::RequirementsFile>(path, text)
+    else {
+        return false;
+    };
+    file.requirements.len() == entries.len()
+        && file.requirements.iter().zip(entries).all(|(r, e)| {
+            r.id.value == e.id
+                && r.level == e.level
+                && r.text_th == e.text_th
+                && r.text_en == e.text_en
+                && r.not_tested_reason == e.not_tested_reason
+                && r.proposal_digest.as_deref() == Some(e.proposal_digest.as_str())
+        })
+}
+
+/// requirements.yaml as it was before `--update` wrote it anew.
 const BEFORE_UPDATE: &str = "requirements.yaml.before-update";

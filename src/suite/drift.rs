@@ -21,8 +21,7 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
     };
     let mut problems = Vec::new();
     let requirements = suite.dir.join("requirements.yaml");
-    let shown = |line: usize| format!("{}:{line}", proposal.path.display());
-    let at_proposal = |line: usize| Place::new(&proposal.path, line as u64, 1);
+    let shown = |spot| crate::proposal::place(&proposal.path, spot);
     // First of each id (validate names duplicates), as maps: a suite of thousands of clauses.
     let by_id: HashMap<&str, &Requirement> = suite
         .requirements
@@ -38,8 +37,9 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
         .collect();
     for clause in &proposal.parsed.clauses {
         let Some(req) = by_id.get(clause.id.as_str()) else {
-            problems.push(Diagnostic::at(
-                at_proposal(clause.line),
+            problems.push(crate::proposal::diagnostic(
+                &proposal.path,
+                clause.spot,
                 format!(
                     "clause {} ({}) is not in {}: `cpc init --update {}` adds it",
                     clause.id,
@@ -59,7 +59,7 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
                     clause.id,
                     level_word(req.level),
                     level_word(clause.level),
-                    shown(clause.line)
+                    shown(clause.spot)
                 ),
             ));
         }
@@ -69,7 +69,7 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
                 format!(
                     "requirement {} has no `proposal_digest`: nothing shows which wording of the proposal ({}) it was written from; `cpc init --update {}` records it",
                     clause.id,
-                    shown(clause.line),
+                    shown(clause.spot),
                     suite.dir.display()
                 ),
             )),
@@ -78,7 +78,7 @@ pub fn drift(suite: &Suite) -> Vec<Diagnostic> {
                 format!(
                     "the text of clause {} changed in the proposal ({}) since this requirement was written: check the requirement and its cases, then `cpc init --update {}` records the new text",
                     clause.id,
-                    shown(clause.line),
+                    shown(clause.spot),
                     suite.dir.display()
                 ),
             )),

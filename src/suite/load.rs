@@ -106,8 +106,8 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
 
     let proposal = meta
         .as_ref()
-        .and_then(|m| m.proposal.as_ref())
-        .and_then(|name| read_proposal(dir, name, &mut digest, &mut problems));
+        .and_then(|m| m.proposal.as_ref().map(|name| (name, &m.proposal_skipped)))
+        .and_then(|(name, skipped)| read_proposal(dir, name, skipped, &mut digest, &mut problems));
 
     let mut invariants = Vec::new();
     let invariants_file = dir.join("invariants.yaml");
@@ -312,14 +312,17 @@ fn parse_file<T: DeserializeOwned>(
 ) -> Option<T> {
     let text = read_text(path, problems)?;
     digest.add(path, text.as_bytes());
+    fill_in_markers(path, &text, problems);
     parse_yaml(path, &text).map_err(|d| problems.push(d)).ok()
 }
 
-/// The proposal `suite.yaml` names: a Markdown file inside the suite, read and parsed; a row it
-/// cannot read is a problem with its line.
+/// The proposal `suite.yaml` names: a Word or Markdown file inside the suite, read and parsed.
+/// What it holds that is not read as a clause is a problem with its place, unless
+/// `proposal_skipped` says why it is not a clause.
 fn read_proposal(
     dir: &Path,
     name: &Spanned<String>,
+    skipped: &[SkippedItem],
     digest: &mut Digest,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<LoadedProposal> {
@@ -332,40 +335,82 @@ fn read_proposal(
     {
         problems.push(Diagnostic::at(
             Place::of(&suite_file, &name.referenced),
-            "`proposal` names a file inside the suite directory (e.g. proposal.md)",
+            "`proposal` names a file inside the suite directory (e.g. proposal.docx or proposal.md)",
         ));
         return None;
     }
     let path = dir.join(inside);
-    let text = match crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|b| {
-        String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", path.display()))
-    }) {
-        Ok(text) => text,
+    let read = crate::read::bounded(&path, crate::read::MAX_DATA_FILE).and_then(|bytes| {
+        let parsed = crate::proposal::read(&bytes)
+            .map_err(|e| format!("`{}` cannot be read as a proposal: {e}", path.display()))?;
+        Ok((bytes, parsed))
+    });
+    let (bytes, parsed) = match read {
+        Ok(read) => read,
         Err(e) => {
             problems.push(Diagnostic::at(Place::of(&suite_file, &name.referenced), e));
             return None;
         }
     };
-    digest.add(&path, text.as_bytes());
-    let parsed = crate::proposal::parse(&text);
-    for (line, message) in &parsed.problems {
-        problems.push(Diagnostic::at(
-            Place::new(&path, *line as u64, 1),
-            message.clone(),
-        ));
+    digest.add(&path, &bytes);
+    let mut acknowledged = std::collections::HashSet::new();
+    for problem in &parsed.problems {
+        let known = skipped.iter().find(|s| s.item.value == problem.subject);
+        match known {
+            Some(s) => {
+                acknowledged.insert(s.item.value.as_str());
+            }
+            None => problems.push(crate::proposal::diagnostic(
+                &path,
+                problem.spot,
+                format!(
+                    "{} (if it is not a clause, say why under `proposal_skipped` in suite.yaml, item {:?})",
+                    problem.message, problem.subject
+                ),
+            )),
+        }
+    }
+    for s in skipped {
+        if !acknowledged.contains(s.item.value.as_str()) {
+            problems.push(Diagnostic::at(
+                Place::of(&suite_file, &s.item.referenced),
+                format!(
+                    "`proposal_skipped` names {:?}, but nothing of that name is skipped in {}: remove it",
+                    s.item.value,
+                    path.display()
+                ),
+            ));
+        }
     }
     if parsed.clauses.is_empty() {
-        problems.push(Diagnostic::at(
-            Place::new(&path, 1, 1),
-            "no requirement table found: a table with columns for the clause id, the level (ต้อง/ควร) and the text",
+        problems.push(crate::proposal::diagnostic(
+            &path,
+            crate::proposal::Spot::Line(1),
+            "no requirement table found: a table with columns for the clause id, the level (ต้อง/ควร) and the text".to_string(),
         ));
     }
-    let file_digest = crate::bundle::sha256(text.as_bytes());
+    let file_digest = crate::bundle::sha256(&bytes);
     Some(LoadedProposal {
         path,
         digest: file_digest,
         parsed,
     })
+}
+
+/// `FILL-IN:` markers `cpc init` wrote where the proposal did not say: each is a problem until
+/// a person writes the value.
+fn fill_in_markers(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) {
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some(at) = line.find(crate::scaffold::FILL_IN) {
+            problems.push(Diagnostic::at(
+                Place::new(path, i as u64 + 1, line[..at].chars().count() as u64 + 1),
+                "cpc init could not read this from the proposal and left a FILL-IN marker: write the value the agency's documents give, then validate again",
+            ));
+        }
+    }
 }
 
 /// Parses YAML strictly: unknown keys, wrong types, duplicate keys and bad syntax are errors

@@ -59,10 +59,14 @@ pub struct SuiteMeta {
     pub agency_th: String,
     pub agency_en: Option<String>,
     pub proposal_version: String,
-    /// The technical proposal this suite tests (Markdown, in the suite): its clauses are
+    /// The technical proposal this suite tests (Word or Markdown, in the suite): its clauses are
     /// compared with requirements.yaml, and its digest is in gate.json and the report.
     #[serde(default)]
     pub proposal: Option<Spanned<String>>,
+    /// What the proposal holds that looks like a clause but is not one, each with why (a
+    /// tester's word; `cpc init --allow-skipped` lists them with a FILL-IN reason).
+    #[serde(default)]
+    pub proposal_skipped: Vec<SkippedItem>,
     /// Roles of the service flow besides citizen, staff and admin, with their labels.
     #[serde(default)]
     pub actors: std::collections::BTreeMap<String, ActorLabel>,
@@ -225,6 +229,18 @@ pub struct ActorLabel {
     pub th: String,
     #[serde(default)]
     pub en: Option<String>,
+}
+
+/// Something the proposal reader could not read as a clause, and a person's reason why it is
+/// not one.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkippedItem {
+    /// The clause id, or the place (`table 3`, `line 40`), as cpc names it.
+    pub item: Spanned<String>,
+    pub reason_th: String,
+    #[serde(default)]
+    pub reason_en: Option<String>,
 }
 
 /// The suite's technical proposal as read.

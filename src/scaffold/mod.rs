@@ -1,10 +1,24 @@
 //! What `cpc init` writes from a proposal: suite.yaml, requirements.yaml with every clause, and
 //! one case file per section holding a pending case per clause (the clause as a comment); and
 //! what `cpc init --update` makes of requirements.yaml when the proposal changes. Pure: the
-//! proposal (and the requirements as they are) in, files and a list of changes out.
+//! proposal (and the requirements as they are) in, files and a list of changes out. Nothing is
+//! invented: what the proposal does not say is a `FILL-IN:` marker that validate refuses.
+
+mod update;
+
+pub use update::edit_in_place;
 
 use crate::proposal::{Clause, Proposal};
 use crate::suite::{Coverage, Level, Requirement};
+
+/// What `cpc init` writes where the proposal does not give a value; `cpc validate` refuses a
+/// suite that still holds one.
+pub const FILL_IN: &str = "FILL-IN:";
+
+/// A marker for a value the proposal does not give.
+pub fn fill_in(what_th: &str, what_en: &str, file: &str) -> String {
+    format!("{FILL_IN} {what_th} ({what_en}) — not found in {file}")
+}
 
 /// A YAML scalar that reads back as exactly this text (JSON strings are YAML).
 fn q(text: &str) -> String {
@@ -33,12 +47,12 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn of_clause(c: &Clause) -> Self {
+    fn of_clause(c: &Clause, proposal_file: &str) -> Self {
         Self {
             id: c.id.clone(),
             level: c.level,
-            text_th: c.text.clone(),
-            text_en: None,
+            text_th: thai_text(c, proposal_file),
+            text_en: c.text_en.clone(),
             not_tested_reason: None,
             partial: false,
             coverage_reason_th: None,
@@ -48,39 +62,58 @@ impl Entry {
     }
 }
 
+/// A clause's Thai text, or a marker when the proposal gives it only in English.
+fn thai_text(c: &Clause, proposal_file: &str) -> String {
+    c.text_th.clone().unwrap_or_else(|| {
+        fill_in(
+            &format!("ข้อความภาษาไทยของข้อ {}", c.id),
+            "the proposal gives this clause in English only",
+            proposal_file,
+        )
+    })
+}
+
+/// One requirement as requirements.yaml holds it, its `- ` at `indent` spaces.
+pub fn entry_yaml(e: &Entry, indent: usize) -> String {
+    let pad = " ".repeat(indent + 2);
+    let mut out = format!(
+        "{}- id: {}\n{pad}level: {}\n",
+        " ".repeat(indent),
+        q(&e.id),
+        level(e.level)
+    );
+    out.push_str(&format!("{pad}text_th: {}\n", q(&e.text_th)));
+    let optional = [
+        ("text_en", &e.text_en),
+        ("not_tested_reason", &e.not_tested_reason),
+    ];
+    for (key, value) in optional {
+        if let Some(v) = value {
+            out.push_str(&format!("{pad}{key}: {}\n", q(v)));
+        }
+    }
+    if e.partial {
+        out.push_str(&format!("{pad}coverage: partial\n"));
+    }
+    for (key, value) in [
+        ("coverage_reason_th", &e.coverage_reason_th),
+        ("coverage_reason_en", &e.coverage_reason_en),
+    ] {
+        if let Some(v) = value {
+            out.push_str(&format!("{pad}{key}: {}\n", q(v)));
+        }
+    }
+    out.push_str(&format!("{pad}proposal_digest: {}\n", q(&e.proposal_digest)));
+    out
+}
+
 pub fn requirements_yaml(entries: &[Entry], proposal_file: &str) -> String {
     let proposal_file = comment_text(proposal_file);
     let mut out = format!(
         "# Every clause of the technical proposal ({proposal_file}), with its level (ต้อง = must,\n# ควร = should). `proposal_digest` is the digest of the clause text each was written from:\n# cpc validate names a clause whose text changed since; cpc init --update records it.\nrequirements:\n"
     );
     for e in entries {
-        out.push_str(&format!(
-            "  - id: {}\n    level: {}\n",
-            q(&e.id),
-            level(e.level)
-        ));
-        out.push_str(&format!("    text_th: {}\n", q(&e.text_th)));
-        let optional = [
-            ("text_en", &e.text_en),
-            ("not_tested_reason", &e.not_tested_reason),
-        ];
-        for (key, value) in optional {
-            if let Some(v) = value {
-                out.push_str(&format!("    {key}: {}\n", q(v)));
-            }
-        }
-        if e.partial {
-            out.push_str("    coverage: partial\n");
-        }
-        for (key, value) in [
-            ("coverage_reason_th", &e.coverage_reason_th),
-            ("coverage_reason_en", &e.coverage_reason_en),
-        ] {
-            if let Some(v) = value {
-                out.push_str(&format!("    {key}: {}\n", q(v)));
-            }
-        }
-        out.push_str(&format!("    proposal_digest: {}\n", q(&e.proposal_digest)));
+        out.push_str(&entry_yaml(e, 2));
     }
     out
 }
@@ -163,29 +196,59 @@ fn comment_text(text: &str) -> String {
 }
 
 /// The files of a new suite, by path under its directory.
+/// The files of a new suite, by path under its directory. What the proposal's head does not
+/// give is a FILL-IN marker; what the reader skipped is listed under `proposal_skipped`, each
+/// with a FILL-IN reason.
 pub fn new_suite(p: &Proposal, proposal_file: &str, dir_name: &str) -> Vec<(String, String)> {
-    let code = p
+    let given = |value: &Option<String>, th: &str, en: &str| {
+        value
+            .clone()
+            .unwrap_or_else(|| fill_in(th, en, proposal_file))
+    };
+    // The suite's id names its history folder: the service code when the proposal gives it,
+    // else the folder the tester chose.
+    let id = p
         .service_code
-        .clone()
-        .unwrap_or_else(|| dir_name.to_uppercase());
-    let id = code.to_lowercase();
+        .as_deref()
+        .unwrap_or(dir_name)
+        .to_lowercase();
     let mut suite = format!(
         "# Written by cpc init from {}: fill in the portal's credentials and each case.\nid: {}\nservice_code: {}\nname_th: {}\n",
         comment_text(proposal_file),
         q(&id),
-        q(&code),
-        q(p.service_name_th.as_deref().unwrap_or("(ชื่องานบริการ)"))
+        q(&given(&p.service_code, "รหัสงานบริการ", "service code")),
+        q(&given(&p.service_name_th, "ชื่องานบริการ", "service name"))
     );
     if let Some(en) = &p.service_name_en {
         suite.push_str(&format!("name_en: {}\n", q(en)));
     }
     suite.push_str(&format!(
         "agency_th: {}\nproposal_version: {}\nproposal: {}\n",
-        q(p.agency_th.as_deref().unwrap_or("(หน่วยงาน)")),
-        q(p.version.as_deref().unwrap_or("1.0")),
+        q(&given(&p.agency_th, "หน่วยงานเจ้าของงานบริการ", "owning agency")),
+        q(&given(&p.version, "ฉบับที่ของข้อเสนอทางเทคนิค", "proposal version")),
         q(proposal_file)
     ));
-    let entries: Vec<Entry> = p.clauses.iter().map(Entry::of_clause).collect();
+    if !p.problems.is_empty() {
+        suite.push_str("# What the proposal holds that cpc init did not read as clauses: say why each is not one.\nproposal_skipped:\n");
+        for problem in &p.problems {
+            suite.push_str(&comment(
+                &format!("{}: {}", problem.spot, problem.message),
+                "  ",
+            ));
+            suite.push_str(&format!(
+                "  - item: {}\n    reason_th: {}\n",
+                q(&problem.subject),
+                q(&format!(
+                    "{FILL_IN} เหตุผลที่ไม่ใช่ข้อกำหนด (why this is not a clause of the proposal)"
+                ))
+            ));
+        }
+    }
+    let entries: Vec<Entry> = p
+        .clauses
+        .iter()
+        .map(|c| Entry::of_clause(c, proposal_file))
+        .collect();
     let mut files = vec![
         ("suite.yaml".to_string(), suite),
         (
@@ -250,7 +313,8 @@ pub enum Change {
     Added(String),
     Removed(String),
     Level(String, Level, Level),
-    Text(String),
+    /// Re-worded; `true` when a hand-written `text_en` of the old text was kept.
+    Text(String, bool),
     /// The clause's digest recorded where the requirement had none (its text kept).
     Recorded(String),
 }
@@ -271,7 +335,11 @@ impl std::fmt::Display for Change {
                 level_word(*from),
                 level_word(*to)
             ),
-            Change::Text(id) => write!(f, "~ {id}: text changed (check its cases)"),
+            Change::Text(id, false) => write!(f, "~ {id}: text changed (check its cases)"),
+            Change::Text(id, true) => write!(
+                f,
+                "~ {id}: text changed (check its cases, and its text_en: it was written for the old text)"
+            ),
             Change::Recorded(id) => write!(f, "· {id}: the clause it was written from is recorded"),
         }
     }
@@ -279,7 +347,11 @@ impl std::fmt::Display for Change {
 
 /// requirements.yaml brought up to date with the proposal: in the proposal's order, each
 /// requirement keeping what the proposal does not say (English text, reasons, coverage).
-pub fn update(existing: &[Requirement], p: &Proposal) -> (Vec<Entry>, Vec<Change>) {
+pub fn update(
+    existing: &[Requirement],
+    p: &Proposal,
+    proposal_file: &str,
+) -> (Vec<Entry>, Vec<Change>) {
     let mut changes = Vec::new();
     let mut entries = Vec::new();
     let by_id: std::collections::HashMap<&str, &Requirement> = existing
@@ -290,7 +362,7 @@ pub fn update(existing: &[Requirement], p: &Proposal) -> (Vec<Entry>, Vec<Change
     for clause in &p.clauses {
         let Some(req) = by_id.get(clause.id.as_str()) else {
             changes.push(Change::Added(clause.id.clone()));
-            entries.push(Entry::of_clause(clause));
+            entries.push(Entry::of_clause(clause, proposal_file));
             continue;
         };
         let mut entry = Entry {
@@ -314,10 +386,11 @@ pub fn update(existing: &[Requirement], p: &Proposal) -> (Vec<Entry>, Vec<Change
         match &req.proposal_digest {
             None => changes.push(Change::Recorded(clause.id.clone())),
             Some(d) if *d != clause.digest() => {
-                changes.push(Change::Text(clause.id.clone()));
-                entry.text_th = clause.text.clone();
-                // The English was of the old text.
-                entry.text_en = None;
+                // A hand-written English text stays, but it was written for the old text.
+                let english_kept = clause.text_en.is_none() && entry.text_en.is_some();
+                changes.push(Change::Text(clause.id.clone(), english_kept));
+                entry.text_th = thai_text(clause, proposal_file);
+                entry.text_en = clause.text_en.clone().or(entry.text_en);
             }
             Some(_) => {}
         }
