@@ -90,10 +90,35 @@ fn main(value: &str) -> String {
         .to_string()
 }
 
-/// A `label: value` line of the head.
+/// Where each `label:` of a known field starts in a text: a paragraph may hold several, as a
+/// Markdown head of consecutive lines is one paragraph once rendered (or pasted into Word).
+fn labels() -> &'static regex::Regex {
+    static LABELS_AT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        let mut words: Vec<&str> = LABELS.iter().flat_map(|(_, l)| l.iter().copied()).collect();
+        // The longest first, so `service code` is not read as `service`.
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        let alternatives: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+        regex::Regex::new(&format!(
+            r"(?i)(?:^|\s)((?:{})(?:\s*\([^()]*\))?)\s*:",
+            alternatives.join("|")
+        ))
+        .expect("the head's labels make a valid pattern")
+    });
+    &LABELS_AT
+}
+
+/// The `label: value` pairs of a head line or paragraph.
 pub fn line(proposal: &mut Proposal, text: &str) {
-    if let Some((label, value)) = text.split_once(':') {
-        pair(proposal, label, value);
+    let found: Vec<(usize, usize, &str)> = labels()
+        .captures_iter(text)
+        .filter_map(|c| {
+            let label = c.get(1)?;
+            Some((label.start(), c.get(0)?.end(), label.as_str()))
+        })
+        .collect();
+    for (i, (_, value_at, label)) in found.iter().enumerate() {
+        let value_end = found.get(i + 1).map_or(text.len(), |next| next.0);
+        pair(proposal, label, &text[*value_at..value_end]);
     }
 }
 
@@ -143,6 +168,19 @@ mod tests {
         line(&mut p, "งานบริการ (service): ขอรับเงิน (Grant)");
         line(&mut p, "Service code: PAY");
         line(&mut p, "not a label: x");
+        // Several in one paragraph (a Markdown head rendered, or pasted into Word).
+        let mut q = Proposal::default();
+        line(
+            &mut q,
+            "งานบริการ (service): ขอรับ (Grant) รหัสงานบริการ (service code): CSG หน่วยงาน: กรม ก ฉบับที่ (version): 1.0 — ร่าง",
+        );
+        assert_eq!(
+            (q.service_name_th.as_deref(), q.service_name_en.as_deref()),
+            (Some("ขอรับ"), Some("Grant"))
+        );
+        assert_eq!(q.service_code.as_deref(), Some("CSG"));
+        assert_eq!(q.agency_th.as_deref(), Some("กรม ก"));
+        assert_eq!(q.version.as_deref(), Some("1.0"));
         assert!(pair(&mut p, "ส่วนราชการ", "กรมตัวอย่าง (a note)"));
         assert!(pair(&mut p, "Version.", "0.3 draft"));
         assert!(!pair(&mut p, "ผู้จัดทำ", "someone"));

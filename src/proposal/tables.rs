@@ -86,7 +86,12 @@ fn layout(rows: &[Row]) -> Option<Layout> {
         .map(|r| match &named {
             // A repeated header (a table continued after a page break) is a header too.
             Some(roles) => header_roles(r).as_ref() == Some(roles),
-            None => r.header,
+            // A "header" that holds a clause id and a level is the table's first clause.
+            None => {
+                r.header
+                    && !(r.cells.iter().any(|c| is_clause_id(&c.text()))
+                        && r.cells.iter().any(|c| level(&c.text()).is_some()))
+            }
         })
         .collect();
     let data = || rows.iter().zip(&header).filter(|(_, h)| !**h).map(|(r, _)| r);
