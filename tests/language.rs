@@ -1,4 +1,4 @@
-//! The suite language on a second service (tests/suites/pay, against tests/support/pay.rs):
+//! The suite language on a second service (suites/pay, against tests/support/pay.rs):
 //! the suite passes against a good agency, and each broken rule fails exactly its requirement.
 
 mod support;
@@ -28,7 +28,7 @@ async fn run_with(broken: Option<Break>, extra: &[&str]) -> (std::process::Outpu
     let out = tempfile::tempdir().unwrap();
     let mut list = args(&[
         "run",
-        "tests/suites/pay",
+        "suites/pay",
         "--target",
         &agency.uri(),
         "--portal-addr",

@@ -137,32 +137,91 @@ async fn an_edited_proposal_is_drift_named_with_both_places_and_update_mends_it(
         "a place in requirements.yaml: {err}"
     );
 
-    // A tester's own note in the file: the rewrite cannot carry it, so the old file is kept.
+    // A tester's own notes in the file: --update edits in place and keeps every one.
     let requirements = suite.join("requirements.yaml");
-    let before = std::fs::read_to_string(&requirements).unwrap().replace(
-        "requirements:\n",
-        "requirements:\n  # ทดสอบซ้ำหลังแก้ระบบ (ครั้งที่ 2)\n",
-    );
+    let before = std::fs::read_to_string(&requirements)
+        .unwrap()
+        .replace(
+            "requirements:\n",
+            "requirements:\n  # ทดสอบซ้ำหลังแก้ระบบ (ครั้งที่ 2)\n",
+        )
+        .replace(
+            "    level: should\n    text_th: \"ข้อความภาษาไทยที่ส่งมา",
+            "    level: should  # ผู้ทดสอบ: ยืนยันกับหน่วยงานแล้ว\n    text_th: \"ข้อความภาษาไทยที่ส่งมา",
+        )
+        .replace(
+            "    proposal_digest: \"8a7601cc1680e60e\"\n",
+            "    proposal_digest: \"8a7601cc1680e60e\"\n    # TP-3.1: วัดจากเครื่องทดสอบในเครือข่ายเดียวกัน\n",
+        );
     std::fs::write(&requirements, &before).unwrap();
+    // The proposal drops TP-8.2 too.
+    let text = std::fs::read_to_string(&proposal).unwrap();
+    let dropped: String = text
+        .lines()
+        .filter(|l| !l.starts_with("| TP-8.2 |"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&proposal, dropped).unwrap();
 
     let updated = cpc(args(&["init", "--update", dir])).await;
     assert_eq!(updated.status.code(), Some(0), "{}", stderr(&updated));
     let said = stdout(&updated);
-    assert!(said.contains("3 change(s)"), "{said}");
-    assert!(
-        said.contains("hand comments not carried over: 1 line(s), e.g. line 5;"),
-        "{said}"
-    );
-    let kept = suite.join("requirements.yaml.before-update");
-    assert_eq!(std::fs::read_to_string(kept).unwrap(), before);
+    assert!(said.contains("4 change(s)"), "{said}");
     assert!(said.contains("+ TP-4.8: added"), "{said}");
     assert!(said.contains("~ TP-4.7: level ควร → ต้อง"), "{said}");
-    assert!(said.contains("~ TP-3.1: text changed"), "{said}");
+    assert!(
+        said.contains("~ TP-3.1: text changed (check its cases, and its text_en"),
+        "{said}"
+    );
+    assert!(said.contains("- TP-8.2: removed"), "{said}");
+    assert!(
+        !suite.join("requirements.yaml.before-update").exists(),
+        "an in-place edit keeps no backup: nothing is lost"
+    );
+    let after = std::fs::read_to_string(&requirements).unwrap();
+    // Only what the proposal changed is touched: every other line is as it was, in order.
+    let (old, new): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let kept: Vec<&&str> = old.iter().filter(|l| new.contains(l)).collect();
+    let removed: Vec<&&str> = old.iter().filter(|l| !new.contains(l)).collect();
+    assert_eq!(
+        removed,
+        [
+            &"    text_th: \"GET /health ไม่ต้องยืนยันตัวตน ตอบ 200 {\\\"status\\\":\\\"ok\\\"} ภายใน 1,000 ms\"",
+            &"    proposal_digest: \"8a7601cc1680e60e\"",
+            &"    level: should  # ผู้ทดสอบ: ยืนยันกับหน่วยงานแล้ว",
+            &"  - id: \"TP-8.2\"",
+            &"    text_th: \"สถานะ approved, rejected หรือ cancelled การยกเลิกได้ 409 (INVALID_STATE)\"",
+            &"    text_en: \"Cancelling an approved, rejected or cancelled application gets 409 INVALID_STATE.\"",
+            &"    proposal_digest: \"ff86e44126614b88\"",
+        ],
+        "only the changed lines and the removed clause's go (into comments): {after}"
+    );
+    assert!(kept.len() > 100);
+    for line in [
+        "  # ทดสอบซ้ำหลังแก้ระบบ (ครั้งที่ 2)",
+        "    # TP-3.1: วัดจากเครื่องทดสอบในเครือข่ายเดียวกัน",
+        "    level: must  # ผู้ทดสอบ: ยืนยันกับหน่วยงานแล้ว",
+        "    text_en: \"GET /health needs no credentials and answers 200 {\\\"status\\\":\\\"ok\\\"} within 1,000 ms.\"",
+        "    text_th: \"GET /health ไม่ต้องยืนยันตัวตน ตอบ 200 {\\\"status\\\": \\\"ok\\\"} ภายใน 500 ms\"",
+        "  # cpc init --update: TP-8.2 is no longer a clause of proposal.md; its entry as it was:",
+        "  # - id: \"TP-8.2\"",
+    ] {
+        assert!(after.contains(line), "{line}\n{after}");
+    }
+    // The new clause sits after the one before it in the proposal.
+    let at = |needle: &str| after.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(
+        at("id: \"TP-4.6\"") < at("id: \"TP-4.8\"") && at("id: \"TP-4.8\"") < at("id: \"TP-4.7\"")
+    );
     let again = cpc(args(&["validate", dir])).await;
     let err = stderr(&again);
     assert!(
         !err.contains("in the proposal"),
         "drift left after --update: {err}"
+    );
+    assert!(
+        err.contains("TP-8.2"),
+        "cases of the removed clause name an unknown requirement: {err}"
     );
 }
 

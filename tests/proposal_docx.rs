@@ -9,7 +9,7 @@ mod support;
 use std::io::Write;
 use std::path::Path;
 
-use cpc::proposal::{self, Proposal, ProblemKind};
+use cpc::proposal::{self, ProblemKind, Proposal};
 use cpc::suite::Level;
 use support::{args, cpc, read_json, repo, stderr, stdout};
 
@@ -59,10 +59,7 @@ fn tables_without_a_header_row_are_read_whole_with_the_head() {
         ],
         "the second table's row numbers and trailing level column"
     );
-    assert_eq!(
-        text_th(&p, "VT-2.1"),
-        "ยื่นชำระภาษีได้ 201 พร้อมเลขที่ใบเสร็จ"
-    );
+    assert_eq!(text_th(&p, "VT-2.1"), "ยื่นชำระภาษีได้ 201 พร้อมเลขที่ใบเสร็จ");
     assert_eq!(p.clauses[9].section, "3. การแจ้งผล (notification)");
     assert_eq!(p.service_name_th.as_deref(), Some("ชำระภาษีรถประจำปี"));
     assert_eq!(
@@ -115,14 +112,8 @@ fn runs_split_mid_word_are_one_word_and_tracked_deletions_and_field_codes_are_no
             ),
         ]
     );
-    assert_eq!(
-        text_th(&p, "CR-2.1"),
-        "ออกใบรับรองเป็น PDF ภายใน 1 นาที"
-    );
-    assert_eq!(
-        text_th(&p, "CR-2.2"),
-        "ใบรับรองมีลายมือชื่ออิเล็กทรอนิกส์"
-    );
+    assert_eq!(text_th(&p, "CR-2.1"), "ออกใบรับรองเป็น PDF ภายใน 1 นาที");
+    assert_eq!(text_th(&p, "CR-2.2"), "ใบรับรองมีลายมือชื่ออิเล็กทรอนิกส์");
     // CR-9.9 is deleted (tracked) and CR-9.8 is in a field code: neither is in the document.
     assert_eq!(p.problems, []);
 }
@@ -314,9 +305,15 @@ async fn anything_skipped_stops_init_unless_allowed_and_no_marker_passes_validat
         err.contains("stray-id.docx (paragraph 3): ST-5.3 looks like a clause id"),
         "{err}"
     );
-    assert!(err.contains("stray-id.docx (table 2, row 2): ST-5.9"), "{err}");
+    assert!(
+        err.contains("stray-id.docx (table 2, row 2): ST-5.9"),
+        "{err}"
+    );
     assert!(err.contains("nothing written"), "{err}");
-    assert!(!dir.exists(), "nothing is written when something is skipped");
+    assert!(
+        !dir.exists(),
+        "nothing is written when something is skipped"
+    );
     assert!(
         stdout(&stopped).contains("skipped: 0 table(s), 0 row(s), 2 id(s)"),
         "{}",
@@ -339,7 +336,11 @@ async fn anything_skipped_stops_init_unless_allowed_and_no_marker_passes_validat
         .filter(|l| !l.trim_start().starts_with('#') && l.contains("FILL-IN:"))
         .collect();
     assert_eq!(markers.len(), 6, "{suite}");
-    assert!(stdout(&allowed).contains("6 value(s)"), "{}", stdout(&allowed));
+    assert!(
+        stdout(&allowed).contains("6 value(s)"),
+        "{}",
+        stdout(&allowed)
+    );
     let refused = cpc(args(&["validate", d])).await;
     assert_eq!(refused.status.code(), Some(2));
     let err = stderr(&refused);
@@ -385,7 +386,11 @@ async fn english_only_clause_text_is_a_marker_for_the_thai() {
     );
     let refused = cpc(args(&["validate", dir.to_str().unwrap()])).await;
     assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("requirements.yaml:"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("requirements.yaml:"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -484,7 +489,10 @@ fn a_hostile_docx_is_refused_within_bounds() {
     for (bytes, says) in [
         (good[..good.len() / 2].to_vec(), "zip"),
         (docx(&[("a.txt", b"x")]), "no `word/document.xml`"),
-        (b"%PDF-1.7\n...".to_vec(), "save it as a Word document (.docx)"),
+        (
+            b"%PDF-1.7\n...".to_vec(),
+            "save it as a Word document (.docx)",
+        ),
         (
             vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0],
             "(.doc)",
@@ -543,13 +551,7 @@ async fn drift_and_update_work_for_a_docx_proposal() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("csg");
     let d = dir.to_str().unwrap();
-    let made = cpc(args(&[
-        "init",
-        "--proposal",
-        "tests/proposals/csg.docx",
-        d,
-    ]))
-    .await;
+    let made = cpc(args(&["init", "--proposal", "tests/proposals/csg.docx", d])).await;
     assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
     std::fs::write(
         dir.join("proposal.docx"),
@@ -577,4 +579,22 @@ async fn drift_and_update_work_for_a_docx_proposal() {
     assert!(text.contains("ภายใน 500 ms"), "{text}");
     let ok = cpc(args(&["validate", d])).await;
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worked_example_is_the_suite_init_builds_from_its_proposal() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("pay");
+    let made = cpc(args(&[
+        "init",
+        "--proposal",
+        "suites/pay/proposal.md",
+        dir.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    // docs/new-service.md's suite keeps exactly the clauses, texts and digests init reads.
+    assert_eq!(requirements(&dir), requirements(&repo().join("suites/pay")));
+    let checked = cpc(args(&["validate", "suites/pay"])).await;
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
 }

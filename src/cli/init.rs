@@ -189,9 +189,9 @@ fn update(dir: &Path) -> u8 {
     let path = dir.join("requirements.yaml");
     let mut rewritten = None;
     if !changes.is_empty() {
-        let before = match crate::read::bounded(&path, crate::read::MAX_TEXT_FILE)
-            .and_then(|b| String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", path.display())))
-        {
+        let before = match crate::read::bounded(&path, crate::read::MAX_TEXT_FILE).and_then(|b| {
+            String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", path.display()))
+        }) {
             Ok(text) => text,
             Err(e) => return fail(e),
         };
@@ -202,14 +202,9 @@ fn update(dir: &Path) -> u8 {
                 _ => None,
             })
             .collect();
-        let edited = scaffold::edit_in_place(
-            &before,
-            &suite.requirements,
-            &entries,
-            &removed,
-            &file_name,
-        )
-        .filter(|text| holds(&path, text, &entries));
+        let edited =
+            scaffold::edit_in_place(&before, &suite.requirements, &entries, &removed, &file_name)
+                .filter(|text| holds(&path, text, &entries));
         let text = match edited {
             Some(text) => text,
             None => {
@@ -260,21 +255,23 @@ fn update(dir: &Path) -> u8 {
     exit::PASS
 }
 
-/// Whether an edited requirements.yaml reads back as exactly the entries meant: the in-place
-/// edit is trusted only when it does.
+/// Whether an edited requirements.yaml reads back as exactly the entries meant (in the file's
+/// own order): the in-place edit is trusted only when it does.
 fn holds(path: &Path, text: &str, entries: &[scaffold::Entry]) -> bool {
-    let Ok(file) = crate::suite::parse_yaml::<crate::suite::RequirementsFile>(path, text)
-    else {
+    let Ok(file) = crate::suite::parse_yaml::<crate::suite::RequirementsFile>(path, text) else {
         return false;
     };
+    let meant: std::collections::HashMap<&str, &scaffold::Entry> =
+        entries.iter().map(|e| (e.id.as_str(), e)).collect();
     file.requirements.len() == entries.len()
-        && file.requirements.iter().zip(entries).all(|(r, e)| {
-            r.id.value == e.id
-                && r.level == e.level
-                && r.text_th == e.text_th
-                && r.text_en == e.text_en
-                && r.not_tested_reason == e.not_tested_reason
-                && r.proposal_digest.as_deref() == Some(e.proposal_digest.as_str())
+        && file.requirements.iter().all(|r| {
+            meant.get(r.id.value.as_str()).is_some_and(|e| {
+                r.level == e.level
+                    && r.text_th == e.text_th
+                    && r.text_en == e.text_en
+                    && r.not_tested_reason == e.not_tested_reason
+                    && r.proposal_digest.as_deref() == Some(e.proposal_digest.as_str())
+            })
         })
 }
 

@@ -85,9 +85,7 @@ fn part(
         Err(e) => return Err(format!("cannot read `{name}` in the archive: {e}")),
     };
     let too_big = || {
-        format!(
-            "`{name}` inflates past {limit} bytes: not read (a real proposal's is far smaller)"
-        )
+        format!("`{name}` inflates past {limit} bytes: not read (a real proposal's is far smaller)")
     };
     if file.size() > limit {
         return Err(too_big());
@@ -283,10 +281,12 @@ impl Para {
         }
         if let Some(line) = self.lines.last_mut() {
             // Zero-width marks Thai typists put between words are not text.
-            line.extend(
-                text.chars()
-                    .filter(|c| !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}')),
-            );
+            line.extend(text.chars().filter(|c| {
+                !matches!(
+                    c,
+                    '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}'
+                )
+            }));
         }
     }
 
@@ -367,23 +367,33 @@ impl<'s> Walker<'s> {
                     self.end();
                 }
                 Event::End(_) => self.end(),
-                Event::Text(t) if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) => {
+                Event::Text(t)
+                    if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) =>
+                {
                     let text = t
                         .xml_content(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|e| format!("word/document.xml has text that is not UTF-8: {e}"))?;
+                        .map_err(|e| {
+                            format!("word/document.xml has text that is not UTF-8: {e}")
+                        })?;
                     self.text(&text);
                 }
-                Event::CData(t) if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) => {
+                Event::CData(t)
+                    if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) =>
+                {
                     self.text(&String::from_utf8_lossy(&t));
                 }
-                Event::GeneralRef(r) if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) => {
+                Event::GeneralRef(r)
+                    if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) =>
+                {
                     let resolved = match r.resolve_char_ref() {
                         Ok(Some(c)) => c.to_string(),
                         _ => {
                             let name = r.decode().map_err(|e| e.to_string())?;
                             quick_xml::escape::resolve_predefined_entity(&name)
                                 .ok_or_else(|| {
-                                    format!("word/document.xml refers to an unknown entity `&{name};`")
+                                    format!(
+                                        "word/document.xml refers to an unknown entity `&{name};`"
+                                    )
                                 })?
                                 .to_string()
                         }
@@ -391,7 +401,9 @@ impl<'s> Walker<'s> {
                     self.text(&resolved);
                 }
                 Event::DocType(_) => {
-                    return Err("word/document.xml has a DOCTYPE: a Word document has none; refused".into());
+                    return Err(
+                        "word/document.xml has a DOCTYPE: a Word document has none; refused".into(),
+                    );
                 }
                 Event::Eof => break,
                 _ => {}
@@ -451,9 +463,8 @@ impl<'s> Walker<'s> {
                 b"p" => Frame::Para(Para::default()),
                 b"r" => Frame::Run,
                 b"t" => Frame::Text,
-                b"del" | b"moveFrom" | b"delText" | b"instrText" | b"delInstrText" | b"Fallback" => {
-                    Frame::Skip
-                }
+                b"del" | b"moveFrom" | b"delText" | b"instrText" | b"delInstrText"
+                | b"Fallback" => Frame::Skip,
                 _ => {
                     self.property(&name, e, in_run);
                     Frame::Other
@@ -586,9 +597,11 @@ impl<'s> Walker<'s> {
         }
         self.paragraphs += 1;
         let spot = Spot::Paragraph(self.paragraphs);
-        let heading = p
-            .outline
-            .or_else(|| p.style.as_ref().and_then(|s| self.styles.headings.get(s).copied()));
+        let heading = p.outline.or_else(|| {
+            p.style
+                .as_ref()
+                .and_then(|s| self.styles.headings.get(s).copied())
+        });
         for text in lines {
             self.blocks.push(match heading {
                 Some(h) => Block::Heading {

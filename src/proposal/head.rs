@@ -63,7 +63,11 @@ const LABELS: [(Field, &[&str]); 4] = [
 /// The field a label names: the label as written, or its Thai part before an English note in
 /// parentheses, or that note (`งานบริการ (service)`).
 fn field(label: &str) -> Option<Field> {
-    let label = label.trim().trim_end_matches([':', '.']).trim().to_lowercase();
+    let label = label
+        .trim()
+        .trim_end_matches([':', '.'])
+        .trim()
+        .to_lowercase();
     let mut parts = vec![label.clone()];
     if let Some((before, after)) = label.split_once('(') {
         parts.push(before.trim().to_string());

@@ -57,13 +57,20 @@ fn tokens<'t>(text: &'t str, prefixes: &BTreeSet<String>) -> Vec<&'t str> {
             while end < rb.len() {
                 if rb[end].is_ascii_digit() {
                     end += 1;
-                } else if rb[end] == b'.' && end > 0 && rb.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                } else if rb[end] == b'.'
+                    && end > 0
+                    && rb.get(end + 1).is_some_and(u8::is_ascii_digit)
+                {
                     end += 1;
                 } else {
                     break;
                 }
             }
-            if end == 0 || rb.get(end).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            if end == 0
+                || rb
+                    .get(end)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            {
                 continue;
             }
             out.push(&text[at..from + end]);

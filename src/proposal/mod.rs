@@ -121,7 +121,12 @@ pub fn text_digest(text: &str) -> String {
 /// words (they would split an id or a word that reads whole).
 pub fn words(text: &str) -> String {
     text.split(|c: char| c.is_whitespace())
-        .map(|w| w.replace(['\u{200B}', '\u{200C}', '\u{200D}', '\u{FEFF}', '\u{00AD}'], ""))
+        .map(|w| {
+            w.replace(
+                ['\u{200B}', '\u{200C}', '\u{200D}', '\u{FEFF}', '\u{00AD}'],
+                "",
+            )
+        })
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
@@ -160,11 +165,18 @@ pub fn read(bytes: &[u8]) -> Result<Proposal, String> {
         return Err("it is an older Word document (.doc): open it in Word and save it as a Word document (.docx)".into());
     }
     if bytes.starts_with(b"{\\rtf") {
-        return Err("it is an RTF file: open it in Word and save it as a Word document (.docx)".into());
+        return Err(
+            "it is an RTF file: open it in Word and save it as a Word document (.docx)".into(),
+        );
     }
     if bytes.starts_with(b"PK") {
-        if bytes.get(30..).is_some_and(|b| b.starts_with(b"mimetypeapplication/vnd.oasis.opendocument")) {
-            return Err("it is an OpenDocument file (.odt): save it as a Word document (.docx)".into());
+        if bytes
+            .get(30..)
+            .is_some_and(|b| b.starts_with(b"mimetypeapplication/vnd.oasis.opendocument"))
+        {
+            return Err(
+                "it is an OpenDocument file (.odt): save it as a Word document (.docx)".into(),
+            );
         }
         return parse_docx(bytes);
     }
@@ -470,7 +482,10 @@ not a row: the table ended
         let p = parse(text);
         // Headers cpc does not know, and a delimiter row one cell short: read from the rows.
         let read: Vec<(&str, Spot)> = p.clauses.iter().map(|c| (c.id.as_str(), c.spot)).collect();
-        assert_eq!(read, [("TP-2.1", Spot::Line(7)), ("TP-3.1", Spot::Line(11))]);
+        assert_eq!(
+            read,
+            [("TP-2.1", Spot::Line(7)), ("TP-3.1", Spot::Line(11))]
+        );
         assert_eq!(p.clauses[0].text, "ตอบ 200");
         let problems: Vec<(Spot, ProblemKind, &str)> = p
             .problems

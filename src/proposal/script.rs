@@ -119,6 +119,9 @@ mod tests {
     #[test]
     fn english_only_text_is_english() {
         let (th, en) = split(&lines(&["Must reject a missing token."]));
-        assert_eq!((th, en.as_deref()), (None, Some("Must reject a missing token.")));
+        assert_eq!(
+            (th, en.as_deref()),
+            (None, Some("Must reject a missing token."))
+        );
     }
 }

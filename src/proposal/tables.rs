@@ -26,15 +26,8 @@ fn column(header: &str) -> Column {
             .iter()
             .any(|w| h == *w || h.starts_with(&format!("{w} ")))
     };
-    if any(&[
-        "id",
-        "ข้อ",
-        "รหัส",
-        "clause",
-        "no.",
-        "เลขข้อ",
-        "รหัสข้อกำหนด",
-    ]) {
+    if any(&["id", "ข้อ", "รหัส", "clause", "no.", "เลขข้อ", "รหัสข้อกำหนด"])
+    {
         Column::Id
     } else if any(&["ระดับ", "level", "priority", "ความสำคัญ"]) {
         Column::Level
@@ -59,7 +52,9 @@ pub fn is_clause_id(text: &str) -> bool {
     let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = t[letters..].trim_start_matches(['-', '_']);
     let numbers = !rest.is_empty()
-        && rest.split('.').all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        && rest
+            .split('.')
+            .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
     numbers && (letters > 0 || rest.contains('.')) && letters <= 12
 }
 
@@ -94,7 +89,12 @@ fn layout(rows: &[Row]) -> Option<Layout> {
             }
         })
         .collect();
-    let data = || rows.iter().zip(&header).filter(|(_, h)| !**h).map(|(r, _)| r);
+    let data = || {
+        rows.iter()
+            .zip(&header)
+            .filter(|(_, h)| !**h)
+            .map(|(r, _)| r)
+    };
     let count = |col: usize, test: &dyn Fn(&Cell) -> bool| {
         data()
             .filter(|r| r.cells.get(col).is_some_and(test))
@@ -219,7 +219,10 @@ pub fn read(rows: &[Row], spot: Spot, section: &mut String) -> Option<TableRead>
                 });
             }
         } else if level_text.is_empty() {
-            problem(&id, format!("clause {id} gives no level (ต้อง/ควร): not read"));
+            problem(
+                &id,
+                format!("clause {id} gives no level (ต้อง/ควร): not read"),
+            );
         } else {
             problem(
                 &id,

@@ -103,7 +103,10 @@ pub fn entry_yaml(e: &Entry, indent: usize) -> String {
             out.push_str(&format!("{pad}{key}: {}\n", q(v)));
         }
     }
-    out.push_str(&format!("{pad}proposal_digest: {}\n", q(&e.proposal_digest)));
+    out.push_str(&format!(
+        "{pad}proposal_digest: {}\n",
+        q(&e.proposal_digest)
+    ));
     out
 }
 
@@ -207,11 +210,7 @@ pub fn new_suite(p: &Proposal, proposal_file: &str, dir_name: &str) -> Vec<(Stri
     };
     // The suite's id names its history folder: the service code when the proposal gives it,
     // else the folder the tester chose.
-    let id = p
-        .service_code
-        .as_deref()
-        .unwrap_or(dir_name)
-        .to_lowercase();
+    let id = p.service_code.as_deref().unwrap_or(dir_name).to_lowercase();
     let mut suite = format!(
         "# Written by cpc init from {}: fill in the portal's credentials and each case.\nid: {}\nservice_code: {}\nname_th: {}\n",
         comment_text(proposal_file),
@@ -224,8 +223,16 @@ pub fn new_suite(p: &Proposal, proposal_file: &str, dir_name: &str) -> Vec<(Stri
     }
     suite.push_str(&format!(
         "agency_th: {}\nproposal_version: {}\nproposal: {}\n",
-        q(&given(&p.agency_th, "หน่วยงานเจ้าของงานบริการ", "owning agency")),
-        q(&given(&p.version, "ฉบับที่ของข้อเสนอทางเทคนิค", "proposal version")),
+        q(&given(
+            &p.agency_th,
+            "หน่วยงานเจ้าของงานบริการ",
+            "owning agency"
+        )),
+        q(&given(
+            &p.version,
+            "ฉบับที่ของข้อเสนอทางเทคนิค",
+            "proposal version"
+        )),
         q(proposal_file)
     ));
     if !p.problems.is_empty() {

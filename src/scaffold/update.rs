@@ -65,7 +65,9 @@ fn items(lines: &[&str]) -> Option<(Vec<Item>, usize)> {
             let stop = starts.get(n + 1).copied().unwrap_or(end);
             let content_end = (start..stop)
                 .rev()
-                .find(|&i| i == start || !lines[i].trim().is_empty() && indent(lines[i]) > list_indent)
+                .find(|&i| {
+                    i == start || !lines[i].trim().is_empty() && indent(lines[i]) > list_indent
+                })
                 .map_or(start + 1, |i| i + 1);
             let after_dash = &lines[start][list_indent + 1..];
             let key_indent = if after_dash.trim().is_empty() {
@@ -136,7 +138,8 @@ impl Edits {
     }
 
     fn apply(mut self, lines: &[&str]) -> String {
-        self.list.sort_by_key(|(start, _, order, _)| (*start, *order));
+        self.list
+            .sort_by_key(|(start, _, order, _)| (*start, *order));
         let mut out = String::new();
         let mut at = 0;
         for (start, end, _, text) in self.list {
@@ -190,7 +193,11 @@ pub fn edit_in_place(
     proposal_file: &str,
 ) -> Option<String> {
     let lines: Vec<&str> = before.split_inclusive('\n').collect();
-    let newline = if before.contains("\r\n") { "\r\n" } else { "\n" };
+    let newline = if before.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     let (items, list_indent) = items(&lines)?;
     // Each requirement's item, by the line its id is on.
     let mut item_of: HashMap<&str, usize> = HashMap::new();
@@ -281,6 +288,54 @@ pub fn edit_in_place(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::{Level, RequirementsFile};
+
+    fn loaded(text: &str) -> Vec<Requirement> {
+        crate::suite::parse_yaml::<RequirementsFile>(std::path::Path::new("r.yaml"), text)
+            .unwrap()
+            .requirements
+    }
+
+    fn entry(id: &str, level: Level, th: &str, digest: &str) -> Entry {
+        Entry {
+            id: id.into(),
+            level,
+            text_th: th.into(),
+            text_en: None,
+            not_tested_reason: None,
+            partial: false,
+            coverage_reason_th: None,
+            coverage_reason_en: None,
+            proposal_digest: digest.into(),
+        }
+    }
+
+    #[test]
+    fn block_scalars_crlf_and_a_list_at_the_left_margin_are_edited_in_place() {
+        let before = "# notes\r\nrequirements:\r\n- id: A-1\r\n  level: must\r\n  text_th: |\r\n    ข้อความเดิม\r\n    สองบรรทัด\r\n  text_en: hand written # mine\r\n  proposal_digest: old\r\n# about A-2\r\n- id: A-2\r\n  level: should\r\n  text_th: ข้อสอง\r\n# end\r\n";
+        let existing = loaded(before);
+        let mut a1 = entry("A-1", Level::Must, "ข้อความใหม่", "new");
+        a1.text_en = Some("hand written".into());
+        let entries = [a1, entry("A-3", Level::Should, "ข้อสาม", "d3")];
+        let after = edit_in_place(before, &existing, &entries, &["A-2".into()], "p.md").unwrap();
+        assert_eq!(
+            after,
+            "# notes\r\nrequirements:\r\n- id: A-1\r\n  level: must\r\n  text_th: \"ข้อความใหม่\"\r\n  text_en: hand written # mine\r\n  proposal_digest: \"new\"\r\n- id: \"A-3\"\r\n  level: should\r\n  text_th: \"ข้อสาม\"\r\n  proposal_digest: \"d3\"\r\n# about A-2\r\n# cpc init --update: A-2 is no longer a clause of p.md; its entry as it was:\r\n# - id: A-2\r\n#   level: should\r\n#   text_th: ข้อสอง\r\n# end\r\n"
+        );
+        let back = loaded(&after);
+        assert_eq!(back.len(), 2);
+    }
+
+    #[test]
+    fn a_flow_list_is_not_edited_in_place() {
+        let before = "requirements: [{id: A-1, level: must, text_th: x}]\n";
+        let existing = loaded(before);
+        let entries = [entry("A-1", Level::Should, "x", "d")];
+        assert_eq!(
+            edit_in_place(before, &existing, &entries, &[], "p.md"),
+            None
+        );
+    }
 
     #[test]
     fn comments_after_values_are_found_outside_quotes() {

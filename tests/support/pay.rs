@@ -1,4 +1,4 @@
-//! A fake agency for `tests/suites/pay`, a service unlike CSG: bearer-token auth, an envelope
+//! A fake agency for `suites/pay`, a service unlike CSG: bearer-token auth, an envelope
 //! around every answer, a payment result the portal sends, a notification to the portal with
 //! a token from the portal's OAuth endpoint, a PDF certificate with its SHA-256 in a header,
 //! pagination, and a legacy SOAP status service. Each `Break` breaks exactly one rule.
