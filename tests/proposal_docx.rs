@@ -483,6 +483,11 @@ fn a_hostile_docx_is_refused_within_bounds() {
     );
     let p = proposal::read(&docx(&[("word/document.xml", &wide)])).unwrap();
     assert!(p.clauses.is_empty());
+    // Beyond any Word table: five spans of 64 in one row.
+    let cell = r#"<w:tc><w:tcPr><w:gridSpan w:val="64"/></w:tcPr></w:tc>"#;
+    let wider = document(&format!("<w:tbl><w:tr>{}</w:tr></w:tbl>", cell.repeat(5)));
+    let e = proposal::read(&docx(&[("word/document.xml", &wider)])).unwrap_err();
+    assert!(e.contains("320 columns"), "{e}");
 
     // Cut short, not a Word document, an older format or a PDF: a message, never a panic.
     let good = fixture("merged.docx");

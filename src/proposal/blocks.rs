@@ -5,6 +5,14 @@
 
 use std::fmt;
 
+/// A proposal of more blocks (paragraphs, lines, table rows) than this is not read past them: a
+/// real one has a few thousand, and each costs memory.
+pub const MAX_BLOCKS: usize = 500_000;
+/// A table row of more cells than this keeps the rest in its last cell (Word allows 63 columns).
+pub const MAX_COLUMNS: usize = 256;
+/// A Word document of more table cells than this is refused.
+pub const MAX_CELLS: usize = 1_000_000;
+
 /// Where something is in a proposal, as a person looks for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Spot {

@@ -15,7 +15,7 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::blocks::{Block, Cell, Row, Spot};
+use super::blocks::{Block, Cell, MAX_BLOCKS, MAX_CELLS, MAX_COLUMNS, Row, Spot};
 
 /// At most this many entries in the archive (Word writes a few dozen).
 const MAX_ENTRIES: usize = 10_000;
@@ -280,13 +280,7 @@ impl Para {
             self.lines.push(String::new());
         }
         if let Some(line) = self.lines.last_mut() {
-            // Zero-width marks Thai typists put between words are not text.
-            line.extend(text.chars().filter(|c| {
-                !matches!(
-                    c,
-                    '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}'
-                )
-            }));
+            line.push_str(text);
         }
     }
 
@@ -338,6 +332,10 @@ struct Walker<'s> {
     skipping: usize,
     paragraphs: usize,
     tables: usize,
+    /// Table cells laid so far, all tables.
+    cells: usize,
+    /// Set when a bound is passed: the walk stops with it.
+    refused: Option<String>,
 }
 
 impl<'s> Walker<'s> {
@@ -349,6 +347,8 @@ impl<'s> Walker<'s> {
             skipping: 0,
             paragraphs: 0,
             tables: 0,
+            cells: 0,
+            refused: None,
         }
     }
 
@@ -407,6 +407,9 @@ impl<'s> Walker<'s> {
                 }
                 Event::Eof => break,
                 _ => {}
+            }
+            if let Some(refused) = self.refused.take() {
+                return Err(refused);
             }
             buf.clear();
         }
@@ -596,6 +599,12 @@ impl<'s> Walker<'s> {
             return;
         }
         self.paragraphs += 1;
+        if self.blocks.len() > MAX_BLOCKS {
+            self.refused = Some(format!(
+                "word/document.xml has more than {MAX_BLOCKS} paragraphs and tables: refused (a proposal has a few thousand)"
+            ));
+            return;
+        }
         let spot = Spot::Paragraph(self.paragraphs);
         let heading = p.outline.or_else(|| {
             p.style
@@ -641,6 +650,14 @@ impl<'s> Walker<'s> {
                     above.resize(col + 1, Vec::new());
                 }
                 above[col] = cell.lines.clone();
+            }
+            self.cells += cells.len();
+            if cells.len() > MAX_COLUMNS || self.cells > MAX_CELLS {
+                self.refused = Some(format!(
+                    "word/document.xml has a table row of {} columns or more than {MAX_CELLS} table cells: refused (Word allows 63 columns; a proposal has a few thousand cells)",
+                    cells.len()
+                ));
+                return;
             }
             grid_rows.push((cells, r.header));
         }

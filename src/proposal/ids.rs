@@ -54,17 +54,14 @@ fn tokens<'t>(text: &'t str, prefixes: &BTreeSet<String>) -> Vec<&'t str> {
             let rest = &text[from..];
             let mut end = 0;
             let rb = rest.as_bytes();
-            while end < rb.len() {
-                if rb[end].is_ascii_digit() {
-                    end += 1;
-                } else if rb[end] == b'.'
-                    && end > 0
-                    && rb.get(end + 1).is_some_and(u8::is_ascii_digit)
-                {
-                    end += 1;
-                } else {
-                    break;
-                }
+            // Digits, and dots between digits (`2.1`, not the full stop of `TP-2.`).
+            while end < rb.len()
+                && (rb[end].is_ascii_digit()
+                    || rb[end] == b'.'
+                        && end > 0
+                        && rb.get(end + 1).is_some_and(u8::is_ascii_digit))
+            {
+                end += 1;
             }
             if end == 0
                 || rb

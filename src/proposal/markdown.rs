@@ -3,7 +3,7 @@
 //! the row above `|---|` a header), and runs of `| … |` rows without a delimiter row, which
 //! GitHub shows as text but a proposal's author meant as a table. Pure: text in, blocks out.
 
-use super::blocks::{Block, Cell, Row, Spot};
+use super::blocks::{Block, Cell, MAX_BLOCKS, MAX_COLUMNS, Row, Spot};
 
 /// A cell or line as plain text: bold, italics, code marks and links removed.
 pub fn plain(text: &str) -> String {
@@ -55,7 +55,8 @@ fn cells(line: &str) -> Vec<String> {
                 code = !code;
                 cell.push(c);
             }
-            '|' if !code => out.push(std::mem::take(&mut cell)),
+            // Past the last column the rest stays in the last cell: nothing is dropped.
+            '|' if !code && out.len() + 1 < MAX_COLUMNS => out.push(std::mem::take(&mut cell)),
             c => cell.push(c),
         }
     }
@@ -104,14 +105,27 @@ fn is_row(line: &str) -> bool {
     !line.trim().is_empty() && line.contains('|')
 }
 
-/// The blocks of a Markdown proposal, and the line of a code block that is never closed.
-pub fn blocks(text: &str) -> (Vec<Block>, Option<usize>) {
+/// How a Markdown proposal's reading ended early.
+#[derive(Debug, PartialEq)]
+pub enum Cut {
+    /// A code block opened on this line is never closed.
+    Unclosed(usize),
+    /// More than MAX_BLOCKS blocks: not read from this line on.
+    TooLong(usize),
+}
+
+/// The blocks of a Markdown proposal, and how its reading ended early, if it did.
+pub fn blocks(text: &str) -> (Vec<Block>, Option<Cut>) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut fence: Option<((char, usize), usize)> = None;
     let mut i = 0;
+    let mut rows_seen = 0usize;
     while i < lines.len() {
+        if out.len() + rows_seen > MAX_BLOCKS {
+            return (out, Some(Cut::TooLong(i + 1)));
+        }
         let line = lines[i];
         let spot = Spot::Line(i + 1);
         if let Some((open, _)) = fence {
@@ -159,6 +173,7 @@ pub fn blocks(text: &str) -> (Vec<Block>, Option<usize>) {
                 rows.push(row(lines[i], false, Spot::Line(i + 1)));
                 i += 1;
             }
+            rows_seen += rows.len();
             out.push(Block::Table { rows, spot });
             continue;
         }
@@ -168,7 +183,7 @@ pub fn blocks(text: &str) -> (Vec<Block>, Option<usize>) {
         }
         i += 1;
     }
-    (out, fence.map(|(_, line)| line))
+    (out, fence.map(|(_, line)| Cut::Unclosed(line)))
 }
 
 fn row(line: &str, header: bool, spot: Spot) -> Row {
@@ -224,8 +239,23 @@ mod tests {
     }
 
     #[test]
+    fn a_proposal_too_long_or_too_wide_is_bounded_and_said() {
+        let text = "a\n".repeat(MAX_BLOCKS + 10);
+        let (read, cut) = blocks(&text);
+        assert_eq!(read.len(), MAX_BLOCKS + 1);
+        assert_eq!(cut, Some(Cut::TooLong(MAX_BLOCKS + 2)));
+        let row = format!("| A-1 | ต้อง |{}tail |", "|".repeat(10_000));
+        let (read, _) = blocks(&row);
+        let Block::Table { rows, .. } = &read[0] else {
+            panic!("{read:?}")
+        };
+        assert_eq!(rows[0].cells.len(), MAX_COLUMNS);
+        assert!(rows[0].cells[MAX_COLUMNS - 1].text().ends_with("tail"));
+    }
+
+    #[test]
     fn an_unclosed_fence_is_said() {
-        assert_eq!(blocks("a\n~~~\n| x |\n").1, Some(2));
+        assert_eq!(blocks("a\n~~~\n| x |\n").1, Some(Cut::Unclosed(2)));
         assert_eq!(blocks("~~~\nx\n~~~\n").1, None);
     }
 }

@@ -187,17 +187,29 @@ pub fn read(bytes: &[u8]) -> Result<Proposal, String> {
 
 /// A Markdown proposal.
 pub fn parse(text: &str) -> Proposal {
-    let (blocks, unclosed) = markdown::blocks(text);
+    let (blocks, cut) = markdown::blocks(text);
     let mut proposal = from_blocks(&blocks, Format::Markdown);
-    if let Some(line) = unclosed {
+    let (line, message) = match cut {
+        None => return proposal,
         // Everything after an unclosed fence is code: requirement tables there would be lost.
-        proposal.problems.push(Problem {
-            spot: Spot::Line(line),
-            subject: Spot::Line(line).to_string(),
-            kind: ProblemKind::Document,
-            message: "a code block opened here is never closed: the rest of the proposal is read as code, not requirements".into(),
-        });
-    }
+        Some(markdown::Cut::Unclosed(line)) => (
+            line,
+            "a code block opened here is never closed: the rest of the proposal is read as code, not requirements".to_string(),
+        ),
+        Some(markdown::Cut::TooLong(line)) => (
+            line,
+            format!(
+                "the proposal is not read from here on: more than {} lines and table rows (a real one has a few thousand)",
+                blocks::MAX_BLOCKS
+            ),
+        ),
+    };
+    proposal.problems.push(Problem {
+        spot: Spot::Line(line),
+        subject: Spot::Line(line).to_string(),
+        kind: ProblemKind::Document,
+        message,
+    });
     proposal
 }
 

@@ -32,7 +32,7 @@ struct Item {
 fn items(lines: &[&str]) -> Option<(Vec<Item>, usize)> {
     let key = lines.iter().position(|l| {
         l.strip_prefix("requirements:")
-            .is_some_and(|rest| blank_or_comment(rest))
+            .is_some_and(blank_or_comment)
     })?;
     let first = (key + 1..lines.len()).find(|&i| !blank_or_comment(lines[i]))?;
     let list_indent = indent(lines[first]);
