@@ -385,6 +385,7 @@ pub(crate) mod tests {
                 proposal_version: "1".into(),
                 digest: String::new(),
                 proposal_digest: None,
+                proposal_file: None,
             },
             target: String::new(),
             reference_target: false,

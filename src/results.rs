@@ -91,6 +91,9 @@ pub struct SuiteInfo {
     /// SHA-256 of the technical proposal the suite names (`proposal:`), when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal_digest: Option<String>,
+    /// The proposal's file name in the suite (`proposal.docx`), as the agency sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_file: Option<String>,
 }
 
 impl SuiteInfo {
@@ -407,6 +410,7 @@ impl RunResults {
                 proposal_version: m.proposal_version.clone(),
                 digest: suite.digest.clone(),
                 proposal_digest: suite.proposal.as_ref().map(|p| p.digest.clone()),
+                proposal_file: m.proposal.as_ref().map(|p| p.value.clone()),
             },
             target: target.to_string(),
             reference_target: false,

@@ -276,7 +276,15 @@ async fn the_csg_proposal_as_docx_gives_the_same_suite_as_the_markdown_one() {
     let digest = sha2_hex(&fixture("csg.docx"));
     assert_eq!(read_json(&out.join("gate.json"))["proposal_digest"], digest);
     let report = std::fs::read_to_string(out.join("report.th.md")).unwrap();
-    assert!(report.contains(&digest), "the report names the proposal");
+    let named = report
+        .lines()
+        .find(|l| l.contains("ไฟล์ข้อเสนอทางเทคนิค"))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(named.contains("proposal.docx"), "{named}");
+    assert!(
+        report.contains(&digest),
+        "the report gives the proposal's digest"
+    );
 }
 
 fn sha2_hex(bytes: &[u8]) -> String {

@@ -244,6 +244,12 @@ pub fn build(
         label: label("cpc_version"),
         value: format!("cpc {}", results.cpc_version),
     });
+    if let Some(file) = &s.proposal_file {
+        meta.push(Row {
+            label: label("proposal_file"),
+            value: file.clone(),
+        });
+    }
     if let Some(digest) = &s.proposal_digest {
         meta.push(Row {
             label: label("proposal_digest"),
