@@ -24,6 +24,30 @@ pub enum Spot {
     Table(usize),
     /// A row of a Word table (both 1-based).
     Row { table: usize, row: usize },
+    /// A paragraph of a Word document's page headers, footers, footnotes, endnotes or comments.
+    Part { part: Part, paragraph: usize },
+}
+
+/// The parts of a Word document besides its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    Header,
+    Footer,
+    Footnotes,
+    Endnotes,
+    Comments,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Part::Header => "page headers",
+            Part::Footer => "page footers",
+            Part::Footnotes => "footnotes",
+            Part::Endnotes => "endnotes",
+            Part::Comments => "comments",
+        })
+    }
 }
 
 impl Spot {
@@ -43,6 +67,7 @@ impl fmt::Display for Spot {
             Spot::Paragraph(n) => write!(f, "paragraph {n}"),
             Spot::Table(n) => write!(f, "table {n}"),
             Spot::Row { table, row } => write!(f, "table {table}, row {row}"),
+            Spot::Part { part, paragraph } => write!(f, "{part}, paragraph {paragraph}"),
         }
     }
 }
@@ -59,8 +84,13 @@ pub enum Block {
         text: String,
         spot: Spot,
     },
-    /// A line inside a fenced code block: shown as code, never read as requirements.
+    /// A line inside a fenced code block or an HTML comment: never read as requirements.
     Code {
+        text: String,
+        spot: Spot,
+    },
+    /// A paragraph of a page header, footer, footnote or comment: never read as requirements.
+    Aside {
         text: String,
         spot: Spot,
     },

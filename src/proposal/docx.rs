@@ -15,7 +15,7 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::blocks::{Block, Cell, MAX_BLOCKS, MAX_CELLS, MAX_COLUMNS, Row, Spot};
+use super::blocks::{Block, Cell, MAX_BLOCKS, MAX_CELLS, MAX_COLUMNS, Part, Row, Spot};
 
 /// At most this many entries in the archive (Word writes a few dozen).
 const MAX_ENTRIES: usize = 10_000;
@@ -27,6 +27,8 @@ const MAX_SMALL_PART: u64 = 8 * 1024 * 1024;
 const MAX_DEPTH: usize = 256;
 /// A merged cell spans at most this many grid columns (Word allows 63).
 const MAX_SPAN: usize = 64;
+/// Page headers, footers and notes parts read, at most.
+const MAX_ASIDE_PARTS: usize = 64;
 
 const DOCUMENT: &str = "word/document.xml";
 
@@ -40,6 +42,12 @@ pub fn blocks(bytes: &[u8]) -> Result<Vec<Block>, String> {
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("not a readable .docx (zip) archive: {e}"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!(
+            "the archive has {} entries: a Word document has far fewer (at most {MAX_ENTRIES} are read)",
+            archive.len()
+        ));
+    }
     let main = main_part(&mut archive)?;
     let document = part(&mut archive, &main, MAX_DOCUMENT)?
         .ok_or_else(|| format!("the archive has no `{main}`: not a Word document"))?;
@@ -47,7 +55,63 @@ pub fn blocks(bytes: &[u8]) -> Result<Vec<Block>, String> {
         Some(xml) => Styles::read(&xml)?,
         None => Styles::default(),
     };
-    Walker::new(&styles).walk(&document)
+    let mut blocks = Walker::new(&styles, &main).walk(&document)?;
+    blocks.extend(asides(&mut archive, &styles)?);
+    Ok(blocks)
+}
+
+/// What the page headers, footers, footnotes, endnotes and comments say, as asides: never read
+/// as requirements, but a clause id there is named, not lost.
+fn asides(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    styles: &Styles,
+) -> Result<Vec<Block>, String> {
+    let mut names: Vec<(Part, String)> = archive
+        .file_names()
+        .filter_map(|name| {
+            let name = name.ok()?;
+            let file = name.strip_prefix("word/")?.strip_suffix(".xml")?;
+            let part = match file {
+                "footnotes" => Part::Footnotes,
+                "endnotes" => Part::Endnotes,
+                "comments" => Part::Comments,
+                f if f.starts_with("header") => Part::Header,
+                f if f.starts_with("footer") => Part::Footer,
+                _ => return None,
+            };
+            Some((part, name.to_string()))
+        })
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for (kind, name) in names.into_iter().take(MAX_ASIDE_PARTS) {
+        let Some(xml) = part(archive, &name, MAX_SMALL_PART)? else {
+            continue;
+        };
+        let mut n = 0;
+        for block in Walker::new(styles, &name).walk(&xml)? {
+            let texts: Vec<String> = match block {
+                Block::Heading { text, .. } | Block::Paragraph { text, .. } => vec![text],
+                Block::Table { rows, .. } => rows
+                    .into_iter()
+                    .flat_map(|r| r.cells)
+                    .flat_map(|c| c.lines)
+                    .collect(),
+                Block::Code { .. } | Block::Aside { .. } => Vec::new(),
+            };
+            for text in texts {
+                n += 1;
+                out.push(Block::Aside {
+                    text,
+                    spot: Spot::Part {
+                        part: kind,
+                        paragraph: n,
+                    },
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The entry count from the end-of-central-directory record, before the zip crate reads every
@@ -55,15 +119,18 @@ pub fn blocks(bytes: &[u8]) -> Result<Vec<Block>, String> {
 fn entry_count(bytes: &[u8]) -> Result<usize, String> {
     const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
     let tail = bytes.len().saturating_sub(22 + 65_535);
-    let at = bytes[tail..]
-        .windows(4)
-        .rposition(|w| w == EOCD)
-        .map(|i| tail + i)
+    // The record whose comment runs exactly to the end of the file: a signature inside a
+    // comment (a decoy claiming few entries) does not.
+    let at = (tail..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| {
+            bytes[i..].starts_with(&EOCD)
+                && bytes
+                    .get(i + 20..i + 22)
+                    .is_some_and(|c| i + 22 + usize::from(u16::from_le_bytes([c[0], c[1]])) == bytes.len())
+        })
         .ok_or("not a .docx (zip) archive: it has no end-of-archive record")?;
-    let count = bytes
-        .get(at + 10..at + 12)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .ok_or("not a .docx (zip) archive: its end-of-archive record is cut short")?;
+    let count = u16::from_le_bytes([bytes[at + 10], bytes[at + 11]]);
     // 0xFFFF means a ZIP64 directory: more entries than any Word document has.
     Ok(if count == u16::MAX {
         usize::MAX
@@ -314,11 +381,13 @@ struct RowB {
 
 /// An element being read.
 enum Frame {
-    Table(Vec<RowB>),
+    /// A table, numbered in document order as it starts.
+    Table(usize, Vec<RowB>),
     Row(RowB),
     Cell(CellB),
     Para(Para),
-    Run,
+    /// A run; `true` when its text is hidden (`w:vanish`): not what a reader sees.
+    Run(bool),
     Text,
     /// Not part of what the document says (deleted text, field codes, a drawing's fallback).
     Skip,
@@ -327,27 +396,33 @@ enum Frame {
 
 struct Walker<'s> {
     styles: &'s Styles,
+    /// The part being read, for messages.
+    part: &'s str,
     blocks: Vec<Block>,
     stack: Vec<Frame>,
     skipping: usize,
     paragraphs: usize,
     tables: usize,
-    /// Table cells laid so far, all tables.
+    /// Table cells laid so far, all tables, and the bytes of their text (a cell merged down
+    /// repeats its text in each row it covers).
     cells: usize,
+    text_bytes: usize,
     /// Set when a bound is passed: the walk stops with it.
     refused: Option<String>,
 }
 
 impl<'s> Walker<'s> {
-    fn new(styles: &'s Styles) -> Self {
+    fn new(styles: &'s Styles, part: &'s str) -> Self {
         Self {
             styles,
+            part,
             blocks: Vec::new(),
             stack: Vec::new(),
             skipping: 0,
             paragraphs: 0,
             tables: 0,
             cells: 0,
+            text_bytes: 0,
             refused: None,
         }
     }
@@ -357,9 +432,14 @@ impl<'s> Walker<'s> {
         let mut buf = Vec::new();
         loop {
             let position = reader.buffer_position();
-            let event = reader.read_event_into(&mut buf).map_err(|e| {
-                format!("word/document.xml is not well-formed XML (byte {position}): {e}")
-            })?;
+            let part = self.part;
+            let event = reader
+                .read_event_into(&mut buf)
+                .map_err(|e| format!("{part} is not well-formed XML (byte {position}): {e}"))?;
+            // Text counts inside `w:t` of a run that is not hidden, outside skipped parts.
+            let reading = self.skipping == 0
+                && matches!(self.stack.last(), Some(Frame::Text))
+                && !self.stack.iter().rev().any(|f| matches!(f, Frame::Run(true)));
             match event {
                 Event::Start(e) => self.start(&e)?,
                 Event::Empty(e) => {
@@ -367,33 +447,21 @@ impl<'s> Walker<'s> {
                     self.end();
                 }
                 Event::End(_) => self.end(),
-                Event::Text(t)
-                    if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) =>
-                {
+                Event::Text(t) if reading => {
                     let text = t
                         .xml_content(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|e| {
-                            format!("word/document.xml has text that is not UTF-8: {e}")
-                        })?;
+                        .map_err(|e| format!("{part} has text that is not UTF-8: {e}"))?;
                     self.text(&text);
                 }
-                Event::CData(t)
-                    if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) =>
-                {
-                    self.text(&String::from_utf8_lossy(&t));
-                }
-                Event::GeneralRef(r)
-                    if self.skipping == 0 && matches!(self.stack.last(), Some(Frame::Text)) =>
-                {
+                Event::CData(t) if reading => self.text(&String::from_utf8_lossy(&t)),
+                Event::GeneralRef(r) if reading => {
                     let resolved = match r.resolve_char_ref() {
                         Ok(Some(c)) => c.to_string(),
                         _ => {
                             let name = r.decode().map_err(|e| e.to_string())?;
                             quick_xml::escape::resolve_predefined_entity(&name)
                                 .ok_or_else(|| {
-                                    format!(
-                                        "word/document.xml refers to an unknown entity `&{name};`"
-                                    )
+                                    format!("{part} refers to an unknown entity `&{name};`")
                                 })?
                                 .to_string()
                         }
@@ -401,9 +469,9 @@ impl<'s> Walker<'s> {
                     self.text(&resolved);
                 }
                 Event::DocType(_) => {
-                    return Err(
-                        "word/document.xml has a DOCTYPE: a Word document has none; refused".into(),
-                    );
+                    return Err(format!(
+                        "{part} has a DOCTYPE: a Word document has none; refused"
+                    ));
                 }
                 Event::Eof => break,
                 _ => {}
@@ -450,12 +518,15 @@ impl<'s> Walker<'s> {
             ));
         }
         let name = local(e);
-        let in_run = matches!(self.stack.last(), Some(Frame::Run));
+        let in_run = matches!(self.stack.last(), Some(Frame::Run(_)));
         let frame = if self.skipping > 0 {
             Frame::Skip
         } else {
             match name.as_slice() {
-                b"tbl" => Frame::Table(Vec::new()),
+                b"tbl" => {
+                    self.tables += 1;
+                    Frame::Table(self.tables, Vec::new())
+                }
                 b"tr" => Frame::Row(RowB::default()),
                 b"tc" => Frame::Cell(CellB {
                     lines: Vec::new(),
@@ -464,10 +535,15 @@ impl<'s> Walker<'s> {
                     hmerge_continue: false,
                 }),
                 b"p" => Frame::Para(Para::default()),
-                b"r" => Frame::Run,
+                b"r" => Frame::Run(false),
                 b"t" => Frame::Text,
+                // Deleted text, field codes, a drawing's fallback copy, and the formatting a
+                // tracked change replaced: not what the document says now.
                 b"del" | b"moveFrom" | b"delText" | b"instrText" | b"delInstrText"
-                | b"Fallback" => Frame::Skip,
+                | b"Fallback" | b"pPrChange" | b"rPrChange" | b"tcPrChange" | b"trPrChange"
+                | b"tblPrChange" | b"tblGridChange" | b"sectPrChange" | b"numberingChange" => {
+                    Frame::Skip
+                }
                 _ => {
                     self.property(&name, e, in_run);
                     Frame::Other
@@ -499,6 +575,14 @@ impl<'s> Walker<'s> {
                 }
             }
             b"noBreakHyphen" if in_run => self.text("-"),
+            // A run's hidden text (in its rPr; a paragraph mark's does not hide the paragraph).
+            b"vanish" if on(value()) => {
+                if let Some(Frame::Run(hidden)) = self.stack.last_mut() {
+                    *hidden = true;
+                } else if let [.., Frame::Run(hidden), Frame::Other] = self.stack.as_mut_slice() {
+                    *hidden = true;
+                }
+            }
             b"pStyle" => {
                 let style = value();
                 if let Some(p) = self.para() {
@@ -567,17 +651,17 @@ impl<'s> Walker<'s> {
                 }
             }
             Frame::Row(r) => {
-                if let Some(Frame::Table(rows)) = self
+                if let Some(Frame::Table(_, rows)) = self
                     .stack
                     .iter_mut()
                     .rev()
-                    .find(|f| matches!(f, Frame::Table(_)))
+                    .find(|f| matches!(f, Frame::Table(..)))
                 {
                     rows.push(r);
                 }
             }
-            Frame::Table(rows) => self.end_table(rows),
-            Frame::Run | Frame::Text | Frame::Other => {}
+            Frame::Table(table, rows) => self.end_table(table, rows),
+            Frame::Run(_) | Frame::Text | Frame::Other => {}
         }
     }
 
@@ -601,7 +685,8 @@ impl<'s> Walker<'s> {
         self.paragraphs += 1;
         if self.blocks.len() > MAX_BLOCKS {
             self.refused = Some(format!(
-                "word/document.xml has more than {MAX_BLOCKS} paragraphs and tables: refused (a proposal has a few thousand)"
+                "{} has more than {MAX_BLOCKS} paragraphs and tables: refused (a proposal has a few thousand)",
+                self.part
             ));
             return;
         }
@@ -625,45 +710,45 @@ impl<'s> Walker<'s> {
 
     /// A table's rows laid on its grid: a cell spanning columns fills its first and leaves the
     /// others empty; a cell merged down repeats the text of the cell it continues.
-    fn end_table(&mut self, rows: Vec<RowB>) {
+    fn end_table(&mut self, table: usize, rows: Vec<RowB>) {
         let mut above: Vec<Vec<String>> = Vec::new();
         let mut grid_rows = Vec::with_capacity(rows.len());
         for r in rows {
-            let mut cells: Vec<Cell> = vec![Cell::default(); r.before.min(MAX_SPAN)];
+            let mut cells: Vec<Cell> = vec![Cell::default(); r.before];
             for c in r.cells {
-                if c.hmerge_continue {
-                    cells.push(Cell::default());
-                    continue;
-                }
-                let col = cells.len();
                 let lines = match c.vmerge {
-                    VMerge::Continue => above.get(col).cloned().unwrap_or_default(),
+                    _ if c.hmerge_continue => Vec::new(),
+                    VMerge::Continue => above.get(cells.len()).cloned().unwrap_or_default(),
                     _ => c.lines,
                 };
+                self.text_bytes += lines.iter().map(String::len).sum::<usize>();
                 cells.push(Cell::new(lines));
-                for _ in 1..c.span {
-                    cells.push(Cell::default());
+                cells.extend((1..c.span).map(|_| Cell::default()));
+                self.cells += c.span;
+                // Checked as the row grows: a row of spans never gets to allocate past them.
+                if cells.len() > MAX_COLUMNS
+                    || self.cells > MAX_CELLS
+                    || self.text_bytes as u64 > MAX_DOCUMENT
+                {
+                    self.refused = Some(format!(
+                        "{} has a table row of more than {MAX_COLUMNS} columns, more than {MAX_CELLS} table cells, or merged cells repeating past {MAX_DOCUMENT} bytes of text: refused (Word allows 63 columns; a proposal has a few thousand cells)",
+                        self.part
+                    ));
+                    return;
                 }
             }
             for (col, cell) in cells.iter().enumerate() {
                 if above.len() <= col {
                     above.resize(col + 1, Vec::new());
                 }
-                above[col] = cell.lines.clone();
-            }
-            self.cells += cells.len();
-            if cells.len() > MAX_COLUMNS || self.cells > MAX_CELLS {
-                self.refused = Some(format!(
-                    "word/document.xml has a table row of {} columns or more than {MAX_CELLS} table cells: refused (Word allows 63 columns; a proposal has a few thousand cells)",
-                    cells.len()
-                ));
-                return;
+                above[col].clone_from(&cell.lines);
             }
             grid_rows.push((cells, r.header));
         }
         if let Some(cell) = self.cell() {
-            // A table inside a cell: its rows are lines of that cell.
-            for (cells, _) in grid_rows {
+            // A table inside a cell: its rows are lines of that cell too (a frame table
+            // around the requirements, or a small table in a clause's text).
+            for (cells, _) in &grid_rows {
                 let line: Vec<String> = cells
                     .iter()
                     .map(Cell::text)
@@ -673,10 +758,7 @@ impl<'s> Walker<'s> {
                     cell.lines.push(line.join(" | "));
                 }
             }
-            return;
         }
-        self.tables += 1;
-        let table = self.tables;
         let rows = grid_rows
             .into_iter()
             .enumerate()

@@ -15,7 +15,12 @@ fn why(block: &Block, readable_table: bool) -> &'static str {
     match block {
         Block::Heading { .. } => "it is in a heading, not in a requirement table",
         Block::Paragraph { .. } => "it is in a paragraph, not in a requirement table",
-        Block::Code { .. } => "it is in a code block, which is never read as requirements",
+        Block::Code { .. } => {
+            "it is in a code block or a comment, which is never read as requirements"
+        }
+        Block::Aside { .. } => {
+            "it is in a page header, footer, footnote or comment, which is never read as requirements"
+        }
         Block::Table { .. } if readable_table => {
             "it is mentioned in a requirement table, but no row gives it as a clause"
         }
@@ -118,7 +123,8 @@ pub fn unaccounted(
         match block {
             Block::Heading { text, spot, .. }
             | Block::Paragraph { text, spot }
-            | Block::Code { text, spot } => see(text, *spot, why(block, false)),
+            | Block::Code { text, spot }
+            | Block::Aside { text, spot } => see(text, *spot, why(block, false)),
             // A table already reported: its ids are named with it.
             Block::Table { spot, .. } if reported_tables.contains(spot) => {}
             Block::Table { rows, spot } => {

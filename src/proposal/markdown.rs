@@ -122,6 +122,7 @@ pub fn blocks(text: &str) -> (Vec<Block>, Option<Cut>) {
     let mut fence: Option<((char, usize), usize)> = None;
     let mut i = 0;
     let mut rows_seen = 0usize;
+    let mut comment = false;
     while i < lines.len() {
         if out.len() + rows_seen > MAX_BLOCKS {
             return (out, Some(Cut::TooLong(i + 1)));
@@ -142,6 +143,17 @@ pub fn blocks(text: &str) -> (Vec<Block>, Option<Cut>) {
         }
         if let Some(open) = fence_open(line) {
             fence = Some((open, i + 1));
+            i += 1;
+            continue;
+        }
+        // An HTML comment is not shown: what it holds is not read (but its ids are named).
+        if comment || line.trim_start().starts_with("<!--") {
+            let rest = line.trim_start().strip_prefix("<!--").unwrap_or(line);
+            comment = !rest.contains("-->");
+            out.push(Block::Code {
+                text: line.to_string(),
+                spot,
+            });
             i += 1;
             continue;
         }
@@ -205,7 +217,7 @@ mod tests {
             .map(|b| match b {
                 Block::Heading { text, section, .. } => format!("h{}:{text}", u8::from(*section)),
                 Block::Paragraph { text, .. } => format!("p:{text}"),
-                Block::Code { text, .. } => format!("code:{text}"),
+                Block::Code { text, .. } | Block::Aside { text, .. } => format!("code:{text}"),
                 Block::Table { rows, spot } => format!(
                     "table@{spot}:{}",
                     rows.iter()
@@ -224,7 +236,7 @@ mod tests {
     #[test]
     fn github_tables_bare_pipe_rows_fences_and_headings() {
         let text = "# Title\n## 2. Sec\n\n| ID | ระดับ |\n|---|---|\n| **A-1** | ต้อง<br>must |\n\n\
-                    | A-2 | ควร | x \\| y |\n| A-3 | ต้อง | `a|b` |\nprose with | a pipe\n\n```\n| A-9 | ต้อง |\n```\n";
+                    | A-2 | ควร | x \\| y |\n| A-3 | ต้อง | `a|b` |\nprose with | a pipe\n\n```\n| A-9 | ต้อง |\n```\n<!-- a comment\n| A-8 | ต้อง | in it |\n-->\nafter\n";
         assert_eq!(
             shapes(text),
             [
@@ -234,6 +246,10 @@ mod tests {
                 "table@line 8:[A-2,ควร,x | y] [A-3,ต้อง,a|b]",
                 "p:prose with | a pipe",
                 "code:| A-9 | ต้อง |",
+                "code:<!-- a comment",
+                "code:| A-8 | ต้อง | in it |",
+                "code:-->",
+                "p:after",
             ]
         );
     }

@@ -242,7 +242,7 @@ fn from_blocks(blocks: &[Block], format: Format) -> Proposal {
                 }
             }
             Block::Paragraph { text, .. } if p.clauses.is_empty() => head::line(&mut p, text),
-            Block::Paragraph { .. } | Block::Code { .. } => {}
+            Block::Paragraph { .. } | Block::Code { .. } | Block::Aside { .. } => {}
             Block::Table { rows, spot } => match tables::read(rows, *spot, &mut section) {
                 Some(read) => {
                     readable.insert(*spot);
@@ -406,7 +406,7 @@ mod tests {
                 ),
                 (
                     Spot::Line(14),
-                    "TP-9.9 looks like a clause id of this proposal but is not read: it is in a code block, which is never read as requirements («| TP-9.9 | ต้อง | inside a code block |»)"
+                    "TP-9.9 looks like a clause id of this proposal but is not read: it is in a code block or a comment, which is never read as requirements («| TP-9.9 | ต้อง | inside a code block |»)"
                 ),
             ]
         );
