@@ -125,9 +125,9 @@ fn entry_count(bytes: &[u8]) -> Result<usize, String> {
         .rev()
         .find(|&i| {
             bytes[i..].starts_with(&EOCD)
-                && bytes
-                    .get(i + 20..i + 22)
-                    .is_some_and(|c| i + 22 + usize::from(u16::from_le_bytes([c[0], c[1]])) == bytes.len())
+                && bytes.get(i + 20..i + 22).is_some_and(|c| {
+                    i + 22 + usize::from(u16::from_le_bytes([c[0], c[1]])) == bytes.len()
+                })
         })
         .ok_or("not a .docx (zip) archive: it has no end-of-archive record")?;
     let count = u16::from_le_bytes([bytes[at + 10], bytes[at + 11]]);
@@ -439,7 +439,11 @@ impl<'s> Walker<'s> {
             // Text counts inside `w:t` of a run that is not hidden, outside skipped parts.
             let reading = self.skipping == 0
                 && matches!(self.stack.last(), Some(Frame::Text))
-                && !self.stack.iter().rev().any(|f| matches!(f, Frame::Run(true)));
+                && !self
+                    .stack
+                    .iter()
+                    .rev()
+                    .any(|f| matches!(f, Frame::Run(true)));
             match event {
                 Event::Start(e) => self.start(&e)?,
                 Event::Empty(e) => {

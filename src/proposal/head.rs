@@ -15,10 +15,7 @@ enum Field {
 
 /// The labels of each field, lower case, as proposals write them.
 const LABELS: [(Field, &[&str]); 4] = [
-    (
-        Field::Code,
-        &["รหัสงานบริการ", "รหัสบริการ", "service code", "code"],
-    ),
+    (Field::Code, &["รหัสงานบริการ", "รหัสบริการ", "service code"]),
     (
         Field::Name,
         &[
@@ -111,8 +108,10 @@ fn labels() -> &'static regex::Regex {
     &LABELS_AT
 }
 
-/// The `label: value` pairs of a head line or paragraph.
+/// The `label: value` pairs of a head line or paragraph: it starts with a label (a sentence
+/// that mentions a `version:` on the way is not the head).
 pub fn line(proposal: &mut Proposal, text: &str) {
+    let text = text.trim_start_matches(['-', '*', '•', ' ']);
     let found: Vec<(usize, usize, &str)> = labels()
         .captures_iter(text)
         .filter_map(|c| {
@@ -120,6 +119,9 @@ pub fn line(proposal: &mut Proposal, text: &str) {
             Some((label.start(), c.get(0)?.end(), label.as_str()))
         })
         .collect();
+    if found.first().is_none_or(|(at, _, _)| *at != 0) {
+        return;
+    }
     for (i, (_, value_at, label)) in found.iter().enumerate() {
         let value_end = found.get(i + 1).map_or(text.len(), |next| next.0);
         pair(proposal, label, &text[*value_at..value_end]);
@@ -172,6 +174,8 @@ mod tests {
         line(&mut p, "งานบริการ (service): ขอรับเงิน (Grant)");
         line(&mut p, "Service code: PAY");
         line(&mut p, "not a label: x");
+        line(&mut p, "Our TLS version: 1.2 and error code: E001");
+        assert_eq!(p.version, None, "a label mid-sentence is not the head");
         // Several in one paragraph (a Markdown head rendered, or pasted into Word).
         let mut q = Proposal::default();
         line(

@@ -136,8 +136,12 @@ pub fn words(text: &str) -> String {
 /// `ควร / Should`) when they agree.
 pub fn level(text: &str) -> Option<Level> {
     let one = |w: &str| match w.to_lowercase().as_str() {
-        "ต้อง" | "must" | "shall" | "required" | "บังคับ" => Some(Level::Must),
-        "ควร" | "should" | "recommended" | "แนะนำ" => Some(Level::Should),
+        "ต้อง" | "ต้องมี" | "must" | "shall" | "required" | "mandatory" | "บังคับ" => {
+            Some(Level::Must)
+        }
+        "ควร" | "ควรมี" | "should" | "recommended" | "แนะนำ" => {
+            Some(Level::Should)
+        }
         _ => None,
     };
     let mut found = None;
@@ -226,6 +230,10 @@ fn from_blocks(blocks: &[Block], format: Format) -> Proposal {
     };
     let mut section = String::new();
     let mut readable = HashSet::new();
+    let mut previous: Option<tables::Layout> = None;
+    // The head: what comes before the first section and the first clause.
+    let mut head = true;
+    let mut unread_tables: Vec<(Spot, &[Row])> = Vec::new();
     let mut first: HashMap<String, Spot> = HashMap::new();
     for block in blocks {
         match block {
@@ -237,20 +245,25 @@ fn from_blocks(blocks: &[Block], format: Format) -> Proposal {
                 if *is_section {
                     section = text.clone();
                 }
-                if p.clauses.is_empty() {
+                head &= !(*is_section && numbered(text)) && p.clauses.is_empty();
+                if head {
                     head::line(&mut p, text);
                 }
             }
-            Block::Paragraph { text, .. } if p.clauses.is_empty() => head::line(&mut p, text),
+            Block::Paragraph { text, .. } if head && p.clauses.is_empty() => {
+                head::line(&mut p, text)
+            }
             Block::Paragraph { .. } | Block::Code { .. } | Block::Aside { .. } => {}
-            Block::Table { rows, spot } => match tables::read(rows, *spot, &mut section) {
-                Some(read) => {
-                    readable.insert(*spot);
-                    p.tables_read += usize::from(!read.clauses.is_empty());
-                    p.problems.extend(read.problems);
-                    for clause in read.clauses {
-                        if let Some(at) = first.get(&clause.id) {
-                            p.problems.push(Problem {
+            Block::Table { rows, spot } => {
+                match tables::read(rows, *spot, &mut section, previous.as_ref()) {
+                    Some(read) => {
+                        readable.insert(*spot);
+                        previous = Some(read.layout);
+                        p.tables_read += usize::from(!read.clauses.is_empty());
+                        p.problems.extend(read.problems);
+                        for clause in read.clauses {
+                            if let Some(at) = first.get(&clause.id) {
+                                p.problems.push(Problem {
                                 spot: clause.spot,
                                 subject: clause.id.clone(),
                                 kind: ProblemKind::Row,
@@ -259,38 +272,75 @@ fn from_blocks(blocks: &[Block], format: Format) -> Proposal {
                                     clause.id
                                 ),
                             });
-                        } else {
-                            first.insert(clause.id.clone(), clause.spot);
-                            p.clauses.push(clause);
+                            } else {
+                                first.insert(clause.id.clone(), clause.spot);
+                                p.clauses.push(clause);
+                            }
                         }
                     }
-                }
-                None => {
-                    if p.clauses.is_empty() {
-                        head_table(&mut p, rows);
-                    }
-                    if let Some(message) = unread_levels(rows) {
-                        p.problems.push(Problem {
-                            spot: *spot,
-                            subject: spot.to_string(),
-                            kind: ProblemKind::Table,
-                            message,
-                        });
+                    None => {
+                        if head && p.clauses.is_empty() {
+                            head_table(&mut p, rows);
+                        }
+                        unread_tables.push((*spot, rows));
                     }
                 }
-            },
+            }
         }
     }
     let read: HashSet<&str> = p.clauses.iter().map(|c| c.id.as_str()).collect();
+    // A table that is not read but holds clause ids not read elsewhere, or levels: whatever
+    // their shape, it is named.
+    let numbers = read
+        .iter()
+        .any(|id| !id.starts_with(|c: char| c.is_ascii_alphabetic()));
+    for (spot, rows) in unread_tables {
+        let unread: Vec<String> = tables::ids_in(rows, numbers)
+            .into_iter()
+            .filter(|id| !read.contains(id.as_str()))
+            .collect();
+        let message = if let Some(first) = unread.first() {
+            format!(
+                "a table of clause ids ({first}{}) with no column of levels (ต้อง/ควร) cpc can read: its rows are not read as requirements; give each row its level (ID | ระดับ | ข้อกำหนด)",
+                if unread.len() > 1 {
+                    format!(" and {} more", unread.len() - 1)
+                } else {
+                    String::new()
+                }
+            )
+        } else if let Some(message) = unread_levels(rows) {
+            message
+        } else {
+            continue;
+        };
+        p.problems.push(Problem {
+            spot,
+            subject: spot.to_string(),
+            kind: ProblemKind::Table,
+            message,
+        });
+    }
     let unaccounted = ids::unaccounted(blocks, &read, &p.problems, &readable);
     p.problems.extend(unaccounted);
     p
 }
 
-/// A label | value table before the first clause: the head of the proposal as a table.
+/// A numbered section's heading (`1. ภาพรวม`, `หมวด ๒`, `Section 3`): the head ends there.
+fn numbered(heading: &str) -> bool {
+    let t = heading.trim().to_lowercase();
+    let t = ["หมวด", "ส่วนที่", "บทที่", "section", "chapter"]
+        .iter()
+        .find_map(|w| t.strip_prefix(w))
+        .unwrap_or(&t)
+        .trim_start();
+    t.starts_with(|c: char| c.is_ascii_digit() || ('๐'..='๙').contains(&c))
+}
+
+/// A label | value table in the head: the head of the proposal as a table. Only two columns:
+/// a revision history (ฉบับที่ | วันที่ | …) or a contact list is not one.
 fn head_table(p: &mut Proposal, rows: &[Row]) {
     for row in rows {
-        if let [label, value, ..] = row.cells.as_slice() {
+        if let [label, value] = row.cells.as_slice() {
             head::pair(p, &label.text(), &value.text());
         }
     }
