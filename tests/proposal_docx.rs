@@ -611,3 +611,80 @@ async fn the_worked_example_is_the_suite_init_builds_from_its_proposal() {
     let checked = cpc(args(&["validate", "suites/pay"])).await;
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
 }
+
+#[test]
+fn frame_tables_tracked_formatting_hidden_text_marks_and_notes() {
+    let p = read("tricky.docx");
+    let got: Vec<(&str, Level, Option<&str>, Option<&str>, &str)> = p
+        .clauses
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.level,
+                c.text_th.as_deref(),
+                c.text_en.as_deref(),
+                c.section.as_str(),
+            )
+        })
+        .collect();
+    let general = "1. ทั่วไป (general)";
+    assert_eq!(
+        got,
+        [
+            ("TK-1.1", Level::Must, Some("ข้อในกรอบ"), None, general),
+            ("TK-1.2", Level::Should, Some("ข้อที่สองในกรอบ"), None, general),
+            (
+                "TK-2.1",
+                Level::Must,
+                Some("ตอบ 200 และบันทึกผล"),
+                Some("Answers with status 200"),
+                general
+            ),
+            (
+                "TK-2.2",
+                Level::Should,
+                Some("แจ้งผล"),
+                Some("Notifies the portal of the result"),
+                general
+            ),
+        ],
+        "a frame table's requirements, a paragraph that only used to be a heading, hidden text \
+         left out, a level a tracked change once merged, marks and two text columns"
+    );
+    let skipped: Vec<(String, &str)> = p
+        .problems
+        .iter()
+        .map(|x| (x.spot.to_string(), x.subject.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("page headers, paragraph 1".to_string(), "TK-9.1"),
+            ("comments, paragraph 1".to_string(), "TK-9.2"),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_refuses_a_proposal_it_cannot_read_whole() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("pay");
+    support::copy_dir(&repo().join("suites/pay"), &suite);
+    let proposal = suite.join("proposal.md");
+    let text = std::fs::read_to_string(&proposal)
+        .unwrap()
+        .replace("| PAY-2 | ต้อง |", "| PAY-2 | ต้อง * |");
+    std::fs::write(&proposal, text).unwrap();
+    let before = std::fs::read_to_string(suite.join("requirements.yaml")).unwrap();
+    let out = cpc(args(&["init", "--update", suite.to_str().unwrap()])).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("clause PAY-2: level `ต้อง *`"), "{err}");
+    assert!(err.contains("nothing updated"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(suite.join("requirements.yaml")).unwrap(),
+        before,
+        "PAY-2 is not taken as removed"
+    );
+}

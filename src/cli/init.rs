@@ -180,6 +180,29 @@ fn update(dir: &Path) -> u8 {
             dir.display()
         ));
     };
+    // What the proposal holds unread would be taken as removed: it is mended first.
+    let skipped: std::collections::HashSet<&str> = suite
+        .meta
+        .proposal_skipped
+        .iter()
+        .map(|s| s.item.value.as_str())
+        .collect();
+    let unread: Vec<&Problem> = proposal
+        .parsed
+        .problems
+        .iter()
+        .filter(|p| !skipped.contains(p.subject.as_str()))
+        .collect();
+    if !unread.is_empty() {
+        for problem in &unread {
+            eprintln!("{}", problem_line(&proposal.path, problem));
+        }
+        return fail(format!(
+            "{} thing(s) in {} were not read as clauses (listed above): nothing updated, as a clause not read would be taken as removed. Give the proposal in a shape cpc reads, or say under `proposal_skipped` in suite.yaml why each is not a clause",
+            unread.len(),
+            proposal.path.display()
+        ));
+    }
     let file_name = proposal
         .path
         .file_name()

@@ -4,7 +4,7 @@
 //! place and why it was not read. A reference to a clause that was read (`ตามข้อ TP-2.3`) is
 //! not a problem. Pure.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::blocks::{Block, Spot};
 use super::tables::snippet;
@@ -32,7 +32,7 @@ fn why(block: &Block, readable_table: bool) -> &'static str {
 
 /// The prefixes of the ids read: `TP-2.1` → `TP-`. Ids of numbers alone (`2.1`) give no
 /// shape: every version number would look like one.
-fn prefixes<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+fn prefixes<'a>(ids: impl Iterator<Item = &'a str>) -> HashSet<String> {
     ids.filter_map(|id| {
         let digit = id.find(|c: char| c.is_ascii_digit())?;
         let prefix = &id[..digit];
@@ -44,39 +44,43 @@ fn prefixes<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
     .collect()
 }
 
-/// The ids of the given shapes in a text, in order.
-fn tokens<'t>(text: &'t str, prefixes: &BTreeSet<String>) -> Vec<&'t str> {
-    let bytes = text.as_bytes();
+/// The ids of the given shapes in a text, in order, as ASCII (`TP–๑.๒` is `TP-1.2`). One pass:
+/// at each word start, the letters (and a `-` or `_`) before a digit are looked up among the
+/// prefixes.
+fn tokens(text: &str, prefixes: &HashSet<String>) -> Vec<String> {
+    let text = super::tables::ascii_id(text);
+    let b = text.as_bytes();
     let mut out = Vec::new();
-    for prefix in prefixes {
-        let mut from = 0;
-        while let Some(at) = text[from..].find(prefix.as_str()).map(|i| from + i) {
-            from = at + prefix.len();
-            // Not the tail of a longer word (`XTP-1`).
-            if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
-                continue;
-            }
-            let rest = &text[from..];
-            let mut end = 0;
-            let rb = rest.as_bytes();
-            // Digits, and dots between digits (`2.1`, not the full stop of `TP-2.`).
-            while end < rb.len()
-                && (rb[end].is_ascii_digit()
-                    || rb[end] == b'.'
-                        && end > 0
-                        && rb.get(end + 1).is_some_and(u8::is_ascii_digit))
-            {
-                end += 1;
-            }
-            if end == 0
-                || rb
-                    .get(end)
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            {
-                continue;
-            }
-            out.push(&text[at..from + end]);
+    let mut at = 0;
+    while at < b.len() {
+        let word_start = b[at].is_ascii_alphabetic()
+            && (at == 0 || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_'));
+        if !word_start {
+            at += 1;
+            continue;
         }
+        let letters = at
+            + b[at..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count();
+        let sep = letters + usize::from(matches!(b.get(letters), Some(b'-' | b'_')));
+        let mut end = sep;
+        // Digits, and dots between digits (`2.1`, not the full stop of `TP-2.`).
+        while end < b.len()
+            && (b[end].is_ascii_digit()
+                || b[end] == b'.' && end > sep && b.get(end + 1).is_some_and(u8::is_ascii_digit))
+        {
+            end += 1;
+        }
+        let whole = end > sep
+            && !b
+                .get(end)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        if whole && prefixes.contains(&text[at..sep]) {
+            out.push(text[at..end].to_string());
+        }
+        at = letters.max(at + 1);
     }
     out
 }
@@ -107,14 +111,17 @@ pub fn unaccounted(
     let mut order = Vec::new();
     let mut see = |text: &str, spot: Spot, reason: &'static str| {
         for id in tokens(text, &prefixes) {
-            if read.contains(id) || named.contains(id) || reported_rows.contains(&spot) {
+            if read.contains(id.as_str())
+                || named.contains(id.as_str())
+                || reported_rows.contains(&spot)
+            {
                 continue;
             }
-            match found.get_mut(id) {
+            match found.get_mut(&id) {
                 Some(entry) => entry.3 += 1,
                 None => {
-                    order.push(id.to_string());
-                    found.insert(id.to_string(), (spot, reason, snippet(text), 1));
+                    order.push(id.clone());
+                    found.insert(id, (spot, reason, snippet(text), 1));
                 }
             }
         }
@@ -166,13 +173,15 @@ mod tests {
     #[test]
     fn tokens_have_the_shapes_of_the_ids_read() {
         let prefixes = prefixes(["TP-2.1", "PAY-3", "2.1"].into_iter());
+        let mut sorted: Vec<&str> = prefixes.iter().map(String::as_str).collect();
+        sorted.sort();
+        assert_eq!(sorted, ["PAY-", "TP-"]);
         assert_eq!(
-            prefixes.iter().map(String::as_str).collect::<Vec<_>>(),
-            ["PAY-", "TP-"]
-        );
-        assert_eq!(
-            tokens("ตามข้อTP-2.3, TP-10.1. XTP-1 TP-x TP-4a (PAY-7)", &prefixes),
-            ["PAY-7", "TP-2.3", "TP-10.1"]
+            tokens(
+                "ตามข้อTP-2.3, TP-10.1. XTP-1 TP-x TP-4a (PAY-7) TP–๑.๕ TPX-1",
+                &prefixes
+            ),
+            ["TP-2.3", "TP-10.1", "PAY-7", "TP-1.5"]
         );
     }
 }

@@ -18,12 +18,18 @@ fn script(text: &str) -> Script {
     if text.chars().any(is_thai) {
         return Script::Thai;
     }
-    // English prose: at least three words of two or more Latin letters.
-    let words = text
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| w.len() >= 2)
+    // English prose: at least three plain words (letters, maybe ending a sentence or clause),
+    // and they are at least half of what is written. `Content-Type: application/json` or a list
+    // of header names is not prose.
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let words = tokens
+        .iter()
+        .filter(|t| {
+            let w = t.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic() || c == '\'')
+        })
         .count();
-    if words >= 3 {
+    if words >= 3 && words * 2 >= tokens.len() {
         Script::English
     } else {
         Script::Neither
@@ -114,6 +120,17 @@ mod tests {
         // Not two languages: a slash inside Thai text stays.
         let (th, en) = split(&lines(&["ตอบ 200 / 201"]));
         assert_eq!((th.as_deref(), en), (Some("ตอบ 200 / 201"), None));
+    }
+
+    #[test]
+    fn technical_lines_in_a_thai_clause_stay_thai() {
+        let (th, en) = split(&lines(&[
+            "ตอบเป็น JSON โดยมี header",
+            "Content-Type: application/json; charset=utf-8",
+            "X-Client-Id, X-Client-Secret, X-Request-Id",
+        ]));
+        assert_eq!(en, None);
+        assert!(th.unwrap().ends_with("X-Request-Id"));
     }
 
     #[test]

@@ -20,9 +20,30 @@ pub fn fill_in(what_th: &str, what_en: &str, file: &str) -> String {
     format!("{FILL_IN} {what_th} ({what_en}) — not found in {file}")
 }
 
-/// A YAML scalar that reads back as exactly this text (JSON strings are YAML).
+/// A YAML scalar that reads back as exactly this text: a JSON string (JSON strings are YAML),
+/// with what YAML does not allow in a file written as an escape too (DEL, C1 controls,
+/// noncharacters), which JSON leaves as they are.
 fn q(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+    let json = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    json.chars()
+        .map(|c| {
+            if needs_escape(c) {
+                format!("\\u{:04x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn needs_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+    )
 }
 
 fn level(level: Level) -> &'static str {
@@ -153,11 +174,10 @@ fn section_file(section: &str, index: usize) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let slug = if slug.is_empty() {
-        "section".into()
-    } else {
-        slug
-    };
+    // A file name, whatever the length of the heading's English.
+    let slug: String = slug.chars().take(48).collect();
+    let slug = slug.trim_end_matches('-');
+    let slug = if slug.is_empty() { "section" } else { slug };
     format!("cases/{number}-{slug}")
 }
 
@@ -345,7 +365,7 @@ impl std::fmt::Display for Change {
             Change::Text(id, false) => write!(f, "~ {id}: text changed (check its cases)"),
             Change::Text(id, true) => write!(
                 f,
-                "~ {id}: text changed (check its cases, and its text_en: it was written for the old text)"
+                "~ {id}: text changed (check its cases, and its text_en, kept as it was: it was written for the old text)"
             ),
             Change::Recorded(id) => write!(f, "· {id}: the clause it was written from is recorded"),
         }
@@ -393,11 +413,10 @@ pub fn update(
         match &req.proposal_digest {
             None => changes.push(Change::Recorded(clause.id.clone())),
             Some(d) if *d != clause.digest() => {
-                // A hand-written English text stays, but it was written for the old text.
-                let english_kept = clause.text_en.is_none() && entry.text_en.is_some();
-                changes.push(Change::Text(clause.id.clone(), english_kept));
+                // A person's English text stays, though it was written for the old text.
+                changes.push(Change::Text(clause.id.clone(), entry.text_en.is_some()));
                 entry.text_th = thai_text(clause, proposal_file);
-                entry.text_en = clause.text_en.clone().or(entry.text_en);
+                entry.text_en = entry.text_en.or_else(|| clause.text_en.clone());
             }
             Some(_) => {}
         }
@@ -426,6 +445,8 @@ mod tests {
         assert_eq!(section_file("สถานะ", 4), "cases/05-section");
         assert_eq!(section_file("2.1 ความปลอดภัย", 0), "cases/02-1-section");
         assert_eq!(section_file("10.2.3. x (Load)", 0), "cases/10-2-3-load");
+        let long = format!("3. ยาว ({})", "word ".repeat(100));
+        assert!(section_file(&long, 0).len() <= "cases/03-".len() + 48);
     }
 
     #[test]
@@ -476,6 +497,14 @@ mod tests {
 
     #[test]
     fn yaml_scalars_read_back_as_written() {
+        for text in [
+            "ตอบ\u{7f}\u{85}\u{9f}\u{2028}\u{feff}\u{fffe}ต่อ",
+            "\u{1b}[31m",
+        ] {
+            let yaml = format!("v: {}\n", q(text));
+            let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+            assert_eq!(back["v"], text, "{yaml}");
+        }
         let text = "ตอบ `{\"code\": \"x\"}` # not a comment: yes";
         let yaml = format!("v: {}\n", q(text));
         #[derive(serde::Deserialize)]

@@ -172,13 +172,21 @@ fn find_key<'l>(lines: &[&'l str], item: &Item, key: &str) -> Option<(usize, usi
                 .next()
                 .is_none_or(char::is_whitespace)
     })?;
-    // The value goes on over lines deeper than the key (block scalars, long flow values).
+    // The value goes on over lines deeper than the key (block scalars, long flow values); a
+    // comment after its last line is a person's, and stays (in a block scalar a `#` line is
+    // text).
+    let block = lines[at][item.key_indent + wanted.len()..]
+        .trim_start()
+        .starts_with(['|', '>']);
     let end = (at + 1..item.content_end)
         .find(|&i| !lines[i].trim().is_empty() && indent(lines[i]) <= item.key_indent)
         .unwrap_or(item.content_end);
     let end = (at + 1..end)
         .rev()
-        .find(|&i| !lines[i].trim().is_empty())
+        .find(|&i| {
+            let t = lines[i].trim();
+            !t.is_empty() && (block || !t.starts_with('#'))
+        })
         .map_or(at + 1, |i| i + 1);
     Some((at, end, &lines[at][..item.key_indent]))
 }
@@ -324,6 +332,18 @@ mod tests {
         );
         let back = loaded(&after);
         assert_eq!(back.len(), 2);
+    }
+
+    #[test]
+    fn a_comment_under_a_replaced_value_and_a_missing_last_line_break_are_kept() {
+        let before = "requirements:\n  - id: A-1\n    level: should\n      # why should\n    text_th: x\n    proposal_digest: d";
+        let existing = loaded(before);
+        let entries = [entry("A-1", Level::Must, "x", "e")];
+        let after = edit_in_place(before, &existing, &entries, &[], "p.md").unwrap();
+        assert_eq!(
+            after,
+            "requirements:\n  - id: A-1\n    level: must\n      # why should\n    text_th: x\n    proposal_digest: \"e\"\n"
+        );
     }
 
     #[test]

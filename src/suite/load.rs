@@ -354,9 +354,10 @@ fn read_proposal(
     };
     digest.add(&path, &bytes);
     let mut acknowledged = std::collections::HashSet::new();
+    let by_item: std::collections::HashMap<&str, &SkippedItem> =
+        skipped.iter().map(|s| (s.item.value.as_str(), s)).collect();
     for problem in &parsed.problems {
-        let known = skipped.iter().find(|s| s.item.value == problem.subject);
-        match known {
+        match by_item.get(problem.subject.as_str()) {
             Some(s) => {
                 acknowledged.insert(s.item.value.as_str());
             }

@@ -237,6 +237,52 @@ def stray():
     save(doc, "stray-id.docx")
 
 
+def tricky():
+    """What a reviewer found Word documents hold: a frame table around the requirements,
+    formatting a tracked change replaced, hidden text, level marks, two text columns, a row
+    that only continues the clause above, and ids in a page header and a comment."""
+    doc = Document()
+    doc.sections[0].header.paragraphs[0].text = "ร่างเพื่อหารือ ดูข้อ TK-9.1"
+    doc.add_heading("1. ทั่วไป (general)", level=1)
+    # A one-cell frame table around the requirement table.
+    frame = doc.add_table(rows=1, cols=1)
+    inner = frame.rows[0].cells[0].add_table(rows=0, cols=3)
+    for cid, lvl, text in [("TK-1.1", "ต้อง", "ข้อในกรอบ"), ("TK-1.2", "ควร", "ข้อที่สองในกรอบ")]:
+        cells = inner.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = cid, lvl, text
+    # A paragraph that used to be a heading (its old style kept by tracked changes).
+    p = doc.add_paragraph("ย่อหน้าธรรมดา")
+    p_pr = p._p.get_or_add_pPr()
+    change = OxmlElement("w:pPrChange")
+    change.set(qn("w:id"), "2")
+    change.set(qn("w:author"), "tester")
+    old = OxmlElement("w:pPr")
+    style = OxmlElement("w:pStyle")
+    style.set(qn("w:val"), "Heading1")
+    old.append(style)
+    change.append(old)
+    p_pr.append(change)
+    # Levels as marks, two text columns, a continuation row, a hidden note, and a level cell
+    # that used to be merged with the one above (tracked).
+    t = table(doc, [
+        ["TK-2.1", "ตอบ 200", "Answers with status 200", "✓", ""],
+        ["", "และบันทึกผล", "", "", ""],
+        ["TK-2.2", "แจ้งผล", "Notifies the portal of the result", "", "✓"],
+    ], header=["รหัส", "ข้อกำหนด (ภาษาไทย)", "Requirement (English)", "ต้อง", "ควร"])
+    run = t.rows[3].cells[1].paragraphs[0].add_run(" (ยกเลิก)")
+    run.font.hidden = True
+    tc_pr = t.rows[3].cells[4]._tc.get_or_add_tcPr()
+    tc_change = OxmlElement("w:tcPrChange")
+    tc_change.set(qn("w:id"), "3")
+    tc_change.set(qn("w:author"), "tester")
+    old_tc = OxmlElement("w:tcPr")
+    old_tc.append(OxmlElement("w:vMerge"))
+    tc_change.append(old_tc)
+    tc_pr.append(tc_change)
+    doc.add_comment(t.rows[1].cells[0].paragraphs[0].runs, text="เทียบกับ TK-9.2 ของฉบับเดิม", author="tester")
+    save(doc, "tricky.docx")
+
+
 if __name__ == "__main__":
     headerless()
     merged()
@@ -244,3 +290,4 @@ if __name__ == "__main__":
     page_break()
     bilingual()
     stray()
+    tricky()
