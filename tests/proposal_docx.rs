@@ -612,10 +612,13 @@ async fn the_worked_example_is_the_suite_init_builds_from_its_proposal() {
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
 }
 
+/// A clause as read: id, level, Thai text, English text, section.
+type Read<'p> = (&'p str, Level, Option<&'p str>, Option<&'p str>, &'p str);
+
 #[test]
 fn frame_tables_tracked_formatting_hidden_text_marks_and_notes() {
     let p = read("tricky.docx");
-    let got: Vec<(&str, Level, Option<&str>, Option<&str>, &str)> = p
+    let got: Vec<Read> = p
         .clauses
         .iter()
         .map(|c| {

@@ -262,19 +262,12 @@ fn from_blocks(blocks: &[Block], format: Format) -> Proposal {
                         p.tables_read += usize::from(!read.clauses.is_empty());
                         p.problems.extend(read.problems);
                         for clause in read.clauses {
-                            if let Some(at) = first.get(&clause.id) {
-                                p.problems.push(Problem {
-                                spot: clause.spot,
-                                subject: clause.id.clone(),
-                                kind: ProblemKind::Row,
-                                message: format!(
-                                    "clause {} appears twice (first at {at}): this row is not read",
-                                    clause.id
-                                ),
-                            });
-                            } else {
-                                first.insert(clause.id.clone(), clause.spot);
-                                p.clauses.push(clause);
+                            match first.get(&clause.id) {
+                                Some(at) => p.problems.push(twice(&clause, *at)),
+                                None => {
+                                    first.insert(clause.id.clone(), clause.spot);
+                                    p.clauses.push(clause);
+                                }
                             }
                         }
                     }
@@ -289,36 +282,18 @@ fn from_blocks(blocks: &[Block], format: Format) -> Proposal {
         }
     }
     let read: HashSet<&str> = p.clauses.iter().map(|c| c.id.as_str()).collect();
-    // A table that is not read but holds clause ids not read elsewhere, or levels: whatever
-    // their shape, it is named.
     let numbers = read
         .iter()
         .any(|id| !id.starts_with(|c: char| c.is_ascii_alphabetic()));
     for (spot, rows) in unread_tables {
-        let unread: Vec<String> = tables::ids_in(rows, numbers)
-            .into_iter()
-            .filter(|id| !read.contains(id.as_str()))
-            .collect();
-        let message = if let Some(first) = unread.first() {
-            format!(
-                "a table of clause ids ({first}{}) with no column of levels (ต้อง/ควร) cpc can read: its rows are not read as requirements; give each row its level (ID | ระดับ | ข้อกำหนด)",
-                if unread.len() > 1 {
-                    format!(" and {} more", unread.len() - 1)
-                } else {
-                    String::new()
-                }
-            )
-        } else if let Some(message) = unread_levels(rows) {
-            message
-        } else {
-            continue;
-        };
-        p.problems.push(Problem {
-            spot,
-            subject: spot.to_string(),
-            kind: ProblemKind::Table,
-            message,
-        });
+        if let Some(message) = unread_table(rows, &read, numbers) {
+            p.problems.push(Problem {
+                spot,
+                subject: spot.to_string(),
+                kind: ProblemKind::Table,
+                message,
+            });
+        }
     }
     let unaccounted = ids::unaccounted(blocks, &read, &p.problems, &readable);
     p.problems.extend(unaccounted);
@@ -334,6 +309,37 @@ fn numbered(heading: &str) -> bool {
         .unwrap_or(&t)
         .trim_start();
     t.starts_with(|c: char| c.is_ascii_digit() || ('๐'..='๙').contains(&c))
+}
+
+fn twice(clause: &Clause, first: Spot) -> Problem {
+    Problem {
+        spot: clause.spot,
+        subject: clause.id.clone(),
+        kind: ProblemKind::Row,
+        message: format!(
+            "clause {} appears twice (first at {first}): this row is not read",
+            clause.id
+        ),
+    }
+}
+
+/// Why a table that is not read as requirements is a problem: it holds clause ids not read
+/// elsewhere (of any shape), or levels.
+fn unread_table(rows: &[Row], read: &HashSet<&str>, numbers: bool) -> Option<String> {
+    let unread: Vec<String> = tables::ids_in(rows, numbers)
+        .into_iter()
+        .filter(|id| !read.contains(id.as_str()))
+        .collect();
+    let Some(first) = unread.first() else {
+        return unread_levels(rows);
+    };
+    let more = match unread.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Some(format!(
+        "a table of clause ids ({first}{more}) with no column of levels (ต้อง/ควร) cpc can read: its rows are not read as requirements; give each row its level (ID | ระดับ | ข้อกำหนด)"
+    ))
 }
 
 /// A label | value table in the head: the head of the proposal as a table. Only two columns:
