@@ -463,9 +463,9 @@ fn document(body: &str) -> Vec<u8> {
 
 #[test]
 fn a_hostile_docx_is_refused_within_bounds() {
-    // 256 MiB of zeros in document.xml: a few hundred kB deflated.
+    // 80 MiB of spaces in document.xml (past the 64 MiB read): about 80 kB deflated.
     let mut bomb = document("<w:p><w:r><w:t>");
-    bomb.resize(256 * 1024 * 1024, b' ');
+    bomb.resize(80 * 1024 * 1024, b' ');
     let zipped = docx(&[("word/document.xml", &bomb)]);
     drop(bomb);
     assert!(zipped.len() < 2 * 1024 * 1024, "{}", zipped.len());
@@ -496,6 +496,15 @@ fn a_hostile_docx_is_refused_within_bounds() {
     let wider = document(&format!("<w:tbl><w:tr>{}</w:tr></w:tbl>", cell.repeat(5)));
     let e = proposal::read(&docx(&[("word/document.xml", &wider)])).unwrap_err();
     assert!(e.contains("more than 256 columns"), "{e}");
+
+    // One cell of 20,000 lines merged down 100 rows: two million lines, not read.
+    let merged_down = format!(
+        r#"<w:tbl><w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r>{}</w:r></w:p></w:tc></w:tr>{}</w:tbl>"#,
+        "<w:t>x</w:t><w:br/>".repeat(20_000),
+        r#"<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc></w:tr>"#.repeat(100)
+    );
+    let e = proposal::read(&docx(&[("word/document.xml", &document(&merged_down))])).unwrap_err();
+    assert!(e.contains("table cells and lines"), "{e}");
 
     // Cut short, not a Word document, an older format or a PDF: a message, never a panic.
     let good = fixture("merged.docx");

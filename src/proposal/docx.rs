@@ -34,11 +34,18 @@ const DOCUMENT: &str = "word/document.xml";
 
 /// The blocks of a .docx file's body.
 pub fn blocks(bytes: &[u8]) -> Result<Vec<Block>, String> {
-    let entries = entry_count(bytes)?;
-    if entries > MAX_ENTRIES {
-        return Err(format!(
-            "the archive has {entries} entries: a Word document has far fewer (at most {MAX_ENTRIES} are read)"
-        ));
+    match entry_count(bytes)? {
+        usize::MAX => {
+            return Err(format!(
+                "the archive is a ZIP64 one (more than 65,535 entries): a Word document has far fewer (at most {MAX_ENTRIES} are read)"
+            ));
+        }
+        entries if entries > MAX_ENTRIES => {
+            return Err(format!(
+                "the archive has {entries} entries: a Word document has far fewer (at most {MAX_ENTRIES} are read)"
+            ));
+        }
+        _ => {}
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("not a readable .docx (zip) archive: {e}"))?;
@@ -726,16 +733,17 @@ impl<'s> Walker<'s> {
                     _ => c.lines,
                 };
                 self.text_bytes += lines.iter().map(String::len).sum::<usize>();
+                // A line costs like a cell: a cell of many lines merged down many rows is many.
+                self.cells += c.span + lines.len();
                 cells.push(Cell::new(lines));
                 cells.extend((1..c.span).map(|_| Cell::default()));
-                self.cells += c.span;
                 // Checked as the row grows: a row of spans never gets to allocate past them.
                 if cells.len() > MAX_COLUMNS
                     || self.cells > MAX_CELLS
                     || self.text_bytes as u64 > MAX_DOCUMENT
                 {
                     self.refused = Some(format!(
-                        "{} has a table row of more than {MAX_COLUMNS} columns, more than {MAX_CELLS} table cells, or merged cells repeating past {MAX_DOCUMENT} bytes of text: refused (Word allows 63 columns; a proposal has a few thousand cells)",
+                        "{} has a table row of more than {MAX_COLUMNS} columns, or more than {MAX_CELLS} table cells and lines, or merged cells repeating past {MAX_DOCUMENT} bytes of text: refused (Word allows 63 columns; a proposal has a few thousand cells)",
                         self.part
                     ));
                     return;
