@@ -212,6 +212,13 @@ fn an_id_outside_any_table_is_named_with_its_place() {
     );
 }
 
+/// `cpc init --proposal PROPOSAL DIR`, which must succeed.
+async fn init_ok(proposal: &str, dir: &str) -> std::process::Output {
+    let made = cpc(args(&["init", "--proposal", proposal, dir])).await;
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    made
+}
+
 /// requirements.yaml as data, without its header comment (which names the file).
 fn requirements(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("requirements.yaml")).unwrap();
@@ -222,14 +229,7 @@ fn requirements(dir: &Path) -> serde_json::Value {
 async fn the_csg_proposal_as_docx_gives_the_same_suite_as_the_markdown_one() {
     let work = tempfile::tempdir().unwrap();
     let (word, markdown) = (work.path().join("word"), work.path().join("md"));
-    let made = cpc(args(&[
-        "init",
-        "--proposal",
-        "tests/proposals/csg.docx",
-        word.to_str().unwrap(),
-    ]))
-    .await;
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let made = init_ok("tests/proposals/csg.docx", word.to_str().unwrap()).await;
     let said = stdout(&made);
     assert!(
         said.contains("read 24 clause(s) from 8 requirement table(s)"),
@@ -239,14 +239,7 @@ async fn the_csg_proposal_as_docx_gives_the_same_suite_as_the_markdown_one() {
         said.contains("skipped: 0 table(s), 0 row(s), 0 id(s)"),
         "{said}"
     );
-    let made = cpc(args(&[
-        "init",
-        "--proposal",
-        "suites/csg/proposal.md",
-        markdown.to_str().unwrap(),
-    ]))
-    .await;
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    init_ok("suites/csg/proposal.md", markdown.to_str().unwrap()).await;
     assert_eq!(requirements(&word), requirements(&markdown));
     let suite_yaml = |dir: &Path| {
         let text = std::fs::read_to_string(dir.join("suite.yaml")).unwrap();
@@ -373,14 +366,7 @@ async fn anything_skipped_stops_init_unless_allowed_and_no_marker_passes_validat
 async fn english_only_clause_text_is_a_marker_for_the_thai() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("biz");
-    let made = cpc(args(&[
-        "init",
-        "--proposal",
-        "tests/proposals/bilingual.docx",
-        dir.to_str().unwrap(),
-    ]))
-    .await;
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    init_ok("tests/proposals/bilingual.docx", dir.to_str().unwrap()).await;
     let reqs = requirements(&dir);
     let r = &reqs["requirements"];
     assert_eq!(r[0]["text_en"], "Answers 201 with the certificate number.");
@@ -419,14 +405,7 @@ async fn a_markdown_proposal_without_header_rows_is_read_whole() {
     }
     std::fs::write(&file, text).unwrap();
     let dir = work.path().join("s");
-    let made = cpc(args(&[
-        "init",
-        "--proposal",
-        file.to_str().unwrap(),
-        dir.to_str().unwrap(),
-    ]))
-    .await;
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let made = init_ok(file.to_str().unwrap(), dir.to_str().unwrap()).await;
     assert!(
         stdout(&made).contains("read 13 clause(s) from 2 requirement table(s)"),
         "{}",
@@ -607,14 +586,7 @@ async fn drift_and_update_work_for_a_docx_proposal() {
 async fn the_worked_example_is_the_suite_init_builds_from_its_proposal() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("pay");
-    let made = cpc(args(&[
-        "init",
-        "--proposal",
-        "suites/pay/proposal.md",
-        dir.to_str().unwrap(),
-    ]))
-    .await;
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    init_ok("suites/pay/proposal.md", dir.to_str().unwrap()).await;
     // docs/new-service.md's suite keeps exactly the clauses, texts and digests init reads.
     assert_eq!(requirements(&dir), requirements(&repo().join("suites/pay")));
     let checked = cpc(args(&["validate", "suites/pay"])).await;
