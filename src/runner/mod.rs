@@ -2,6 +2,7 @@
 //! (`events`) as it goes; nothing here formats output.
 
 mod await_step;
+mod body;
 mod case;
 mod events;
 mod invariants;

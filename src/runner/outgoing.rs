@@ -116,30 +116,7 @@ pub fn build(
         set(&mut headers, name, value);
     }
 
-    let mut body = if let Some(json) = &spec.json {
-        let mut value = render_json(&json.value, vars).map_err(template_error)?;
-        if let Some(patch) = &spec.merge_patch {
-            merge_patch(
-                &mut value,
-                &render_json(&patch.value, vars).map_err(template_error)?,
-            );
-        }
-        if !headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        {
-            set(
-                &mut headers,
-                "Content-Type",
-                Some("application/json".into()),
-            );
-        }
-        Some(serde_json::to_vec(&value).map_err(|e| text!("JSON: {}", "JSON: {}", e))?)
-    } else if let Some(text) = &spec.body {
-        Some(render(text, vars)?.into_bytes())
-    } else {
-        spec.body_file_bytes.as_ref().map(|b| b.as_ref().clone())
-    };
+    let mut body = body(spec, vars, &mut headers)?;
     if let Some(content_type) = &spec.content_type {
         set(
             &mut headers,
@@ -164,6 +141,105 @@ pub fn build(
         },
         Duration::from_millis(timeout),
     ))
+}
+
+/// Sets `Content-Type` unless the request gives one.
+fn typed(headers: &mut Vec<(String, String)>, content_type: String) {
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        set(headers, "Content-Type", Some(content_type));
+    }
+}
+
+/// The body's bytes, built afresh for this request; a body that has a type of its own sets
+/// `Content-Type` unless the request gives one.
+fn body(
+    spec: &RequestSpec,
+    vars: &Vars,
+    headers: &mut Vec<(String, String)>,
+) -> Result<Option<Vec<u8>>, Text> {
+    if let Some(json) = &spec.json {
+        let mut value = render_json(&json.value, vars).map_err(template_error)?;
+        if let Some(patch) = &spec.merge_patch {
+            merge_patch(
+                &mut value,
+                &render_json(&patch.value, vars).map_err(template_error)?,
+            );
+        }
+        typed(headers, "application/json".into());
+        return serde_json::to_vec(&value)
+            .map(Some)
+            .map_err(|e| text!("JSON: {}", "JSON: {}", e));
+    }
+    if let Some(text) = &spec.body {
+        return Ok(Some(render(text, vars)?.into_bytes()));
+    }
+    if let Some(b64) = &spec.body_base64 {
+        return decode_base64(&render(b64, vars)?).map(Some);
+    }
+    if let Some(form) = &spec.form {
+        let mut fields = Vec::new();
+        for (name, value) in form.value.iter() {
+            fields.push((render(name, vars)?, render(value, vars)?));
+        }
+        typed(headers, "application/x-www-form-urlencoded".into());
+        return Ok(Some(super::body::form(&fields)));
+    }
+    if let Some(parts) = &spec.multipart {
+        let mut rendered = Vec::new();
+        for part in &parts.value {
+            rendered.push(part_bytes(&part.value, vars)?);
+        }
+        let (boundary, bytes) =
+            super::body::multipart(&rendered, || uuid::Uuid::new_v4().simple().to_string());
+        typed(headers, format!("multipart/form-data; boundary={boundary}"));
+        return Ok(Some(bytes));
+    }
+    let Some(bytes) = &spec.body_file_bytes else {
+        return Ok(None);
+    };
+    if spec.template {
+        // Load checked it is UTF-8.
+        let text = String::from_utf8_lossy(bytes);
+        return Ok(Some(render(&text, vars)?.into_bytes()));
+    }
+    Ok(Some(bytes.as_ref().clone()))
+}
+
+fn decode_base64(text: &str) -> Result<Vec<u8>, Text> {
+    use base64::Engine;
+    let compact: String = text.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| text!("base64 ใช้ไม่ได้: {}", "not base64: {}", e))
+}
+
+/// A multipart part, its body rendered.
+fn part_bytes(part: &crate::suite::Part, vars: &Vars) -> Result<super::body::Part, Text> {
+    let optional = |text: &Option<String>| text.as_ref().map(|t| render(t, vars)).transpose();
+    let (bytes, implied) = if let Some(text) = &part.text {
+        (render(text, vars)?.into_bytes(), None)
+    } else if let Some(json) = &part.json {
+        let value = render_json(&json.value, vars).map_err(template_error)?;
+        let bytes = serde_json::to_vec(&value).map_err(|e| text!("JSON: {}", "JSON: {}", e))?;
+        (bytes, Some("application/json"))
+    } else if let Some(b64) = &part.base64 {
+        (
+            decode_base64(&render(b64, vars)?)?,
+            Some("application/octet-stream"),
+        )
+    } else {
+        let bytes = part.file_bytes.as_ref().map(|b| b.as_ref().clone());
+        (bytes.unwrap_or_default(), Some("application/octet-stream"))
+    };
+    Ok(super::body::Part {
+        name: render(&part.name, vars)?,
+        filename: optional(&part.filename)?,
+        content_type: optional(&part.content_type)?.or(implied.map(String::from)),
+        bytes,
+    })
 }
 
 /// RFC 7386: objects merge key by key, `null` removes, anything else replaces.

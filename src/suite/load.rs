@@ -560,6 +560,34 @@ fn resolve_step_fixtures(
                 let place = Place::of(path, &rel.referenced);
                 request.body_file_bytes =
                     read_fixture(&base, &rel.value, root, &place, digest, problems).map(Arc::new);
+                if request.template
+                    && let Some(bytes) = &request.body_file_bytes
+                    && std::str::from_utf8(bytes).is_err()
+                {
+                    problems.push(Diagnostic::at(
+                        place,
+                        format!(
+                            "`{}` is not UTF-8 text: a body file with `template: true` is text (send other bytes as they are, without `template`)",
+                            rel.value
+                        ),
+                    ));
+                }
+            }
+            for part in request
+                .multipart
+                .iter_mut()
+                .flat_map(|m| m.value.iter_mut())
+            {
+                let part = &mut part.value;
+                if let Some(json) = &mut part.json {
+                    inline_file(json, path, &base, root, digest, problems);
+                }
+                if let Some(rel) = &part.file {
+                    let place = Place::of(path, &rel.referenced);
+                    part.file_bytes =
+                        read_fixture(&base, &rel.value, root, &place, digest, problems)
+                            .map(Arc::new);
+                }
             }
         }
     }

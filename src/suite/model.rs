@@ -530,8 +530,17 @@ pub struct RequestSpec {
     pub merge_patch: Option<Box<Spanned<Value>>>,
     /// A raw text body (templated).
     pub body: Option<String>,
-    /// A raw body read from a file, sent byte for byte (not templated).
+    /// A raw body read from a file, sent byte for byte (not templated, unless `template`).
     pub body_file: Option<Box<Spanned<String>>>,
+    /// `body_file` is UTF-8 text with `{{ … }}` rendered afresh for each request.
+    #[serde(default)]
+    pub template: bool,
+    /// A binary body given as base64 (templated, then decoded): bytes YAML cannot hold.
+    pub body_base64: Option<String>,
+    /// An `application/x-www-form-urlencoded` body: fields in order, values templated.
+    pub form: Option<Box<Spanned<OrderedMap<String, String>>>>,
+    /// A `multipart/form-data` body (RFC 7578): parts in order; cpc picks the boundary.
+    pub multipart: Option<Box<Spanned<Vec<Spanned<Part>>>>>,
     pub content_type: Option<String>,
     /// Pads the body with trailing spaces to this many bytes (JSON stays valid): TP-4.6.
     pub pad_to_bytes: Option<u64>,
@@ -539,6 +548,25 @@ pub struct RequestSpec {
     /// The bytes of `body_file`, read at load time.
     #[serde(skip)]
     pub body_file_bytes: Option<std::sync::Arc<Vec<u8>>>,
+}
+
+/// One part of a `multipart` body: its field name, an optional file name (UTF-8, Thai too) and
+/// content type, and exactly one of a templated `text`, a templated `json` (inline or
+/// `{ $file: … }`), a `file` sent byte for byte, or `base64` bytes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub text: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub json: Option<Box<Spanned<Value>>>,
+    pub file: Option<Spanned<String>>,
+    pub base64: Option<String>,
+    /// The bytes of `file`, read at load time.
+    #[serde(skip)]
+    pub file_bytes: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 /// Repeat a request until its checks pass or `within_ms` passes.

@@ -820,13 +820,48 @@ impl Validator<'_> {
             (None, Some(u)) => self.template(path, &u.referenced, &u.value, known),
             _ => self.report(path, at, "a request needs exactly one of `path` or `url`"),
         }
-        let bodies = [r.json.is_some(), r.body.is_some(), r.body_file.is_some()];
+        let bodies = [
+            r.json.is_some(),
+            r.body.is_some(),
+            r.body_file.is_some(),
+            r.body_base64.is_some(),
+            r.form.is_some(),
+            r.multipart.is_some(),
+        ];
         if bodies.iter().filter(|b| **b).count() > 1 {
             self.report(
                 path,
                 at,
-                "a request has at most one of `json`, `body` or `body_file`",
+                "a request has at most one of `json`, `body`, `body_file`, `body_base64`, `form` or `multipart`",
             );
+        }
+        if r.template && r.body_file.is_none() {
+            self.report(
+                path,
+                at,
+                "`template: true` renders `{{ … }}` in a `body_file`, which this request does not have",
+            );
+        }
+        if let Some(b64) = &r.body_base64 {
+            self.template(path, at, b64, known);
+        }
+        if let Some(form) = &r.form {
+            for (name, value) in form.value.iter() {
+                self.template(path, &form.referenced, name, known);
+                self.template(path, &form.referenced, value, known);
+            }
+        }
+        if let Some(parts) = &r.multipart {
+            if parts.value.is_empty() {
+                self.report(
+                    path,
+                    &parts.referenced,
+                    "a `multipart` body has at least one part",
+                );
+            }
+            for part in &parts.value {
+                self.part(path, part, known);
+            }
         }
         for (name, value) in r.headers.iter() {
             self.header_name(path, at, name);
@@ -871,6 +906,49 @@ impl Validator<'_> {
                 at,
                 format!("`pad_to_bytes` is {n}: at most {MAX_PAD_BYTES} bytes (64 MiB)"),
             );
+        }
+    }
+
+    /// A part of a `multipart` body: a name, and exactly one body.
+    fn part(&mut self, path: &Path, part: &Spanned<Part>, known: &BTreeSet<String>) {
+        let (p, at) = (&part.value, &part.referenced);
+        let bodies = [
+            p.text.is_some(),
+            p.json.is_some(),
+            p.file.is_some(),
+            p.base64.is_some(),
+        ];
+        if bodies.iter().filter(|b| **b).count() != 1 {
+            self.report(
+                path,
+                at,
+                format!(
+                    "part `{}` needs exactly one of `text`, `json`, `file` or `base64`",
+                    p.name
+                ),
+            );
+        }
+        for text in [
+            Some(&p.name),
+            p.filename.as_ref(),
+            p.content_type.as_ref(),
+            p.text.as_ref(),
+            p.base64.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.template(path, at, text, known);
+        }
+        if let Some(json) = &p.json {
+            match json_templates(&json.value) {
+                Ok(templates) => {
+                    for t in templates {
+                        self.undefined(path, &json.referenced, &t, known);
+                    }
+                }
+                Err(e) => self.report(path, &json.referenced, e.to_string()),
+            }
         }
     }
 
