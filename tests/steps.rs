@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{args, cpc, read_json, stdout};
+use support::{args, cpc, read_json, stderr, stdout};
 
 fn case<'a>(results: &'a Value, id: &str) -> &'a Value {
     results["cases"]
@@ -82,5 +82,84 @@ async fn overrides_stay_in_their_case_windows_are_honoured_and_waits_wait() {
     assert!(
         report.contains("ทดสอบเพียงบางส่วน: ทดสอบเฉพาะ Location ที่เป็น path"),
         "{report}"
+    );
+}
+
+/// Records when each request arrived, by path.
+struct Arrivals(std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>);
+
+impl wiremock::Match for Arrivals {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        self.0
+            .lock()
+            .unwrap()
+            .push((request.url.path().to_string(), std::time::Instant::now()));
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exclusive_case_runs_with_no_other_case_beside_it() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("x");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::remove_dir_all(suite.join("cases")).unwrap();
+    std::fs::create_dir(suite.join("cases")).unwrap();
+    let case = |id: &str, exclusive: bool| {
+        format!(
+            "  - id: {id}\n    title_th: กรณี {id}\n    requirements: [R-1, R-2]\n    exclusive: {exclusive}\n    steps:\n      - request: {{ method: GET, path: /{id} }}\n        expect: {{ status: 200 }}\n"
+        )
+    };
+    let cases = format!(
+        "cases:\n{}{}{}",
+        case("A", false),
+        case("C", false),
+        case("B", true)
+    );
+    std::fs::write(suite.join("cases/x.yaml"), cases).unwrap();
+    let arrivals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let target = wiremock::MockServer::start().await;
+    wiremock::Mock::given(Arrivals(arrivals.clone()))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(400)),
+        )
+        .mount(&target)
+        .await;
+    let out = work.path().join("out");
+    let run = cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--jobs",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&run),
+        stderr(&run)
+    );
+    assert!(
+        stdout(&run).contains("B ทดสอบแยกเดี่ยว") || stdout(&run).contains("B runs alone"),
+        "{}",
+        stdout(&run)
+    );
+    let arrivals = arrivals.lock().unwrap().clone();
+    let at = |path: &str| arrivals.iter().find(|(p, _)| p == path).unwrap().1;
+    let apart = |a: std::time::Instant, b: std::time::Instant| {
+        a.max(b).duration_since(a.min(b)) >= std::time::Duration::from_millis(350)
+    };
+    assert!(
+        apart(at("/B"), at("/A")) && apart(at("/B"), at("/C")),
+        "B overlapped another case: {arrivals:?}"
+    );
+    assert!(
+        !apart(at("/A"), at("/C")),
+        "A and C run side by side: {arrivals:?}"
     );
 }

@@ -16,6 +16,12 @@ use crate::text;
 
 /// Why the case must run alone, if it must.
 pub fn runs_alone(suite: &Suite, case: &Case) -> Option<Text> {
+    if case.exclusive {
+        return Some(text!(
+            "กรณีนี้กำหนด exclusive: true",
+            "it is marked `exclusive: true`"
+        ));
+    }
     // Values the case chose: its vars, the suite's per-case vars, its captures, and fragment
     // parameters made of them.
     let mut own: BTreeSet<String> = suite

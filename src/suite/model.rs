@@ -285,6 +285,10 @@ pub struct Case {
     /// are "not tested: case not written yet", so a half-written suite never passes.
     #[serde(default)]
     pub pending: bool,
+    /// Runs with no other case beside it (a clause about the whole system: a rate limit, a
+    /// restart), whatever `--jobs` says.
+    #[serde(default)]
+    pub exclusive: bool,
     #[serde(default)]
     pub steps: Vec<Spanned<Step>>,
 }
