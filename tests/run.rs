@@ -422,3 +422,42 @@ async fn a_proxy_named_in_the_environment_carries_the_requests() {
         "{line:?}"
     );
 }
+
+/// The mini suite with one invariant: every answer is JSON, `when` as given.
+async fn mini_with_invariant(when: &str) -> (serde_json::Value, String) {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("mini");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::write(
+        suite.join("invariants.yaml"),
+        format!(
+            "invariants:\n  - id: INV-JSON\n    title_th: ทุกคำตอบเป็น JSON\n    requirements: [R-1]\n    when: {when}\n    expect:\n      headers: {{ Content-Type: {{ matches: json }} }}\n"
+        ),
+    )
+    .unwrap();
+    let target = support::mini_target(support::thing("ok")).await;
+    let out = work.path().join("out");
+    let run = cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    (read_json(&out.join("gate.json")), stdout(&run))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_in_an_invariant_leaves_out_what_it_matches() {
+    // /health answers 204 without a body: not JSON.
+    let (gate, said) = mini_with_invariant("{ status: 2xx }").await;
+    assert_eq!(gate["verdict"], "fail", "{said}");
+    let (gate, said) = mini_with_invariant("{ status: 2xx, not: { path_matches: /health } }").await;
+    assert_eq!(gate["verdict"], "pass", "{said}");
+    // `not` with more than one thing leaves out only what matches them all.
+    let (gate, said) =
+        mini_with_invariant("{ not: { path_matches: /health, method: POST } }").await;
+    assert_eq!(gate["verdict"], "fail", "{said}");
+}

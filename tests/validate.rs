@@ -377,3 +377,26 @@ async fn a_file_too_big_to_read_at_once_says_to_split_it() {
         stdout(&output)
     );
 }
+
+#[tokio::test]
+async fn a_path_pattern_that_can_never_match_is_said() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("mini");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::write(
+        suite.join("invariants.yaml"),
+        "invariants:\n  - id: A\n    title_th: ก\n    requirements: [R-1]\n    when: { path_matches: 'applications/.*' }\n    expect: { status: 200 }\n  - id: B\n    title_th: ข\n    requirements: [R-1]\n    when: { not: { path_matches: '/thing\\?x=1' } }\n    expect: { status: 200 }\n",
+    )
+    .unwrap();
+    let checked = cpc(args(&["validate", suite.to_str().unwrap()])).await;
+    assert_eq!(checked.status.code(), Some(2));
+    let err = stderr(&checked);
+    assert!(
+        err.contains("`path_matches: applications/.*` can never match: a path starts with `/`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("can never match: `path_matches` sees the path without its query"),
+        "{err}"
+    );
+}

@@ -12,11 +12,19 @@ use crate::check::{self, CheckContext, CheckResult, Outcome, Response};
 use crate::results::InvariantTally;
 use crate::suite::{Invariant, Side, Suite};
 
-/// An invariant ready to judge: its filter's pattern compiled, its file for places.
+/// An invariant ready to judge: its filter's patterns compiled, its file for places.
 pub struct LiveInvariant {
     pub file: PathBuf,
     pub spec: Invariant,
     path: Option<Regex>,
+    not_path: Option<Regex>,
+}
+
+/// `path_matches` as it is matched: the whole path, anchored at both ends.
+fn whole_path(pattern: &Option<serde_saphyr::Spanned<String>>) -> Option<Regex> {
+    pattern
+        .as_ref()
+        .and_then(|p| Regex::new(&format!("^(?:{})$", p.value)).ok())
 }
 
 pub fn prepare(suite: &Suite) -> Vec<LiveInvariant> {
@@ -25,12 +33,13 @@ pub fn prepare(suite: &Suite) -> Vec<LiveInvariant> {
         .iter()
         .map(|(file, i)| LiveInvariant {
             file: file.clone(),
-            path: i
+            path: whole_path(&i.value.when.path_matches),
+            not_path: i
                 .value
                 .when
-                .path_matches
+                .not
                 .as_ref()
-                .and_then(|p| Regex::new(&format!("^(?:{})$", p.value)).ok()),
+                .and_then(|n| whole_path(&n.path_matches)),
             spec: i.value.clone(),
         })
         .collect()
@@ -47,19 +56,48 @@ pub struct Seen<'a> {
 impl LiveInvariant {
     fn applies(&self, seen: &Seen, ctx: &RunContext) -> bool {
         let w = &self.spec.when;
-        let content_type = seen
-            .response
-            .header("content-type")
-            .map(serde_json::Value::String);
+        let selected = Filter {
+            status: w.status.as_ref(),
+            method: w.method.as_ref(),
+            path: self.path.as_ref(),
+            content_type: w.content_type.as_ref(),
+        };
         w.side == seen.side
-            && w.status
-                .as_ref()
-                .is_none_or(|s| s.value.accepts(seen.response.status))
-            && w.method
-                .as_ref()
+            && selected.matches(seen, ctx)
+            && w.not.as_ref().is_none_or(|not| {
+                !Filter {
+                    status: not.status.as_ref(),
+                    method: not.method.as_ref(),
+                    path: self.not_path.as_ref(),
+                    content_type: not.content_type.as_ref(),
+                }
+                .matches(seen, ctx)
+            })
+    }
+}
+
+/// What a `when` (or its `not`) gives, its path pattern compiled.
+struct Filter<'a> {
+    status: Option<&'a serde_saphyr::Spanned<crate::suite::StatusSpec>>,
+    method: Option<&'a serde_saphyr::Spanned<String>>,
+    path: Option<&'a Regex>,
+    content_type: Option<&'a crate::suite::Predicate>,
+}
+
+impl Filter<'_> {
+    /// Whether an exchange meets everything the filter gives.
+    fn matches(&self, seen: &Seen, ctx: &RunContext) -> bool {
+        self.status
+            .is_none_or(|s| s.value.accepts(seen.response.status))
+            && self
+                .method
                 .is_none_or(|m| m.value.eq_ignore_ascii_case(seen.method))
-            && self.path.as_ref().is_none_or(|re| re.is_match(seen.path))
-            && w.content_type.as_ref().is_none_or(|p| {
+            && self.path.is_none_or(|re| re.is_match(seen.path))
+            && self.content_type.is_none_or(|p| {
+                let content_type = seen
+                    .response
+                    .header("content-type")
+                    .map(serde_json::Value::String);
                 check::holds(p, &content_type.iter().collect::<Vec<_>>(), &ctx.vars)
             })
     }

@@ -125,9 +125,22 @@ pub struct InvariantWhen {
     pub side: Side,
     pub status: Option<Spanned<StatusSpec>>,
     pub method: Option<Spanned<String>>,
-    /// A regular expression over the whole path.
+    /// A regular expression the whole path matches (anchored at both ends; the query is not
+    /// part of the path).
     pub path_matches: Option<Spanned<String>>,
     /// A predicate on the `Content-Type` header (absent: any).
+    pub content_type: Option<Predicate>,
+    /// Exchanges that match all of these are left out ("every answer except `/health`").
+    pub not: Option<Box<ExchangeFilter>>,
+}
+
+/// What `not:` in an invariant's `when` leaves out: exchanges that match all it gives.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeFilter {
+    pub status: Option<Spanned<StatusSpec>>,
+    pub method: Option<Spanned<String>>,
+    pub path_matches: Option<Spanned<String>>,
     pub content_type: Option<Predicate>,
 }
 

@@ -288,13 +288,27 @@ impl Validator<'_> {
             if let Some(method) = &w.method {
                 self.method(path, method);
             }
-            if let Some(re) = &w.path_matches
-                && let Err(e) = regex::Regex::new(&re.value)
-            {
-                self.report(path, &re.referenced, regex_problem(&e));
+            if let Some(re) = &w.path_matches {
+                self.path_pattern(path, re);
             }
             if let Some(content_type) = &w.content_type {
                 self.predicate(path, &i.id.referenced, content_type, &known);
+            }
+            if let Some(not) = &w.not {
+                if let Some(status) = &not.status
+                    && let Some(problem) = status.value.problem()
+                {
+                    self.report(path, &status.referenced, problem);
+                }
+                if let Some(method) = &not.method {
+                    self.method(path, method);
+                }
+                if let Some(re) = &not.path_matches {
+                    self.path_pattern(path, re);
+                }
+                if let Some(content_type) = &not.content_type {
+                    self.predicate(path, &i.id.referenced, content_type, &known);
+                }
             }
             let e = &i.expect;
             if e.latency_ms.is_some() || e.error_rate.is_some() || e.throughput_rps.is_some() {
@@ -604,11 +618,7 @@ impl Validator<'_> {
         self.method(path, &f.method);
         match (&f.path, &f.path_matches) {
             (Some(p), None) => self.template(path, &p.referenced, &p.value, known),
-            (None, Some(re)) => {
-                if let Err(e) = regex::Regex::new(&re.value) {
-                    self.report(path, &re.referenced, regex_problem(&e));
-                }
-            }
+            (None, Some(re)) => self.path_pattern(path, re),
             _ => self.report(
                 path,
                 &a.request.referenced,
@@ -905,6 +915,32 @@ impl Validator<'_> {
                 path,
                 at,
                 format!("`pad_to_bytes` is {n}: at most {MAX_PAD_BYTES} bytes (64 MiB)"),
+            );
+        }
+    }
+
+    /// A `path_matches` pattern: a valid regex that can match a path. It is matched against the
+    /// whole path (anchored at both ends), which starts with `/` and holds no query.
+    fn path_pattern(&mut self, path: &Path, re: &Spanned<String>) {
+        if let Err(e) = regex::Regex::new(&re.value) {
+            self.report(path, &re.referenced, regex_problem(&e));
+            return;
+        }
+        let p = re.value.trim_start_matches('^');
+        let never = if p.starts_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_') {
+            Some(
+                "a path starts with `/`, and `path_matches` is matched against the whole path (anchored at both ends)",
+            )
+        } else if p.contains("\\?") || p.contains("[?]") {
+            Some("`path_matches` sees the path without its query (`?…`)")
+        } else {
+            None
+        };
+        if let Some(why) = never {
+            self.report(
+                path,
+                &re.referenced,
+                format!("`path_matches: {}` can never match: {why}", re.value),
             );
         }
     }
