@@ -98,3 +98,62 @@ async fn percentiles_are_of_successful_answers_only() {
     assert_eq!(check["check"], "latency p95");
     assert_eq!(check["actual"], "no successful answer");
 }
+
+/// Records when each request arrived.
+struct Arrivals(std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>);
+
+impl wiremock::Match for Arrivals {
+    fn matches(&self, _: &wiremock::Request) -> bool {
+        self.0.lock().unwrap().push(std::time::Instant::now());
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_rate_is_kept_and_answers_are_counted_by_status() {
+    let server = MockServer::start().await;
+    let arrivals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    // The first ten are served, the rest refused: a rate limit of ten.
+    Mock::given(path("/limited"))
+        .and(Arrivals(arrivals.clone()))
+        .respond_with(ResponseTemplate::new(200))
+        .up_to_n_times(10)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(429))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let step = run_case(&server, "LOAD-PACED").await;
+    let load = &step["load"];
+    assert_eq!(load["requests"], 20, "{load}");
+    assert_eq!(step["outcome"], "pass", "{step}");
+    // Paced at 20/s: the first ten arrived over about half a second, not in a burst.
+    let arrivals = arrivals.lock().unwrap().clone();
+    let spread = arrivals.last().unwrap().duration_since(arrivals[0]);
+    assert!(
+        spread >= Duration::from_millis(400),
+        "ten requests at 20/s took {spread:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_by_status_that_do_not_hold_fail_the_step() {
+    let server = MockServer::start().await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let step = run_case(&server, "LOAD-PACED").await;
+    assert_eq!(step["outcome"], "fail", "{step}");
+    let failed: Vec<&str> = step["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["answers 2xx", "answers 429"], "{step}");
+}

@@ -80,6 +80,9 @@ struct Quota {
     taken: AtomicU64,
     requests: Option<u64>,
     until: Option<Instant>,
+    /// A paced rate: request n is due at `started + n × interval`.
+    started: Instant,
+    interval: Option<Duration>,
 }
 
 impl Quota {
@@ -89,6 +92,20 @@ impl Quota {
         }
         let n = self.taken.fetch_add(1, Ordering::Relaxed);
         self.requests.is_none_or(|max| n < max).then_some(n)
+    }
+
+    /// Waits until request n is due (at once, unpaced); false when it would be due after the
+    /// load's end.
+    async fn due(&self, n: u64) -> bool {
+        let Some(interval) = self.interval else {
+            return true;
+        };
+        let at = self.started + interval.mul_f64(n as f64);
+        if self.until.is_some_and(|end| at >= end) {
+            return false;
+        }
+        tokio::time::sleep_until(at.into()).await;
+        true
     }
 }
 
@@ -102,12 +119,19 @@ pub(super) async fn run(
     vars: &Vars,
     case: &str,
 ) -> Attempt {
+    // Validate refused a rate that does not read.
+    let per_second = spec
+        .rate
+        .as_ref()
+        .and_then(|r| crate::suite::rate_per_second(&r.value).ok());
     let quota = Arc::new(Quota {
         taken: AtomicU64::new(0),
         requests: spec.requests,
         until: spec
             .duration_ms
             .map(|ms| Instant::now() + Duration::from_millis(ms)),
+        started: Instant::now(),
+        interval: per_second.map(|r| Duration::from_secs_f64(1.0 / r)),
     });
     let accept = step.expect.status.as_ref().map(|s| s.value.clone());
     let done = Arc::new(AtomicU64::new(0));
@@ -225,7 +249,10 @@ async fn user(
             .and_then(|vars| build(&load.spec, &ctx.defaults, &vars).map(|(o, t)| (o, t, vars)))
     };
     let fixed = if load.is_static { render().ok() } else { None };
-    while quota.take().is_some() {
+    while let Some(n) = quota.take() {
+        if !quota.due(n).await {
+            break;
+        }
         let dynamic;
         let (out, timeout, vars) = match &fixed {
             Some((o, t, v)) => (o, *t, v),
@@ -384,20 +411,69 @@ fn judge(expect: &Expect, s: &LoadSummary) -> Vec<CheckResult> {
         }
     }
     if let Some(rate) = &expect.error_rate {
+        let (min, max) = (rate.min.unwrap_or(0.0), rate.max.unwrap_or(1.0));
+        let expected = match (rate.min, rate.max) {
+            (Some(min), Some(max)) => format!("{min} to {max}"),
+            (Some(min), None) => format!(">= {min}"),
+            _ => format!("<= {max}"),
+        };
         checks.push(
             CheckResult::new(
                 "error rate",
-                verdict(s.requests > 0 && s.error_rate <= rate.max),
+                verdict(s.requests > 0 && s.error_rate >= min && s.error_rate <= max),
                 text!(
-                    "สัดส่วนคำขอที่ผิดพลาด ต้องไม่เกิน {} ได้ {} ({} จาก {} คำขอ)",
-                    "error rate: expected at most {}, got {} ({} of {} requests)",
-                    rate.max,
+                    "สัดส่วนคำขอที่ผิดพลาด ต้องเป็น {} ได้ {} ({} จาก {} คำขอ)",
+                    "error rate: expected {}, got {} ({} of {} requests)",
+                    expected,
                     s.error_rate,
                     s.errors,
                     s.requests
                 ),
             )
-            .expected(format!("<= {}", rate.max), s.error_rate.to_string()),
+            .expected(expected.clone(), s.error_rate.to_string()),
+        );
+    }
+    for (key, count) in expect.statuses.iter().flat_map(|m| m.iter()) {
+        // Validate refused a key that does not read.
+        let Ok(which) = crate::suite::counted_status(&key.value) else {
+            continue;
+        };
+        let got: u64 = s
+            .outcomes
+            .iter()
+            .filter(|(status, _)| match (&which, status.parse::<u16>()) {
+                (None, _) => status.as_str() == "error",
+                (Some(spec), Ok(code)) => spec.accepts(code),
+                (Some(_), Err(_)) => false,
+            })
+            .map(|(_, n)| *n)
+            .sum();
+        let holds = count.exactly.is_none_or(|n| got == n as u64)
+            && count.at_least.is_none_or(|n| got >= n as u64)
+            && count.at_most.is_none_or(|n| got <= n as u64);
+        let expected = [
+            count.exactly.map(|n| format!("exactly {n}")),
+            count.at_least.map(|n| format!("at least {n}")),
+            count.at_most.map(|n| format!("at most {n}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        checks.push(
+            CheckResult::new(
+                format!("answers {}", key.value),
+                verdict(s.requests > 0 && holds),
+                text!(
+                    "คำตอบ {} ต้องมี {} ได้ {} (จาก {} คำขอ)",
+                    "answers {}: expected {}, got {} (of {} requests)",
+                    key.value,
+                    expected,
+                    got,
+                    s.requests
+                ),
+            )
+            .expected(expected.clone(), got.to_string()),
         );
     }
     if let Some(throughput) = &expect.throughput_rps {
@@ -445,11 +521,45 @@ fn calls_functions(spec: &RequestSpec) -> bool {
     texts.extend(spec.query.iter().map(|(_, v)| v.as_str()));
     texts.extend(spec.headers.iter().filter_map(|(_, v)| v.as_deref()));
     texts.extend(spec.body.iter().map(String::as_str));
+    texts.extend(spec.body_base64.iter().map(String::as_str));
+    texts.extend(
+        spec.form
+            .iter()
+            .flat_map(|f| f.value.iter())
+            .flat_map(|(k, v)| [k.as_str(), v.as_str()]),
+    );
+    for part in spec.multipart.iter().flat_map(|m| m.value.iter()) {
+        let p = &part.value;
+        texts.push(&p.name);
+        texts.extend(
+            [&p.filename, &p.content_type, &p.text, &p.base64]
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+        );
+    }
+    // A templated body file renders afresh; its text is read at run time.
+    let file_text = spec
+        .body_file_bytes
+        .as_ref()
+        .filter(|_| spec.template)
+        .map(|b| String::from_utf8_lossy(b).into_owned());
+    texts.extend(file_text.as_deref());
     let mut templates: Vec<Template> = texts
         .into_iter()
         .filter_map(|t| Template::parse(t).ok())
         .collect();
-    for json in [&spec.json, &spec.merge_patch].into_iter().flatten() {
+    let part_json = spec
+        .multipart
+        .iter()
+        .flat_map(|m| m.value.iter())
+        .filter_map(|p| p.value.json.as_deref());
+    for json in [&spec.json, &spec.merge_patch]
+        .into_iter()
+        .flatten()
+        .map(|j| &**j)
+        .chain(part_json)
+    {
         templates.extend(json_templates(&json.value).unwrap_or_default());
     }
     templates

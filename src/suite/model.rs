@@ -630,6 +630,9 @@ pub struct Expect {
     pub error_rate: Option<RateSpec>,
     /// Load steps: successful answers per second.
     pub throughput_rps: Option<ThroughputSpec>,
+    /// Load steps: how many answers had each status (a code or a class), e.g.
+    /// `429: { exactly: 10 }`; `error` counts transport failures.
+    pub statuses: Option<Box<OrderedMap<Spanned<String>, CountSpec>>>,
 }
 
 /// Byte-level checks of a body (a PDF, an image …). Expected values are templated, so they may
@@ -660,7 +663,8 @@ pub struct LatencySpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateSpec {
-    pub max: f64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -680,6 +684,60 @@ pub struct LoadSpec {
     /// Evaluated afresh for every request (e.g. `request_id: "{{ uuid() }}"`).
     #[serde(default)]
     pub fresh: OrderedMap<Spanned<String>, Spanned<String>>,
+    /// A paced rate over all users, `50/s` or `600/min`: request n is sent at n / rate after
+    /// the start (never sooner), so "50 requests a second are never refused" is tried as said.
+    pub rate: Option<Spanned<Value>>,
+}
+
+/// A load's `rate` in requests per second: `50/s`, `600/min`, or a number (per second).
+pub fn rate_per_second(rate: &Value) -> Result<f64, String> {
+    let (number, per) = match rate {
+        Value::Number(n) => (n.as_f64().unwrap_or(0.0), 1.0),
+        Value::String(s) => {
+            let (n, unit) = s.split_once('/').unwrap_or((s, "s"));
+            let per = match unit.trim() {
+                "s" | "sec" | "second" => 1.0,
+                "min" | "minute" => 60.0,
+                other => {
+                    return Err(format!(
+                        "`rate: {s}`: the unit is `/s` or `/min`, not `/{other}`"
+                    ));
+                }
+            };
+            let n: f64 = n.trim().parse().map_err(|_| {
+                format!("`rate: {s}` is not a number of requests per second or minute")
+            })?;
+            (n, per)
+        }
+        other => {
+            return Err(format!(
+                "`rate: {other}` is `50/s`, `600/min` or a number per second"
+            ));
+        }
+    };
+    let per_second = number / per;
+    if !(per_second.is_finite() && per_second > 0.0 && per_second <= 100_000.0) {
+        return Err(format!(
+            "`rate` is more than 0 and at most 100000 requests a second ({per_second} given)"
+        ));
+    }
+    Ok(per_second)
+}
+
+/// A key of a load's `statuses`: which answers it counts (`None`: transport failures).
+pub fn counted_status(key: &str) -> Result<Option<StatusSpec>, String> {
+    let key = key.trim();
+    if key == "error" {
+        return Ok(None);
+    }
+    let spec = match key.parse::<u16>() {
+        Ok(code) => StatusSpec::Code(code),
+        Err(_) => StatusSpec::Class(key.to_string()),
+    };
+    match spec.problem() {
+        Some(problem) => Err(problem),
+        None => Ok(Some(spec)),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -837,4 +895,28 @@ pub struct CaptureFrom {
 /// Keeps an explicit `null` (`equals: null`) apart from an absent key.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_counted_statuses_read_as_written() {
+        assert_eq!(rate_per_second(&Value::from("50/s")), Ok(50.0));
+        assert_eq!(rate_per_second(&Value::from("600/min")), Ok(10.0));
+        assert_eq!(rate_per_second(&Value::from(2.5)), Ok(2.5));
+        for bad in [
+            Value::from("0/s"),
+            Value::from("5/h"),
+            Value::from("x/s"),
+            Value::Null,
+        ] {
+            assert!(rate_per_second(&bad).is_err(), "{bad}");
+        }
+        assert!(counted_status("error").unwrap().is_none());
+        assert!(counted_status("429").unwrap().unwrap().accepts(429));
+        assert!(counted_status("4xx").unwrap().unwrap().accepts(404));
+        assert!(counted_status("7xx").is_err());
+    }
 }

@@ -311,11 +311,15 @@ impl Validator<'_> {
                 }
             }
             let e = &i.expect;
-            if e.latency_ms.is_some() || e.error_rate.is_some() || e.throughput_rps.is_some() {
+            if e.latency_ms.is_some()
+                || e.error_rate.is_some()
+                || e.throughput_rps.is_some()
+                || e.statuses.is_some()
+            {
                 self.report(
                     path,
                     &i.id.referenced,
-                    "an invariant judges each exchange: `latency_ms`, `error_rate` and `throughput_rps` belong to load steps",
+                    "an invariant judges each exchange: `latency_ms`, `error_rate`, `throughput_rps` and `statuses` belong to load steps",
                 );
             }
             self.expect(path, e, &known);
@@ -491,12 +495,13 @@ impl Validator<'_> {
         }
         let aggregates = s.expect.latency_ms.is_some()
             || s.expect.error_rate.is_some()
-            || s.expect.throughput_rps.is_some();
+            || s.expect.throughput_rps.is_some()
+            || s.expect.statuses.is_some();
         if aggregates && s.load.is_none() {
             self.report(
                 path,
                 &step.referenced,
-                "`latency_ms`, `error_rate` and `throughput_rps` belong to load steps",
+                "`latency_ms`, `error_rate`, `throughput_rps` and `statuses` belong to load steps",
             );
         }
         // In `expect`, expected values may read the answer being judged.
@@ -786,8 +791,40 @@ impl Validator<'_> {
             self.report(
                 path,
                 at,
-                "a load step checks only `status`, `latency_ms`, `error_rate` and `throughput_rps`",
+                "a load step checks only `status`, `latency_ms`, `error_rate`, `throughput_rps` and `statuses`",
             );
+        }
+        if let Some(rate) = &l.rate
+            && let Err(e) = rate_per_second(&rate.value)
+        {
+            self.report(path, &rate.referenced, e);
+        }
+        if let Some(rate) = &expect.error_rate {
+            let bounds = [rate.min, rate.max];
+            let in_range = bounds.iter().flatten().all(|r| (0.0..=1.0).contains(r));
+            let ordered = rate.min.zip(rate.max).is_none_or(|(a, b)| a <= b);
+            if bounds.iter().all(Option::is_none) || !in_range || !ordered {
+                self.report(
+                    path,
+                    at,
+                    "`error_rate` gives `min`, `max` or both, shares from 0 to 1 with `min` at most `max`",
+                );
+            }
+        }
+        for (key, count) in expect.statuses.iter().flat_map(|m| m.iter()) {
+            if let Err(e) = counted_status(&key.value) {
+                self.report(path, &key.referenced, e);
+            }
+            if count.exactly.is_none() && count.at_least.is_none() && count.at_most.is_none() {
+                self.report(
+                    path,
+                    &key.referenced,
+                    format!(
+                        "`statuses: {}` gives `exactly`, `at_least` or `at_most`",
+                        key.value
+                    ),
+                );
+            }
         }
     }
 
