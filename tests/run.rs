@@ -461,3 +461,52 @@ async fn not_in_an_invariant_leaves_out_what_it_matches() {
         mini_with_invariant("{ not: { path_matches: /health, method: POST } }").await;
     assert_eq!(gate["verdict"], "fail", "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_default_header_removed_on_the_request_that_obtains_its_value_is_not_rendered() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("t");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::remove_dir_all(suite.join("cases")).unwrap();
+    std::fs::create_dir(suite.join("cases")).unwrap();
+    let meta = std::fs::read_to_string(suite.join("suite.yaml"))
+        .unwrap()
+        .replace(
+            "Token: \"{{ token }}\"",
+            "Authorization: \"Bearer {{ issued }}\"",
+        );
+    std::fs::write(suite.join("suite.yaml"), meta).unwrap();
+    std::fs::write(
+        suite.join("cases/t.yaml"),
+        "cases:\n  - id: T-1\n    title_th: ขอ token แล้วใช้\n    requirements: [R-1, R-2]\n    steps:\n      - request:\n          method: POST\n          path: /token\n          headers: { Authorization: null }\n        capture: { issued: $.token }\n      - request: { method: GET, path: /thing }\n        expect: { status: 200 }\n",
+    )
+    .unwrap();
+    let target = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "t0k3n-abc"})))
+        .mount(&target)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/thing"))
+        .and(wiremock::matchers::header(
+            "Authorization",
+            "Bearer t0k3n-abc",
+        ))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&target)
+        .await;
+    let checked = cpc(args(&["validate", suite.to_str().unwrap()])).await;
+    assert_eq!(checked.status.code(), Some(0));
+    let out = work.path().join("out");
+    let run = cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
+}

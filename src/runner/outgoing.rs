@@ -106,7 +106,15 @@ pub fn build(
 
     let mut headers: Vec<(String, String)> = Vec::new();
     for (name, value) in &defaults.headers {
-        set(&mut headers, name, Some(render(value, vars)?));
+        // A default the request replaces or removes (`name: null`) is not rendered: it may
+        // use a value this very request obtains.
+        let own = spec
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if !own {
+            set(&mut headers, name, Some(render(value, vars)?));
+        }
     }
     for (name, value) in spec.headers.iter() {
         let value = match value {
