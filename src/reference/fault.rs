@@ -46,6 +46,8 @@ pub enum Fault {
     DocumentsInAnyState,
     /// Lets approved, rejected and cancelled applications be cancelled.
     CancelAnything,
+    /// Error bodies carry a stack trace under a member of their own (`debug`), not `stack`.
+    TraceInErrors,
 }
 
 impl Fault {
@@ -83,6 +85,12 @@ impl Fault {
             Fault::DuplicateCallback => &["TP-6.4"],
             Fault::DocumentsInAnyState => &["TP-7.2"],
             Fault::CancelAnything => &["TP-8.2"],
+            // Every case that sees an error answer fails by the invariant, as with plain-text
+            // errors, and TP-4.4's too (its 422 carries the trace).
+            Fault::TraceInErrors => &[
+                "TP-2.2", "TP-2.1", "TP-2.4", "TP-4.4", "TP-4.5", "TP-4.6", "TP-5.1", "TP-5.2",
+                "TP-7.2", "TP-8.2",
+            ],
         }
     }
 

@@ -69,7 +69,18 @@ impl Service {
         if self.broken(Fault::PlainTextErrors) {
             return Reply::new(status).set_body_raw(format!("{code}: {en}"), "text/plain");
         }
-        Reply::new(status).set_body_json(json!({"code": code, "message_th": th, "message_en": en}))
+        let mut body = json!({"code": code, "message_th": th, "message_en": en});
+        self.leak_trace(&mut body);
+        Reply::new(status).set_body_json(body)
+    }
+
+    /// The trace an agency's framework puts in an error body when debugging is left on.
+    fn leak_trace(&self, body: &mut Value) {
+        if self.broken(Fault::TraceInErrors) {
+            body["debug"] = json!(
+                "java.lang.IllegalStateException: unexpected state\n\tat th.go.example.csg.ApplicationHandler.handle(ApplicationHandler.java:88)"
+            );
+        }
     }
 
     fn not_found(&self) -> Reply {
@@ -172,9 +183,11 @@ impl Service {
         };
         let details = validate(&body, !self.broken(Fault::NoChecksum));
         if !details.is_empty() {
-            return Reply::new(422).set_body_json(json!({
+            let mut body = json!({
                 "code": "VALIDATION_FAILED", "message_th": "ข้อมูลคำขอไม่ถูกต้อง",
-                "message_en": "validation failed", "details": details}));
+                "message_en": "validation failed", "details": details});
+            self.leak_trace(&mut body);
+            return Reply::new(422).set_body_json(body);
         }
         let mut state = self.state();
         let request_id = body["request_id"].as_str().unwrap_or_default().to_string();
