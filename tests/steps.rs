@@ -43,6 +43,13 @@ async fn overrides_stay_in_their_case_windows_are_honoured_and_waits_wait() {
     for id in ["STEP-OWN-A", "STEP-OWN-B"] {
         assert_eq!(case(&results, id)["outcome"], "pass", "{id}\n{console}");
     }
+    // `since:` is strict: the webhook of the step before `later` does not count in its window.
+    assert_eq!(
+        case(&results, "STEP-SINCE")["outcome"],
+        "pass",
+        "{}",
+        case(&results, "STEP-SINCE")
+    );
     // Overrides that cannot be told apart: those cases ran alone, and the console said so.
     for id in ["STEP-SHARED-A", "STEP-SHARED-B"] {
         assert_eq!(case(&results, id)["outcome"], "pass", "{id}\n{console}");

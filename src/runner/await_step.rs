@@ -104,7 +104,8 @@ fn exchange(entry: &Entry, portal_uri: &str, redactor: &Redactor) -> Option<Exch
 }
 
 /// Waits for the requests, judges them. The window is `within_ms` from `window` (a `since:`
-/// step's end) or from now; a request that arrived after it does not count. With `exactly` or
+/// step's end) or from now; a request that arrived after it does not count, nor one that
+/// arrived before the `since:` step started. With `exactly` or
 /// `at_most`, extra requests are watched for `quiet_ms` after the count was reached.
 pub(super) async fn run(
     ctx: &RunContext,
@@ -112,7 +113,7 @@ pub(super) async fn run(
     spec: &AwaitSpec,
     step: &Step,
     vars: &mut Vars,
-    (since, window): (u64, Option<Moment>),
+    (since, window): (u64, Option<(u64, Moment)>),
     tally: &mut BTreeMap<String, InvariantTally>,
 ) -> Attempt {
     let Some(portal) = &ctx.portal else {
@@ -160,7 +161,7 @@ pub(super) async fn run(
         }) => (*n, false),
         _ => (1, false),
     };
-    let opened = window.unwrap_or_else(Moment::now);
+    let opened = window.map_or_else(Moment::now, |(_, finished)| finished);
     let deadline = opened.instant + Duration::from_millis(spec.within_ms);
     let deadline_ms = opened.unix_ms + spec.within_ms;
     let quiet = Duration::from_millis(spec.quiet_ms.unwrap_or(DEFAULT_QUIET_MS));
@@ -170,8 +171,19 @@ pub(super) async fn run(
         Ok(entries) => entries,
         Err(e) => return journal_error(e),
     };
+    // A window from a `since:` step is strict: what arrived before that step started is not
+    // counted (another step's request), nor judged. What the step itself caused counts, even
+    // before its answer came back (an agency that calls the portal before it answers).
+    let opened_ms = window.map(|(started_ms, _)| started_ms);
+    let mut early: usize;
     let matched = loop {
         let all: Vec<&Entry> = entries.iter().filter(|e| filter.matches(e, vars)).collect();
+        let before = all.len();
+        let all: Vec<&Entry> = all
+            .into_iter()
+            .filter(|e| opened_ms.is_none_or(|at| e.received_ms >= at))
+            .collect();
+        early = before - all.len();
         // Until the count is reached, only what arrived within the window counts; extras
         // watched for after that count whenever they come.
         let in_time = |e: &&Entry| reached.is_some() || e.received_ms <= deadline_ms;
@@ -206,7 +218,7 @@ pub(super) async fn run(
         count,
         matched.len(),
         spec.within_ms,
-        late,
+        (early, late),
     )];
     if let Some(sequence) = &spec.sequence {
         checks.push(sequence_check(
@@ -342,7 +354,7 @@ fn count_check(
     count: Option<&CountSpec>,
     got: usize,
     within_ms: u64,
-    late: usize,
+    (early, late): (usize, usize),
 ) -> CheckResult {
     let what = filter.describe();
     let (ok, expected) = match count {
@@ -360,7 +372,17 @@ fn count_check(
         }
         _ => (got >= 1, "at least 1".to_string()),
     };
-    let message = if !ok && late > 0 {
+    let message = if !ok && early > 0 {
+        text!(
+            "จำนวนคำขอ {} ภายใน {} ms: คาดว่า {} ได้ {} (อีก {} มาก่อนขั้นตอนที่เริ่มนับเวลา จึงไม่นับ)",
+            "number of {} requests within {} ms: expected {}, got {} ({} more arrived before the step it counts from started, and do not count)",
+            what,
+            within_ms,
+            expected,
+            got,
+            early
+        )
+    } else if !ok && late > 0 {
         text!(
             "จำนวนคำขอ {} ภายใน {} ms: คาดว่า {} ได้ {} (และอีก {} มาช้ากว่านั้น)",
             "number of {} requests within {} ms: expected {}, got {} (and {} more arrived later)",

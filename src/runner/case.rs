@@ -235,8 +235,9 @@ pub(super) struct CaseScope {
     pub since: u64,
     /// Portal overrides this case added; removed when it ends.
     pub overrides: Vec<String>,
-    /// When each named step finished: `since: name` starts a window there.
-    pub finished: HashMap<String, Moment>,
+    /// When each named step started sending (unix ms) and finished: `since: name` opens a
+    /// window there.
+    pub finished: HashMap<String, (u64, Moment)>,
     /// What the invariants judged in this case.
     pub invariants: BTreeMap<String, InvariantTally>,
     /// The case's id, for events.
@@ -261,8 +262,9 @@ impl Moment {
 }
 
 impl CaseScope {
-    /// The moment a `since:` names (validate makes sure the step comes earlier).
-    fn since(&self, name: Option<&Spanned<String>>) -> Result<Option<Moment>, Text> {
+    /// When the step a `since:` names started (unix ms) and finished (validate makes sure the
+    /// step comes earlier).
+    fn since(&self, name: Option<&Spanned<String>>) -> Result<Option<(u64, Moment)>, Text> {
         match name {
             None => Ok(None),
             Some(name) => self
@@ -290,6 +292,7 @@ async fn run_step(
     scope: &mut CaseScope,
 ) -> StepResult {
     let started = Instant::now();
+    let started_ms = crate::clock::unix_ms();
     let s = &step.value;
     let mut result = not_run(file, i, step);
     let (attempt, attempts) = match s.kind() {
@@ -298,7 +301,10 @@ async fn run_step(
             1,
         ),
         Some(StepKind::Poll(p)) => match scope.since(p.value.since.as_ref()) {
-            Ok(since) => poll(ctx, file, &p.value, s, vars, since, &mut scope.invariants).await,
+            Ok(since) => {
+                let since = since.map(|(_, finished)| finished);
+                poll(ctx, file, &p.value, s, vars, since, &mut scope.invariants).await
+            }
             Err(e) => (Attempt::error(e, None), 0),
         },
         Some(StepKind::Await(a)) => match scope.since(a.value.since.as_ref()) {
@@ -345,7 +351,7 @@ async fn run_step(
     // `since: name` and `finished_at('name')` count from here.
     if let Some(name) = &s.name {
         let now = Moment::now();
-        scope.finished.insert(name.clone(), now);
+        scope.finished.insert(name.clone(), (started_ms, now));
         vars.set(
             &finished_at_key(name),
             crate::clock::rfc3339_ms(now.unix_ms).into(),
