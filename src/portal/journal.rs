@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -28,8 +29,10 @@ pub struct Entry {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
-    /// Up to `ENTRY_BODY_LIMIT` bytes of it (lossy UTF-8).
-    pub body: String,
+    /// Up to `ENTRY_BODY_LIMIT` bytes of it, byte for byte (a signature or a digest is of
+    /// these bytes, not of a text reading of them).
+    #[serde(skip)]
+    pub body: Vec<u8>,
     /// The body's size as received.
     #[serde(default)]
     pub body_bytes: usize,
@@ -49,7 +52,7 @@ impl Entry {
         self.body_bytes = body.len();
         let kept = &body[..body.len().min(ENTRY_BODY_LIMIT)];
         self.body_truncated = kept.len() < body.len();
-        self.body = String::from_utf8_lossy(kept).into_owned();
+        self.body = kept.to_vec();
     }
 
     /// Roughly what the entry holds in memory, for the journal's byte cap.
@@ -92,23 +95,38 @@ impl Entry {
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
+        // WireMock's shape: a text body as `body`, any other bytes as `bodyAsBase64` (byte for
+        // byte, and never twice: the journal's byte cap bounds this answer too).
+        let mut request = json!({"url": url, "method": self.method, "headers": headers,
+                                 "loggedDateString": self.at});
+        match std::str::from_utf8(&self.body) {
+            Ok(text) => request["body"] = json!(text),
+            Err(_) => {
+                request["body"] = json!("");
+                request["bodyAsBase64"] =
+                    json!(base64::engine::general_purpose::STANDARD.encode(&self.body));
+            }
+        }
         json!({
             "id": format!("cpc-{}", self.seq),
-            "request": {"url": url, "method": self.method, "headers": headers, "body": self.body,
-                        "loggedDateString": self.at},
+            "request": request,
             "responseDefinition": {"status": self.status},
             "wasMatched": self.stub.is_some(),
             "stubMapping": self.stub.as_ref().map(|name| json!({"name": name})),
             // The whole entry for a remote `cpc run`, its body only once (in `request`).
             "cpc": {"seq": self.seq, "tokenIssued": self.token_issued,
-                    "entry": Entry { body: String::new(), ..self.clone() }},
+                    "entry": Entry { body: Vec::new(), ..self.clone() }},
         })
     }
 
     /// An entry back from its `/__admin/requests` form (`wiremock_json`).
     pub fn from_wiremock_json(request: &Value) -> Option<Entry> {
         let mut entry: Entry = serde_json::from_value(request["cpc"]["entry"].clone()).ok()?;
-        entry.body = request["request"]["body"].as_str()?.to_string();
+        let body = &request["request"];
+        entry.body = match body["bodyAsBase64"].as_str() {
+            Some(b64) => base64::engine::general_purpose::STANDARD.decode(b64).ok()?,
+            None => body["body"].as_str()?.as_bytes().to_vec(),
+        };
         Some(entry)
     }
 }
@@ -213,13 +231,25 @@ mod tests {
             path: path.into(),
             query: vec![],
             headers: vec![],
-            body: String::new(),
+            body: Vec::new(),
             body_bytes: 0,
             body_truncated: false,
             stub: None,
             status: 404,
             token_issued: false,
         }
+    }
+
+    #[test]
+    fn bodies_are_kept_and_sent_byte_for_byte() {
+        let mut e = entry("/hook");
+        let bytes = b"\xff\xd8\xff\xe0 sig=\x80\x81";
+        e.keep_body(bytes);
+        assert_eq!(e.body, bytes);
+        let json = e.wiremock_json();
+        assert_eq!(json["request"]["bodyAsBase64"], "/9j/4CBzaWc9gIE=");
+        let back = Entry::from_wiremock_json(&json).unwrap();
+        assert_eq!(back.body, bytes, "a remote run judges the same bytes");
     }
 
     #[test]

@@ -266,7 +266,7 @@ impl PortalState {
                     )
                 })
                 .collect(),
-            body: String::new(),
+            body: Vec::new(),
             body_bytes: 0,
             body_truncated: false,
             stub,

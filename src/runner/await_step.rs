@@ -50,7 +50,7 @@ impl Filter<'_> {
 
     fn matches(&self, entry: &Entry, vars: &Vars) -> bool {
         let f = self.spec;
-        let json: Option<Value> = serde_json::from_str(&entry.body).ok();
+        let json: Option<Value> = serde_json::from_slice(&entry.body).ok();
         f.method.value.eq_ignore_ascii_case(&entry.method)
             && self.path.as_ref().is_none_or(|p| *p == entry.path)
             && self
@@ -79,7 +79,7 @@ fn as_response(entry: &Entry) -> Response {
     Response {
         status: entry.status,
         headers: entry.headers.clone(),
-        body: entry.body.clone().into_bytes(),
+        body: entry.body.clone(),
         elapsed_ms: 0,
     }
 }
@@ -91,7 +91,7 @@ fn exchange(entry: &Entry, portal_uri: &str, redactor: &Redactor) -> Option<Exch
         method: reqwest::Method::from_bytes(entry.method.as_bytes()).ok()?,
         url,
         headers: entry.headers.clone(),
-        body: Some(entry.body.clone().into_bytes()).filter(|b| !b.is_empty()),
+        body: Some(entry.body.clone()).filter(|b| !b.is_empty()),
     };
     let answer = Response {
         status: entry.status,
@@ -326,7 +326,7 @@ fn arrivals(entries: &[Entry], path: &str) -> Vec<Value> {
     };
     let mut out: Vec<Value> = Vec::new();
     for entry in entries {
-        let value = serde_json::from_str::<Value>(&entry.body)
+        let value = serde_json::from_slice::<Value>(&entry.body)
             .ok()
             .and_then(|j| jp.query(&j).first().cloned());
         if let Some(value) = value
