@@ -510,3 +510,74 @@ async fn a_default_header_removed_on_the_request_that_obtains_its_value_is_not_r
     .await;
     assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_regex_captures_follow_what_the_answers_say() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("t");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::remove_dir_all(suite.join("cases")).unwrap();
+    std::fs::create_dir(suite.join("cases")).unwrap();
+    std::fs::write(
+        suite.join("cases/t.yaml"),
+        r#"cases:
+  - id: PAGE-1
+    title_th: ตามลิงก์หน้าถัดไปจนหมด
+    requirements: [R-1, R-2]
+    steps:
+      - request: { method: GET, path: /items, query: { page: "1" } }
+        capture:
+          next: { link: next }
+          thing: { header: Location, regex: '/things/(\d+)$' }
+          code: { body: true, regex: '"code":\s*"(?P<value>[A-Z]+-\d+)"' }
+      - request: { method: GET, url: "{{ next }}" }
+        expect: { body: { $.page: { equals: 2 } } }
+        capture:
+          after: { link: next, optional: true }
+      - request: { method: GET, path: "/things/{{ thing }}/{{ code }}" }
+        expect: { status: 200 }
+"#,
+    )
+    .unwrap();
+    let target = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .and(wiremock::matchers::query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "Link",
+                    r#"</items?page=2>; rel="next", </items?page=9>; rel="last""#,
+                )
+                .insert_header("Location", "/things/42")
+                .set_body_raw(r#"{"page": 1, "code":  "ORD-7"}"#, "application/json"),
+        )
+        .mount(&target)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .and(wiremock::matchers::query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Link", r#"</items?page=1>; rel="prev""#)
+                .set_body_json(json!({"page": 2})),
+        )
+        .mount(&target)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/things/42/ORD-7"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&target)
+        .await;
+    let out = work.path().join("out");
+    let run = cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
+}

@@ -4,6 +4,7 @@ mod bytes;
 mod capture;
 mod expect;
 pub mod jsonpath;
+pub mod link;
 mod outcome;
 mod predicate;
 mod response;

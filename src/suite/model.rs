@@ -874,7 +874,8 @@ pub enum JsonType {
     Null,
 }
 
-/// `name: $.path` or `name: { json: $.path | header: Name | xml: /x/y, secret: true }`.
+/// `name: $.path` or `name: { json: $.path | header: Name | xml: /x/y | body: true |
+/// link: next, regex: '…', optional: true, secret: true }`.
 #[derive(Clone, Debug)]
 pub enum Capture {
     Path(String),
@@ -888,6 +889,17 @@ pub struct CaptureFrom {
     pub header: Option<String>,
     /// An XPath into an XML body.
     pub xml: Option<String>,
+    /// The raw body, as text.
+    #[serde(default)]
+    pub body: bool,
+    /// The target of the `Link` header's link with this relation (RFC 8288): `next`.
+    pub link: Option<String>,
+    /// A regular expression on the value taken: its group named `value`, else its first
+    /// group, else the whole match.
+    pub regex: Option<Spanned<String>>,
+    /// Nothing to take is no error: the variable is then `null` (a last page has no `next`).
+    #[serde(default)]
+    pub optional: bool,
     #[serde(default)]
     pub secret: bool,
 }

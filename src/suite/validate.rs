@@ -525,11 +525,18 @@ impl Validator<'_> {
                         self.report(path, &capture.referenced, e);
                     }
                 }
+                Some(crate::check::Source::Body | crate::check::Source::Link(_)) => {}
                 None => self.report(
                     path,
                     &capture.referenced,
-                    "a capture names exactly one of `json`, `header` or `xml`",
+                    "a capture names exactly one of `json`, `header`, `xml`, `body` or `link`",
                 ),
+            }
+            if let Capture::Full(f) = &capture.value
+                && let Some(re) = &f.regex
+                && let Err(e) = regex::Regex::new(&re.value)
+            {
+                self.report(path, &re.referenced, regex_problem(&e));
             }
             known.insert(name.value.clone());
         }
