@@ -581,3 +581,98 @@ async fn links_and_regex_captures_follow_what_the_answers_say() {
     .await;
     assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
 }
+
+/// A list of three pages, linked by `Link: rel="next"`; `third` is page 3's ids.
+async fn paged_target(third: &[u64]) -> MockServer {
+    let target = MockServer::start().await;
+    let pages: [&[u64]; 3] = [&[1, 2], &[3, 4], third];
+    for (i, ids) in pages.iter().enumerate() {
+        let page = i + 1;
+        let mut answer = ResponseTemplate::new(200).set_body_json(
+            json!({"page": page, "items": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()}),
+        );
+        if page < 3 {
+            answer =
+                answer.insert_header("Link", format!("</list?page={}>; rel=\"next\"", page + 1));
+        }
+        Mock::given(method("GET"))
+            .and(path("/list"))
+            .and(wiremock::matchers::query_param("page", page.to_string()))
+            .respond_with(answer)
+            .mount(&target)
+            .await;
+    }
+    target
+}
+
+/// Runs a `follow` over the paged list; the step's result.
+async fn follow(target: &MockServer, max_pages: u32) -> Value {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("t");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::remove_dir_all(suite.join("cases")).unwrap();
+    std::fs::create_dir(suite.join("cases")).unwrap();
+    std::fs::write(
+        suite.join("cases/t.yaml"),
+        format!(
+            r#"cases:
+  - id: LIST-1
+    title_th: ทุกรายการครั้งเดียว ตามลำดับ ครบ 6 รายการ
+    requirements: [R-1, R-2]
+    steps:
+      - follow:
+          request: {{ method: GET, path: /list, query: {{ page: "1" }} }}
+          next: {{ link: next }}
+          max_pages: {max_pages}
+          items: $.items[*]
+          union:
+            unique: $.id
+            order: {{ by: $.id }}
+            count: {{ equals: 6 }}
+        expect: {{ status: 200, body: {{ $.items: {{ length: {{ max: 2 }} }} }} }}
+"#
+        ),
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    read_json(&out.join("results.json"))["cases"][0]["steps"][0].clone()
+}
+
+fn failed_checks(step: &Value) -> Vec<String> {
+    step["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] != "pass")
+        .map(|c| c["check"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_pages_along_links_and_judges_the_union() {
+    let good = follow(&paged_target(&[5, 6]).await, 10).await;
+    assert_eq!(good["outcome"], "pass", "{good}");
+    assert_eq!(good["attempts"], 3, "three pages: {good}");
+
+    // A page that repeats an earlier item, so out of order too.
+    let repeated = follow(&paged_target(&[2, 6]).await, 10).await;
+    assert_eq!(
+        failed_checks(&repeated),
+        ["every item once", "items in order"],
+        "{repeated}"
+    );
+    let short = follow(&paged_target(&[5]).await, 10).await;
+    assert_eq!(failed_checks(&short), ["item count"], "{short}");
+
+    let bounded = follow(&paged_target(&[5, 6]).await, 2).await;
+    assert_eq!(failed_checks(&bounded), ["pages"], "{bounded}");
+}

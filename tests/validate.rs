@@ -400,3 +400,28 @@ async fn a_path_pattern_that_can_never_match_is_said() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_follow_written_wrong_is_refused_with_its_places() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("mini");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    std::fs::write(
+        suite.join("cases/mini.yaml"),
+        "cases:\n  - id: F-1\n    title_th: ก\n    requirements: [R-1, R-2]\n    steps:\n      - follow:\n          request: { method: GET, path: /list }\n          next: { link: next, header: Link }\n          max_pages: 0\n          next_request: { method: GET, path: \"/list/{{ next }}/{{ nothing }}\" }\n          union: { unique: '$[' }\n",
+    )
+    .unwrap();
+    let checked = cpc(args(&["validate", suite.to_str().unwrap()])).await;
+    assert_eq!(checked.status.code(), Some(2));
+    let err = stderr(&checked);
+    for said in [
+        "`next` names exactly one of",
+        "`max_pages` is between 1 and 10000 (0 given)",
+        "undefined variable `nothing`",
+        "invalid JSONPath `$[`",
+        "`union` judges the items of every page: say where they are with `items`",
+    ] {
+        assert!(err.contains(said), "{said}\n{err}");
+    }
+    assert!(!err.contains("undefined variable `next`"), "{err}");
+}

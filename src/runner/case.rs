@@ -330,6 +330,11 @@ async fn run_step(
             (attempt, sent)
         }
         Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope).await, 0),
+        Some(StepKind::Follow(f)) => {
+            let (attempt, pages) =
+                super::follow_step::run(ctx, file, &f.value, s, vars, &mut scope.invariants).await;
+            (attempt, pages)
+        }
         Some(StepKind::Wait(w)) => (wait(&w.value, vars).await, 0),
         Some(StepKind::Use(_)) => (with_params(s, vars), 0),
         None => (
@@ -469,7 +474,19 @@ async fn attempt(
     vars: &mut Vars,
     tally: &mut BTreeMap<String, InvariantTally>,
 ) -> Attempt {
-    let error = Attempt::error;
+    exchange(ctx, file, spec, step, vars, tally).await.0
+}
+
+/// Sends a request and judges its answer; the answer too, when there is one.
+pub(super) async fn exchange(
+    ctx: &RunContext,
+    file: &CaseFile,
+    spec: &RequestSpec,
+    step: &Step,
+    vars: &mut Vars,
+    tally: &mut BTreeMap<String, InvariantTally>,
+) -> (Attempt, Option<Response>) {
+    let error = |e, x| (Attempt::error(e, x), None);
     let (out, timeout) = match build(spec, &ctx.defaults, vars) {
         Ok(built) => built,
         Err(e) => return error(e, None),
@@ -508,12 +525,13 @@ async fn attempt(
         request: record::request(&out, &redactor),
         response: Some(record::response(&response, &redactor)),
     };
-    Attempt {
+    let attempt = Attempt {
         outcome,
         checks,
         exchange: Some(exchange),
         ..Attempt::default()
-    }
+    };
+    (attempt, Some(response))
 }
 
 /// Checks a response against the step's `expect` and, when they pass, takes its captures.

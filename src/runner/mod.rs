@@ -5,6 +5,7 @@ mod await_step;
 mod body;
 mod case;
 mod events;
+mod follow_step;
 mod invariants;
 mod load_step;
 mod outgoing;
@@ -21,6 +22,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use case::{RunContext, skeleton};
 pub use events::{Event, Events};
+pub use follow_step::NEXT;
 pub use invariants::{LiveInvariant, prepare as prepare_invariants};
 pub use outgoing::RequestDefaults;
 pub use plan::{CaseRef, plan};

@@ -541,54 +541,72 @@ fn resolve_step_fixtures(
     {
         for step in steps.iter_mut() {
             let s = &mut step.value;
-            let request = if let Some(r) = &mut s.request {
-                &mut r.value
+            let requests: Vec<&mut RequestSpec> = if let Some(r) = &mut s.request {
+                vec![&mut r.value]
             } else if let Some(p) = &mut s.poll {
-                &mut p.value.request.value
+                vec![&mut p.value.request.value]
             } else if let Some(l) = &mut s.load {
-                &mut l.value.request.value
+                vec![&mut l.value.request.value]
+            } else if let Some(f) = &mut s.follow {
+                let f = &mut f.value;
+                std::iter::once(&mut f.request.value)
+                    .chain(f.next_request.as_mut().map(|r| &mut r.value))
+                    .collect()
             } else {
                 continue;
             };
-            for json in [&mut request.json, &mut request.merge_patch]
-                .into_iter()
-                .flatten()
-            {
-                inline_file(json, path, &base, root, digest, problems);
+            for request in requests {
+                resolve_request_fixtures(request, path, &base, root, digest, problems);
             }
-            if let Some(rel) = &request.body_file {
-                let place = Place::of(path, &rel.referenced);
-                request.body_file_bytes =
-                    read_fixture(&base, &rel.value, root, &place, digest, problems).map(Arc::new);
-                if request.template
-                    && let Some(bytes) = &request.body_file_bytes
-                    && std::str::from_utf8(bytes).is_err()
-                {
-                    problems.push(Diagnostic::at(
-                        place,
-                        format!(
-                            "`{}` is not UTF-8 text: a body file with `template: true` is text (send other bytes as they are, without `template`)",
-                            rel.value
-                        ),
-                    ));
-                }
-            }
-            for part in request
-                .multipart
-                .iter_mut()
-                .flat_map(|m| m.value.iter_mut())
-            {
-                let part = &mut part.value;
-                if let Some(json) = &mut part.json {
-                    inline_file(json, path, &base, root, digest, problems);
-                }
-                if let Some(rel) = &part.file {
-                    let place = Place::of(path, &rel.referenced);
-                    part.file_bytes =
-                        read_fixture(&base, &rel.value, root, &place, digest, problems)
-                            .map(Arc::new);
-                }
-            }
+        }
+    }
+}
+
+/// The fixtures of one request: `json`/`merge_patch` files, `body_file`, multipart files.
+fn resolve_request_fixtures(
+    request: &mut RequestSpec,
+    path: &Path,
+    base: &Path,
+    root: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for json in [&mut request.json, &mut request.merge_patch]
+        .into_iter()
+        .flatten()
+    {
+        inline_file(json, path, base, root, digest, problems);
+    }
+    if let Some(rel) = &request.body_file {
+        let place = Place::of(path, &rel.referenced);
+        request.body_file_bytes =
+            read_fixture(base, &rel.value, root, &place, digest, problems).map(Arc::new);
+        if request.template
+            && let Some(bytes) = &request.body_file_bytes
+            && std::str::from_utf8(bytes).is_err()
+        {
+            problems.push(Diagnostic::at(
+                place,
+                format!(
+                    "`{}` is not UTF-8 text: a body file with `template: true` is text (send other bytes as they are, without `template`)",
+                    rel.value
+                ),
+            ));
+        }
+    }
+    for part in request
+        .multipart
+        .iter_mut()
+        .flat_map(|m| m.value.iter_mut())
+    {
+        let part = &mut part.value;
+        if let Some(json) = &mut part.json {
+            inline_file(json, path, base, root, digest, problems);
+        }
+        if let Some(rel) = &part.file {
+            let place = Place::of(path, &rel.referenced);
+            part.file_bytes =
+                read_fixture(base, &rel.value, root, &place, digest, problems).map(Arc::new);
         }
     }
 }

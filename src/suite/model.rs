@@ -320,6 +320,8 @@ pub struct Step {
     pub await_: Option<Box<Spanned<AwaitSpec>>>,
     pub portal: Option<Box<Spanned<PortalSpec>>>,
     pub load: Option<Box<Spanned<LoadSpec>>>,
+    /// Page along a list: repeat a request along the `next` link or cursor each page gives.
+    pub follow: Option<Box<Spanned<FollowSpec>>>,
     /// Wait this long, doing nothing: `{ ms: 2000 }` or `{ seconds: "{{ retry_after }}" }`.
     pub wait: Option<Box<Spanned<WaitSpec>>>,
     /// The steps of a fragment (`fragments/*.yaml`), with `with` as its parameters.
@@ -375,6 +377,7 @@ pub enum StepKind<'a> {
     Await(&'a Spanned<AwaitSpec>),
     Portal(&'a Spanned<PortalSpec>),
     Load(&'a Spanned<LoadSpec>),
+    Follow(&'a Spanned<FollowSpec>),
     Wait(&'a Spanned<WaitSpec>),
     /// Sets the fragment's parameters; its steps follow (expanded when the suite loads).
     Use(&'a Spanned<String>),
@@ -388,6 +391,7 @@ impl StepKind<'_> {
             StepKind::Await(_) => "await",
             StepKind::Portal(_) => "portal",
             StepKind::Load(_) => "load",
+            StepKind::Follow(_) => "follow",
             StepKind::Wait(_) => "wait",
             StepKind::Use(_) => "use",
         }
@@ -403,6 +407,7 @@ impl Step {
             self.await_.as_deref().map(StepKind::Await),
             self.portal.as_deref().map(StepKind::Portal),
             self.load.as_deref().map(StepKind::Load),
+            self.follow.as_deref().map(StepKind::Follow),
             self.wait.as_deref().map(StepKind::Wait),
             self.use_.as_ref().map(StepKind::Use),
         ]
@@ -420,9 +425,53 @@ impl Step {
             StepKind::Request(r) => Some(r),
             StepKind::Poll(p) => Some(&p.value.request),
             StepKind::Load(l) => Some(&l.value.request),
+            StepKind::Follow(f) => Some(&f.value.request),
             _ => None,
         }
     }
+}
+
+/// Page along a list: the first `request`, then, while a page gives a `next` (a capture: a
+/// `Link` relation, a URL or a cursor in the body), `next_request` (by default the same method
+/// to `url: "{{ next }}"`), at most `max_pages` pages. The step's `expect` holds on every page;
+/// `items` selects each page's items, and `union` judges them all together.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowSpec {
+    pub request: Spanned<RequestSpec>,
+    pub next: Spanned<Capture>,
+    pub next_request: Option<Spanned<RequestSpec>>,
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    /// A JSONPath selecting each page's items (`$.items[*]`).
+    pub items: Option<Spanned<String>>,
+    pub union: Option<UnionSpec>,
+}
+
+fn default_max_pages() -> u32 {
+    100
+}
+
+/// Checks on the items of every page together.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnionSpec {
+    /// Every item once: no two items have the same value here (a JSONPath into an item, `$`
+    /// for the whole item).
+    pub unique: Option<Spanned<String>>,
+    /// The items are in order of this value.
+    pub order: Option<OrderSpec>,
+    /// A predicate on how many items there are (`{ equals: 120 }`, `{ equals: "{{ total }}" }`).
+    pub count: Option<Predicate>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderSpec {
+    /// A JSONPath into an item.
+    pub by: Spanned<String>,
+    #[serde(default)]
+    pub descending: bool,
 }
 
 /// Wait for the agency to call the mock portal: requests in the journal that match `request`,

@@ -34,6 +34,9 @@ pub const MAX_WINDOW_MS: u64 = 60 * 60 * 1000;
 pub const MAX_TIMEOUT_MS: u64 = 10 * 60 * 1000;
 pub const MAX_USERS: usize = 10_000;
 pub const MAX_REQUESTS: u64 = 10_000_000;
+/// The most pages a `follow` fetches.
+pub const MAX_PAGES: u32 = 10_000;
+
 /// The largest body `pad_to_bytes` may build (TP-4.6 needs just over 10 MiB).
 pub const MAX_PAD_BYTES: u64 = 64 * 1024 * 1024;
 /// The most requests an `await` may count, and a `portal` answer may be given.
@@ -482,6 +485,7 @@ impl Validator<'_> {
             }
             StepKind::Portal(p) => self.portal_step(path, p, known),
             StepKind::Load(l) => self.load_step(path, l, &s.expect, known),
+            StepKind::Follow(f) => self.follow_step(path, f, known),
             StepKind::Request(_) => {}
             StepKind::Wait(w) => self.wait_step(path, w, known),
             StepKind::Use(name) => {
@@ -542,6 +546,65 @@ impl Validator<'_> {
         }
         if let Some(name) = &s.name {
             known.insert(finished_at_key(name));
+        }
+    }
+
+    /// A `follow`: its `next` capture, the request along it (which knows `next`), its bound,
+    /// and the JSONPaths and predicate of its items.
+    fn follow_step(&mut self, path: &Path, step: &Spanned<FollowSpec>, known: &BTreeSet<String>) {
+        let f = &step.value;
+        if f.next.value.source().is_none() {
+            self.report(
+                path,
+                &f.next.referenced,
+                "`next` names exactly one of `json`, `header`, `xml`, `body` or `link` (a capture)",
+            );
+        }
+        if let Capture::Full(c) = &f.next.value
+            && let Some(re) = &c.regex
+            && let Err(e) = regex::Regex::new(&re.value)
+        {
+            self.report(path, &re.referenced, regex_problem(&e));
+        }
+        if f.max_pages == 0 || f.max_pages > MAX_PAGES {
+            self.report(
+                path,
+                &step.referenced,
+                format!(
+                    "`max_pages` is between 1 and {MAX_PAGES} ({} given)",
+                    f.max_pages
+                ),
+            );
+        }
+        if let Some(next) = &f.next_request {
+            let mut with_next = known.clone();
+            with_next.insert(crate::runner::NEXT.to_string());
+            self.request(path, next, &with_next);
+        }
+        let union = f.union.as_ref();
+        let paths = [
+            f.items.as_ref(),
+            union.and_then(|u| u.unique.as_ref()),
+            union.and_then(|u| u.order.as_ref().map(|o| &o.by)),
+        ];
+        for p in paths.into_iter().flatten() {
+            if let Err(e) = crate::check::jsonpath::parse(&p.value) {
+                self.report(
+                    path,
+                    &p.referenced,
+                    format!("invalid JSONPath `{}`: {e}", p.value),
+                );
+            }
+        }
+        if union.is_some() && f.items.is_none() {
+            self.report(
+                path,
+                &step.referenced,
+                "`union` judges the items of every page: say where they are with `items` ($.items[*])",
+            );
+        }
+        if let Some(count) = union.and_then(|u| u.count.as_ref()) {
+            self.predicate(path, &step.referenced, count, known);
         }
     }
 
