@@ -676,3 +676,91 @@ async fn follow_pages_along_links_and_judges_the_union() {
     let bounded = follow(&paged_target(&[5, 6]).await, 2).await;
     assert_eq!(failed_checks(&bounded), ["pages"], "{bounded}");
 }
+
+/// A mini suite whose one case checks the answer's signature and timestamp.
+async fn signed(signature: &str, timestamp: &str) -> Value {
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("t");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    let meta = std::fs::read_to_string(suite.join("suite.yaml")).unwrap()
+        + "  hook_secret:\n    default: whsec-0123456789\n    secret: true\n";
+    std::fs::write(suite.join("suite.yaml"), meta).unwrap();
+    std::fs::remove_dir_all(suite.join("cases")).unwrap();
+    std::fs::create_dir(suite.join("cases")).unwrap();
+    std::fs::write(
+        suite.join("cases/t.yaml"),
+        r#"cases:
+  - id: SIG-1
+    title_th: ลายมือชื่อและเวลาถูกต้อง
+    requirements: [R-1, R-2]
+    steps:
+      - request: { method: GET, path: /signed }
+        expect:
+          signature:
+            header: X-Signature
+            secret: "{{ hook_secret }}"
+            message: "{{ answer.header('X-Timestamp') }}."
+            prefix: "sha256="
+          timestamp: { header: X-Timestamp, within_s: 300 }
+"#,
+    )
+    .unwrap();
+    let target = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/signed"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-Signature", signature)
+                .insert_header("X-Timestamp", timestamp)
+                .set_body_raw("{\"paid\":true}", "application/json"),
+        )
+        .mount(&target)
+        .await;
+    let out = work.path().join("out");
+    cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    read_json(&out.join("results.json"))["cases"][0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_and_a_timestamp_are_judged_with_the_suite_secret() {
+    let now = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs())
+    .to_string();
+    let sign = |ts: &str, key: &[u8]| {
+        let mac = cpc::check::signature::hmac_sha256(
+            key,
+            format!("{ts}.").as_bytes(),
+            b"{\"paid\":true}",
+        );
+        format!(
+            "sha256={}",
+            mac.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    };
+    let good = signed(&sign(&now, b"whsec-0123456789"), &now).await;
+    assert_eq!(good["outcome"], "pass", "{good}");
+    let forged = signed(&sign(&now, b"another-secret"), &now).await;
+    assert_eq!(forged["outcome"], "fail", "{forged}");
+    let stale_ts = "1000000000";
+    let stale = signed(&sign(stale_ts, b"whsec-0123456789"), stale_ts).await;
+    let failed: Vec<&str> = stale["steps"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["timestamp X-Timestamp"], "{stale}");
+    // The secret and the signatures made with it are in no output.
+    assert!(!good.to_string().contains("whsec-0123456789"));
+}

@@ -43,6 +43,13 @@ async fn overrides_stay_in_their_case_windows_are_honoured_and_waits_wait() {
     for id in ["STEP-OWN-A", "STEP-OWN-B"] {
         assert_eq!(case(&results, id)["outcome"], "pass", "{id}\n{console}");
     }
+    // The retry came after its gap, with the same body.
+    assert_eq!(
+        case(&results, "STEP-RETRY")["outcome"],
+        "pass",
+        "{}",
+        case(&results, "STEP-RETRY")
+    );
     // `since:` is strict: the webhook of the step before `later` does not count in its window.
     assert_eq!(
         case(&results, "STEP-SINCE")["outcome"],

@@ -86,6 +86,16 @@ fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<Check
             .at(place(&status.referenced)),
         );
     }
+    if let Some(spec) = &expect.signature {
+        results.push(
+            super::signature::signature(&spec.value, response, ctx.vars, answer)
+                .at(place(&spec.referenced)),
+        );
+    }
+    if let Some(spec) = &expect.timestamp {
+        results
+            .push(super::signature::timestamp(&spec.value, response).at(place(&spec.referenced)));
+    }
     if let Some(duration) = &expect.duration_ms {
         let got = response.elapsed_ms;
         results.push(

@@ -9,6 +9,7 @@ mod outcome;
 mod predicate;
 mod response;
 mod schema;
+pub mod signature;
 mod status;
 pub mod xml;
 

@@ -10,6 +10,8 @@ pub struct Response {
     pub body: Vec<u8>,
     /// From sending the request to the last byte of the body.
     pub elapsed_ms: u64,
+    /// When it arrived (ms since the Unix epoch), for a request the portal received; 0: now.
+    pub received_ms: u64,
 }
 
 impl Response {

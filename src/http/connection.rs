@@ -184,6 +184,7 @@ impl Connection {
             headers,
             body: if keep { body.to_vec() } else { Vec::new() },
             elapsed_ms: started.elapsed().as_millis() as u64,
+            received_ms: 0,
         })
     }
 }

@@ -187,6 +187,7 @@ impl Proxied {
             headers,
             body,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            received_ms: 0,
         })
     }
 }

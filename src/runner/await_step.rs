@@ -19,7 +19,9 @@ use crate::redact::{Redactor, credential_values, is_sensitive_header};
 use crate::results::Exchange;
 use crate::results::InvariantTally;
 use crate::suite::Side;
-use crate::suite::{AwaitSpec, CaseFile, CountSpec, InboundFilter, Step, TokenExpectation};
+use crate::suite::{
+    AwaitSpec, CaseFile, CountSpec, GapSpec, InboundFilter, Step, TokenExpectation,
+};
 use crate::template::Template;
 use crate::text;
 use crate::vars::Vars;
@@ -81,6 +83,7 @@ fn as_response(entry: &Entry) -> Response {
         headers: entry.headers.clone(),
         body: entry.body.clone(),
         elapsed_ms: 0,
+        received_ms: entry.received_ms,
     }
 }
 
@@ -225,6 +228,33 @@ pub(super) async fn run(
             &matched,
             &sequence.value.path,
             &sequence.value.values,
+        ));
+    }
+    if let Some(gaps) = &spec.gaps_ms {
+        let arrived: Vec<u64> = matched.iter().map(|e| e.received_ms).collect();
+        checks.push(gap_check(&gaps.value, &arrived));
+    }
+    if spec.same_body && matched.len() > 1 {
+        let differs = matched.iter().position(|e| e.body != matched[0].body);
+        checks.push(CheckResult::new(
+            "await same body",
+            if differs.is_none() {
+                Outcome::Pass
+            } else {
+                Outcome::Fail
+            },
+            match differs {
+                Some(at) => text!(
+                    "คำขอครั้งที่ {} มี body ต่างจากครั้งแรก",
+                    "request {} carries another body than the first",
+                    at + 1
+                ),
+                None => text!(
+                    "ทั้ง {} ครั้งมี body เดียวกัน",
+                    "all {} carry the same body",
+                    matched.len()
+                ),
+            },
         ));
     }
     if spec.token == Some(TokenExpectation::Issued) && !matched.is_empty() {
@@ -416,6 +446,72 @@ fn count_check(
     .expected(expected, got.to_string())
 }
 
+/// The gaps between arrivals (ms since the epoch, in order): each within min/max, and each at
+/// least `growth` × the one before.
+fn gap_check(spec: &GapSpec, arrived: &[u64]) -> CheckResult {
+    let gaps: Vec<u64> = arrived
+        .windows(2)
+        .map(|w| w[1].saturating_sub(w[0]))
+        .collect();
+    let shown = gaps
+        .iter()
+        .map(|g| format!("{g} ms"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bounded = |g: &u64| spec.min.is_none_or(|m| *g >= m) && spec.max.is_none_or(|m| *g <= m);
+    let wrong_bound = gaps.iter().position(|g| !bounded(g));
+    let wrong_growth = spec.growth.and_then(|k| {
+        gaps.windows(2)
+            .position(|w| (w[1] as f64) < k * w[0] as f64)
+            .map(|at| at + 1)
+    });
+    let expected = [
+        spec.min.map(|m| format!("at least {m} ms")),
+        spec.max.map(|m| format!("at most {m} ms")),
+        spec.growth
+            .map(|k| format!("each at least {k} × the one before")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let (outcome, message) = match (wrong_bound, wrong_growth) {
+        _ if gaps.is_empty() => (
+            Outcome::Fail,
+            text!(
+                "มีคำขอ {} ครั้ง จึงไม่มีช่วงห่างให้วัด",
+                "{} request(s): no gap to measure",
+                arrived.len()
+            ),
+        ),
+        (Some(at), _) => (
+            Outcome::Fail,
+            text!(
+                "ช่วงห่างที่ {} คือ {} ms ({}); ต้องเป็น {}",
+                "gap {} is {} ms ({}); expected {}",
+                at + 1,
+                gaps[at],
+                shown,
+                expected
+            ),
+        ),
+        (None, Some(at)) => (
+            Outcome::Fail,
+            text!(
+                "ช่วงห่างที่ {} ({} ms) ไม่ถึง {} เท่าของช่วงก่อนหน้า ({} ms): {}",
+                "gap {} ({} ms) is not {} times the one before ({} ms): {}",
+                at + 1,
+                gaps[at],
+                spec.growth.unwrap_or(1.0),
+                gaps[at - 1],
+                shown
+            ),
+        ),
+        (None, None) => (Outcome::Pass, text!("ช่วงห่าง: {}", "gaps: {}", shown)),
+    };
+    CheckResult::new("await gaps", outcome, message).expected(expected, shown)
+}
+
 fn sequence_check(entries: &[Entry], path: &str, values: &[Value]) -> CheckResult {
     let arrived = arrivals(entries, path);
     let ok = in_order(&arrived, values);
@@ -434,4 +530,31 @@ fn sequence_check(entries: &[Entry], path: &str, values: &[Value]) -> CheckResul
         message,
     )
     .expected(expected, actual)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_are_bounded_and_grow() {
+        let spec = GapSpec {
+            min: Some(100),
+            max: None,
+            growth: Some(2.0),
+        };
+        assert_eq!(gap_check(&spec, &[0, 100, 300, 700]).outcome, Outcome::Pass);
+        let not_doubling = gap_check(&spec, &[0, 100, 300, 600]);
+        assert_eq!(not_doubling.outcome, Outcome::Fail);
+        assert!(
+            not_doubling
+                .message
+                .en
+                .starts_with("gap 3 (300 ms) is not 2 times"),
+            "{}",
+            not_doubling.message.en
+        );
+        assert_eq!(gap_check(&spec, &[0, 50]).outcome, Outcome::Fail);
+        assert_eq!(gap_check(&spec, &[0]).outcome, Outcome::Fail);
+    }
 }

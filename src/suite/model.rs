@@ -495,6 +495,20 @@ pub struct AwaitSpec {
     pub sequence: Option<Spanned<SequenceSpec>>,
     /// `issued`: every matching request carries a `Token` the portal issued (TP-6.3).
     pub token: Option<TokenExpectation>,
+    /// The gaps between consecutive matching requests, by arrival: each within `min`/`max`,
+    /// and each at least `growth` times the one before (a back-off that doubles: `2`).
+    pub gaps_ms: Option<Spanned<GapSpec>>,
+    /// Every matching request carries the same body (a retry resends what it sent).
+    #[serde(default)]
+    pub same_body: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GapSpec {
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+    pub growth: Option<f64>,
 }
 
 /// Which inbound requests an `await` is about.
@@ -679,9 +693,59 @@ pub struct Expect {
     pub error_rate: Option<RateSpec>,
     /// Load steps: successful answers per second.
     pub throughput_rps: Option<ThroughputSpec>,
+    /// An HMAC-SHA256 signature of the body in a header, made with a secret the suite knows
+    /// (a webhook's `X-Signature: sha256=…`).
+    pub signature: Option<Box<Spanned<SignatureSpec>>>,
+    /// A timestamp header within some seconds of when the message arrived (replay windows).
+    pub timestamp: Option<Box<Spanned<TimestampSpec>>>,
     /// Load steps: how many answers had each status (a code or a class), e.g.
     /// `429: { exactly: 10 }`; `error` counts transport failures.
     pub statuses: Option<Box<OrderedMap<Spanned<String>, CountSpec>>>,
+}
+
+/// `signature`: the header holds HMAC-SHA256(secret, message + body), in hex or base64, after
+/// an optional prefix (`sha256=`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureSpec {
+    pub header: String,
+    /// Templated: a suite secret (`{{ webhook_secret }}`).
+    pub secret: String,
+    /// Templated text signed before the body (`{{ answer.header('X-Timestamp') }}.`).
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub encoding: SignatureEncoding,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureEncoding {
+    #[default]
+    Hex,
+    Base64,
+}
+
+/// `timestamp`: the header's time is within `within_s` seconds of the message's arrival.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampSpec {
+    pub header: String,
+    pub within_s: u64,
+    #[serde(default)]
+    pub format: TimestampFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampFormat {
+    /// Seconds since the Unix epoch.
+    #[default]
+    Unix,
+    UnixMs,
+    Rfc3339,
 }
 
 /// Byte-level checks of a body (a PDF, an image …). Expected values are templated, so they may

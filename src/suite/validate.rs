@@ -689,6 +689,19 @@ impl Validator<'_> {
 
     fn await_step(&mut self, path: &Path, step: &Spanned<AwaitSpec>, known: &BTreeSet<String>) {
         let a = &step.value;
+        if let Some(gaps) = &a.gaps_ms {
+            let g = &gaps.value;
+            if g.min.is_none() && g.max.is_none() && g.growth.is_none()
+                || g.growth.is_some_and(|k| !(k.is_finite() && k > 0.0))
+                || g.min.zip(g.max).is_some_and(|(lo, hi)| lo > hi)
+            {
+                self.report(
+                    path,
+                    &gaps.referenced,
+                    "`gaps_ms` gives `min`, `max` (at least `min`) or a positive `growth`",
+                );
+            }
+        }
         let f = &a.request.value;
         self.method(path, &f.method);
         match (&f.path, &f.path_matches) {
@@ -1096,6 +1109,12 @@ impl Validator<'_> {
     }
 
     fn expect(&mut self, path: &Path, expect: &Expect, known: &BTreeSet<String>) {
+        if let Some(sig) = &expect.signature {
+            self.template(path, &sig.referenced, &sig.value.secret, known);
+            if let Some(message) = &sig.value.message {
+                self.template(path, &sig.referenced, message, known);
+            }
+        }
         if let Some(status) = &expect.status
             && let Some(problem) = status.value.problem()
         {
