@@ -437,15 +437,7 @@ async fn mini_with_invariant(when: &str) -> (serde_json::Value, String) {
     .unwrap();
     let target = support::mini_target(support::thing("ok")).await;
     let out = work.path().join("out");
-    let run = cpc(args(&[
-        "run",
-        suite.to_str().unwrap(),
-        "--target",
-        &target.uri(),
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .await;
+    let run = run_against(&suite, &target, &out).await;
     (read_json(&out.join("gate.json")), stdout(&run))
 }
 
@@ -467,8 +459,7 @@ async fn a_default_header_removed_on_the_request_that_obtains_its_value_is_not_r
     let work = tempfile::tempdir().unwrap();
     let suite = work.path().join("t");
     support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
-    std::fs::remove_dir_all(suite.join("cases")).unwrap();
-    std::fs::create_dir(suite.join("cases")).unwrap();
+    only_cases(&suite);
     let meta = std::fs::read_to_string(suite.join("suite.yaml"))
         .unwrap()
         .replace(
@@ -499,15 +490,7 @@ async fn a_default_header_removed_on_the_request_that_obtains_its_value_is_not_r
     let checked = cpc(args(&["validate", suite.to_str().unwrap()])).await;
     assert_eq!(checked.status.code(), Some(0));
     let out = work.path().join("out");
-    let run = cpc(args(&[
-        "run",
-        suite.to_str().unwrap(),
-        "--target",
-        &target.uri(),
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .await;
+    let run = run_against(&suite, &target, &out).await;
     assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
 }
 
@@ -516,8 +499,7 @@ async fn links_and_regex_captures_follow_what_the_answers_say() {
     let work = tempfile::tempdir().unwrap();
     let suite = work.path().join("t");
     support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
-    std::fs::remove_dir_all(suite.join("cases")).unwrap();
-    std::fs::create_dir(suite.join("cases")).unwrap();
+    only_cases(&suite);
     std::fs::write(
         suite.join("cases/t.yaml"),
         r#"cases:
@@ -570,15 +552,7 @@ async fn links_and_regex_captures_follow_what_the_answers_say() {
         .mount(&target)
         .await;
     let out = work.path().join("out");
-    let run = cpc(args(&[
-        "run",
-        suite.to_str().unwrap(),
-        "--target",
-        &target.uri(),
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .await;
+    let run = run_against(&suite, &target, &out).await;
     assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
 }
 
@@ -610,8 +584,7 @@ async fn follow(target: &MockServer, max_pages: u32) -> Value {
     let work = tempfile::tempdir().unwrap();
     let suite = work.path().join("t");
     support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
-    std::fs::remove_dir_all(suite.join("cases")).unwrap();
-    std::fs::create_dir(suite.join("cases")).unwrap();
+    only_cases(&suite);
     std::fs::write(
         suite.join("cases/t.yaml"),
         format!(
@@ -635,15 +608,7 @@ async fn follow(target: &MockServer, max_pages: u32) -> Value {
     )
     .unwrap();
     let out = work.path().join("out");
-    cpc(args(&[
-        "run",
-        suite.to_str().unwrap(),
-        "--target",
-        &target.uri(),
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .await;
+    run_against(&suite, target, &out).await;
     read_json(&out.join("results.json"))["cases"][0]["steps"][0].clone()
 }
 
@@ -685,8 +650,7 @@ async fn signed(signature: &str, timestamp: &str) -> Value {
     let meta = std::fs::read_to_string(suite.join("suite.yaml")).unwrap()
         + "  hook_secret:\n    default: whsec-0123456789\n    secret: true\n";
     std::fs::write(suite.join("suite.yaml"), meta).unwrap();
-    std::fs::remove_dir_all(suite.join("cases")).unwrap();
-    std::fs::create_dir(suite.join("cases")).unwrap();
+    only_cases(&suite);
     std::fs::write(
         suite.join("cases/t.yaml"),
         r#"cases:
@@ -717,15 +681,7 @@ async fn signed(signature: &str, timestamp: &str) -> Value {
         .mount(&target)
         .await;
     let out = work.path().join("out");
-    cpc(args(&[
-        "run",
-        suite.to_str().unwrap(),
-        "--target",
-        &target.uri(),
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .await;
+    run_against(&suite, &target, &out).await;
     read_json(&out.join("results.json"))["cases"][0].clone()
 }
 
@@ -763,4 +719,23 @@ async fn a_signature_and_a_timestamp_are_judged_with_the_suite_secret() {
     assert_eq!(failed, ["timestamp X-Timestamp"], "{stale}");
     // The secret and the signatures made with it are in no output.
     assert!(!good.to_string().contains("whsec-0123456789"));
+}
+
+/// The suite at `suite` without its case files (a test writes its own).
+fn only_cases(suite: &Path) {
+    std::fs::remove_dir_all(suite.join("cases")).unwrap();
+    std::fs::create_dir(suite.join("cases")).unwrap();
+}
+
+/// `cpc run SUITE --target TARGET --out OUT`.
+async fn run_against(suite: &Path, target: &MockServer, out: &Path) -> std::process::Output {
+    cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        &target.uri(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await
 }

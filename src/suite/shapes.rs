@@ -30,7 +30,7 @@ where
 const STATUS: &str =
     "a status: a code (`201`), a class (`4xx`), or a list of them (`[200, 201]`, `[4xx, 5xx]`)";
 const SCHEMA: &str = "a schema: a file of the suite (`schemas/receipt.json`) or an inline JSON Schema (`{ type: object, required: [id] }`)";
-const CAPTURE: &str = "a capture: a JSONPath (`$.application_id`), or `{ json: $.path }`, `{ header: Location }` or `{ xml: //Id }`, with `secret: true` to mask it (`token: { json: $.Result, secret: true }`)";
+const CAPTURE: &str = "a capture: a JSONPath (`$.application_id`), or `{ json: $.path }`, `{ header: Location }`, `{ xml: //Id }`, `{ body: true }` or `{ link: next }`, with `regex: '…'` to take part of it, `optional: true` when it may be absent, and `secret: true` to mask it (`token: { json: $.Result, secret: true }`)";
 const LENGTH: &str = "a length: a number (`5`) or a range (`{ min: 1, max: 50 }`)";
 const UNIQUE: &str =
     "`unique: true` (the items are all different) or a JSONPath into each item (`unique: $.id`)";
