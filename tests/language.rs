@@ -69,6 +69,16 @@ async fn the_second_service_passes_against_a_good_agency() {
         .unwrap()
         .clone();
     assert!(notified["delay_ms"].as_u64().unwrap() < 5000, "{notified}");
+    // The list was followed over more than one page (60 orders or more, 50 a page).
+    let listed = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "PAY-LIST-001")
+        .unwrap()["steps"][0]
+        .clone();
+    assert_eq!(listed["kind"], "follow", "{listed}");
+    assert!(listed["attempts"].as_u64().unwrap() >= 2, "{listed}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

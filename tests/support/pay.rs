@@ -29,7 +29,7 @@ pub enum Break {
     NotPdf,
     /// A page holds 51 items.
     BigPage,
-    /// A page repeats an order.
+    /// The next page starts with the last order of the page before (an off-by-one cursor).
     DuplicateIds,
     /// Thai messages of the list come back as mojibake.
     Mojibake,
@@ -100,31 +100,47 @@ impl Agency {
         });
     }
 
-    fn list(&self, size: usize) -> ResponseTemplate {
+    /// A page of the orders, newest first, after the cursor `after` (an order id): orders
+    /// made meanwhile go in front, so a cursor never sees one twice. A `Link` names the next
+    /// page while there is one.
+    fn list(&self, size: usize, after: Option<&str>) -> ResponseTemplate {
         let orders = self.orders.lock().unwrap();
-        let mut items: Vec<Value> = orders
+        let size = size.clamp(1, 50);
+        let mut start = after
+            .and_then(|id| orders.iter().position(|o| o == id))
+            .map_or(0, |at| at + 1);
+        if self.is(Break::DuplicateIds) && after.is_some() {
+            start -= 1;
+        }
+        let page: Vec<&String> = orders.iter().skip(start).take(size).collect();
+        let mut items: Vec<Value> = page
             .iter()
-            .take(size.min(50))
             .map(|id| json!({"order_id": id, "status": "pending"}))
             .collect();
         if self.is(Break::BigPage) {
             items.push(json!({"order_id": uuid::Uuid::new_v4().to_string(), "status": "pending"}));
-        }
-        if self.is(Break::DuplicateIds) {
-            items[1] = items[0].clone();
         }
         let message = if self.is(Break::Mojibake) {
             "สำเร็จ".bytes().map(char::from).collect()
         } else {
             "สำเร็จ".to_string()
         };
-        envelope(
+        let mut answer = envelope(
             200,
             true,
             None,
             &message,
-            json!({"items": items, "page": 1, "size": items.len(), "total": orders.len()}),
-        )
+            json!({"items": items, "size": items.len(), "total": orders.len()}),
+        );
+        if start + size < orders.len()
+            && let Some(last) = page.last()
+        {
+            answer = answer.insert_header(
+                "Link",
+                format!("</orders?size={size}&after={last}>; rel=\"next\""),
+            );
+        }
+        answer
     }
 
     fn certificate(&self, order_id: &str) -> ResponseTemplate {
@@ -203,13 +219,14 @@ impl Respond for Agency {
                 )
             }
             ("GET", ["orders"]) => {
-                let size = req
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "size")
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(50);
-                self.list(size)
+                let query = |name: &str| {
+                    req.url
+                        .query_pairs()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.into_owned())
+                };
+                let size = query("size").and_then(|v| v.parse().ok()).unwrap_or(50);
+                self.list(size, query("after").as_deref())
             }
             ("POST", ["payments", "result"]) => {
                 let id = body["order_id"].as_str().unwrap_or_default().to_string();
