@@ -512,11 +512,12 @@ async fn links_and_regex_captures_follow_what_the_answers_say() {
           next: { link: next }
           thing: { header: Location, regex: '/things/(\d+)$' }
           code: { body: true, regex: '"code":\s*"(?P<value>[A-Z]+-\d+)"' }
+          pages: { json: $.page, all: true }
       - request: { method: GET, url: "{{ next }}" }
         expect: { body: { $.page: { equals: 2 } } }
         capture:
           after: { link: next, optional: true }
-      - request: { method: GET, path: "/things/{{ thing }}/{{ code }}" }
+      - request: { method: GET, path: "/things/{{ thing }}/{{ code }}", json: { pages: "{{ pages }}" } }
         expect: { status: 200 }
 "#,
     )
@@ -548,6 +549,8 @@ async fn links_and_regex_captures_follow_what_the_answers_say() {
         .await;
     Mock::given(method("GET"))
         .and(path("/things/42/ORD-7"))
+        // `all: true` made one node a list.
+        .and(wiremock::matchers::body_json(json!({"pages": [1]})))
         .respond_with(ResponseTemplate::new(200))
         .mount(&target)
         .await;

@@ -41,6 +41,10 @@ impl Capture {
         matches!(self, Capture::Full(f) if f.optional)
     }
 
+    fn all(&self) -> bool {
+        matches!(self, Capture::Full(f) if f.all)
+    }
+
     fn regex(&self) -> Option<&str> {
         match self {
             Capture::Full(f) => f.regex.as_ref().map(|r| r.value.as_str()),
@@ -112,7 +116,12 @@ fn source_value(
                     e
                 )
             })?;
-            match parsed.query(json).all().as_slice() {
+            let nodes = parsed.query(json).all();
+            if capture.all() {
+                // `all: true`: a list, however many nodes (none is an empty list).
+                return Ok(Value::Array(nodes.into_iter().cloned().collect()));
+            }
+            match nodes.as_slice() {
                 [one] => Ok((*one).clone()),
                 [] => Err(text!(
                     "ไม่พบค่าที่ {} สำหรับเก็บไว้ใช้",

@@ -1013,6 +1013,10 @@ pub struct CaptureFrom {
     /// Nothing to take is no error: the variable is then `null` (a last page has no `next`).
     #[serde(default)]
     pub optional: bool,
+    /// A JSONPath's nodes always as a list, however many (by default one node is that node,
+    /// and several a list).
+    #[serde(default)]
+    pub all: bool,
     #[serde(default)]
     pub secret: bool,
 }
