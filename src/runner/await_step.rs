@@ -107,8 +107,8 @@ fn exchange(entry: &Entry, portal_uri: &str, redactor: &Redactor) -> Option<Exch
 }
 
 /// Waits for the requests, judges them. The window is `within_ms` from `window` (a `since:`
-/// step's end) or from now; a request that arrived after it does not count, nor one that
-/// arrived before the `since:` step started. With `exactly` or
+/// step's end) or from now; a request that arrived after it does not count, nor one the portal
+/// received before the `since:` step started (by the journal's sequence). With `exactly` or
 /// `at_most`, extra requests are watched for `quiet_ms` after the count was reached.
 pub(super) async fn run(
     ctx: &RunContext,
@@ -174,17 +174,17 @@ pub(super) async fn run(
         Ok(entries) => entries,
         Err(e) => return journal_error(e),
     };
-    // A window from a `since:` step is strict: what arrived before that step started is not
-    // counted (another step's request), nor judged. What the step itself caused counts, even
-    // before its answer came back (an agency that calls the portal before it answers).
-    let opened_ms = window.map(|(started_ms, _)| started_ms);
+    // A window from a `since:` step is strict: what the portal received before that step
+    // started is not counted (another step's request), nor judged. What the step itself caused
+    // counts, even before its answer came back (an agency that calls the portal first).
+    let first_seq = window.map(|(seq, _)| seq);
     let mut early: usize;
     let matched = loop {
         let all: Vec<&Entry> = entries.iter().filter(|e| filter.matches(e, vars)).collect();
         let before = all.len();
         let all: Vec<&Entry> = all
             .into_iter()
-            .filter(|e| opened_ms.is_none_or(|at| e.received_ms >= at))
+            .filter(|e| first_seq.is_none_or(|seq| e.seq >= seq))
             .collect();
         early = before - all.len();
         // Until the count is reached, only what arrived within the window counts; extras

@@ -235,8 +235,8 @@ pub(super) struct CaseScope {
     pub since: u64,
     /// Portal overrides this case added; removed when it ends.
     pub overrides: Vec<String>,
-    /// When each named step started sending (unix ms) and finished: `since: name` opens a
-    /// window there.
+    /// Each named step's first journal sequence number (what the portal received from its
+    /// start on) and when it finished: `since: name` opens a window there.
     pub finished: HashMap<String, (u64, Moment)>,
     /// What the invariants judged in this case.
     pub invariants: BTreeMap<String, InvariantTally>,
@@ -262,8 +262,8 @@ impl Moment {
 }
 
 impl CaseScope {
-    /// When the step a `since:` names started (unix ms) and finished (validate makes sure the
-    /// step comes earlier).
+    /// The first journal sequence number of the step a `since:` names, and when it finished
+    /// (validate makes sure the step comes earlier).
     fn since(&self, name: Option<&Spanned<String>>) -> Result<Option<(u64, Moment)>, Text> {
         match name {
             None => Ok(None),
@@ -292,8 +292,13 @@ async fn run_step(
     scope: &mut CaseScope,
 ) -> StepResult {
     let started = Instant::now();
-    let started_ms = crate::clock::unix_ms();
     let s = &step.value;
+    // What the portal receives from here on is this step's doing (or later): counted by the
+    // journal's own sequence, not by two clocks that may differ (a remote portal's).
+    let first_seq = match (&s.name, &ctx.portal) {
+        (Some(_), Some(portal)) => portal.next_seq().await.unwrap_or(scope.since),
+        _ => scope.since,
+    };
     let mut result = not_run(file, i, step);
     let (attempt, attempts) = match s.kind() {
         Some(StepKind::Request(r)) => (
@@ -356,7 +361,7 @@ async fn run_step(
     // `since: name` and `finished_at('name')` count from here.
     if let Some(name) = &s.name {
         let now = Moment::now();
-        scope.finished.insert(name.clone(), (started_ms, now));
+        scope.finished.insert(name.clone(), (first_seq, now));
         vars.set(
             &finished_at_key(name),
             crate::clock::rfc3339_ms(now.unix_ms).into(),
