@@ -124,6 +124,11 @@ async fn every_body_shape_is_sent_as_a_server_reads_it() {
     assert_eq!(parts[2]["content_type"], "image/jpeg");
     assert_eq!(bytes(3), [0, 1, 2, 0xff]);
 
+    // `content_type: multipart/form-data` given without a boundary: cpc's goes with it.
+    let typed = by_path("/upload-typed");
+    let parsed = parse_multipart(header(typed, "content-type"), &typed.body);
+    assert_eq!(parsed["parts"][0]["name"], "only", "{parsed}");
+
     let form = by_path("/form");
     assert_eq!(
         header(form, "content-type"),

@@ -96,17 +96,20 @@ pub fn timestamp(spec: &TimestampSpec, response: &Response) -> CheckResult {
         response.received_ms
     };
     let sent = response.header(&spec.header);
-    let at_ms: Option<i128> = sent.as_deref().and_then(|v| {
+    // Times past year 9999 either way are not times: a hostile header cannot overflow this.
+    const MAX_MS: i64 = 253_402_300_800_000;
+    let at_ms: Option<i64> = sent.as_deref().and_then(|v| {
         let v = v.trim();
-        match spec.format {
-            TimestampFormat::Unix => v.parse::<i128>().ok().map(|s| s * 1000),
-            TimestampFormat::UnixMs => v.parse::<i128>().ok(),
+        let ms = match spec.format {
+            TimestampFormat::Unix => v.parse::<i64>().ok().and_then(|s| s.checked_mul(1000)),
+            TimestampFormat::UnixMs => v.parse::<i64>().ok(),
             TimestampFormat::Rfc3339 => {
                 time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
                     .ok()
-                    .map(|t| t.unix_timestamp_nanos() / 1_000_000)
+                    .and_then(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok())
             }
-        }
+        };
+        ms.filter(|ms| ms.abs() <= MAX_MS)
     });
     let Some(at_ms) = at_ms else {
         let shown = sent.unwrap_or_default();
@@ -121,8 +124,10 @@ pub fn timestamp(spec: &TimestampSpec, response: &Response) -> CheckResult {
             ),
         );
     };
-    let off_ms = (at_ms - i128::from(arrived)).abs();
-    let ok = off_ms <= i128::from(spec.within_s) * 1000;
+    let arrived = i64::try_from(arrived).unwrap_or(i64::MAX);
+    // Both within ±MAX_MS: no overflow.
+    let off_ms = (at_ms - arrived).unsigned_abs();
+    let ok = off_ms <= spec.within_s.saturating_mul(1000);
     CheckResult::new(
         name,
         if ok { Outcome::Pass } else { Outcome::Fail },
@@ -193,6 +198,16 @@ mod tests {
             Outcome::Fail
         );
         assert_eq!(timestamp(&unix, &response("soon")).outcome, Outcome::Fail);
+        // Values that would overflow, or wrap to now in a release build, are not times.
+        for hostile in [
+            "-170141183460469231731687303715884105728",
+            "7486212072260646196194241365295418914",
+            "9223372036854775807",
+        ] {
+            assert_eq!(timestamp(&unix, &response(hostile)).outcome, Outcome::Fail);
+            let ms = spec(TimestampFormat::UnixMs);
+            assert_eq!(timestamp(&ms, &response(hostile)).outcome, Outcome::Fail);
+        }
         let rfc = spec(TimestampFormat::Rfc3339);
         assert_eq!(
             timestamp(&rfc, &response("2023-11-15T05:13:20+07:00")).outcome,

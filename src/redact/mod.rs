@@ -73,6 +73,23 @@ pub struct Redactor {
     protected: Arc<Vec<String>>,
 }
 
+/// Other forms a secret takes in an output that the decoded view does not undo: a form body's
+/// `+` for a space, and the text a base64 secret stands for (sent as `body_base64`).
+fn secret_variants(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    if secret.contains(' ') {
+        out.push(secret.replace(' ', "+"));
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(secret.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|t| t.chars().count() >= MIN_SECRET_LEN && !t.chars().any(char::is_control));
+    out.extend(decoded);
+    out
+}
+
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         Self::default().with(secrets)
@@ -85,7 +102,11 @@ impl Redactor {
         all.extend(
             secrets
                 .into_iter()
-                .filter(|s| s.chars().count() >= MIN_SECRET_LEN),
+                .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
+                .flat_map(|s| {
+                    let variants = secret_variants(&s);
+                    std::iter::once(s).chain(variants)
+                }),
         );
         if all.len() == before {
             return self.clone();
@@ -290,6 +311,17 @@ mod tests {
                 "short ones are not secrets: {masked}"
             );
         }
+        // In a form body, and sent as the bytes a base64 secret stands for.
+        let r = Redactor::new([
+            "open sesame 123".to_string(),
+            "c2VjcmV0LXZhbHVlLTk5".to_string(),
+        ]);
+        let masked = r.text("password=open+sesame+123&x=secret-value-99");
+        assert!(
+            !masked.contains("sesame") && !masked.contains("value-99"),
+            "{masked}"
+        );
+        assert!(!r.text("cid=1+1014+01234+56+6").contains("01234"));
         assert_eq!(r.header("consumer-KEY", "anything"), MASK);
         assert_eq!(r.header("Accept", "application/json"), "application/json");
     }

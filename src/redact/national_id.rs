@@ -1,5 +1,5 @@
 //! Finding Thai national IDs in text, in the shapes they take: 13 digits in a row, or grouped
-//! `1-1014-01234-56-6` with one separator (dash, space, dot); in ASCII, Thai (๑๒๓) or
+//! `1-1014-01234-56-6` with one separator (dash, space, dot, a form's `+`); in ASCII, Thai (๑๒๓) or
 //! full-width (１２３) digits; next to letters or not. An ID with a valid check digit is found
 //! in any of these shapes; 13 ASCII digits standing alone (no digit or ASCII letter beside
 //! them) are taken for an ID whatever their check digit, since a mistyped real ID is still
@@ -18,7 +18,7 @@ fn digit(c: char) -> Option<u8> {
     Some(value as u8)
 }
 
-const SEPARATORS: [char; 6] = ['-', ' ', '.', '\u{a0}', '\u{2009}', '\u{202f}'];
+const SEPARATORS: [char; 7] = ['-', ' ', '.', '+', '\u{a0}', '\u{2009}', '\u{202f}'];
 /// Digits per group of the printed form, `1-1014-01234-56-6`.
 const GROUPS: [usize; 5] = [1, 4, 5, 2, 1];
 

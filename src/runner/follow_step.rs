@@ -17,6 +17,16 @@ use crate::vars::Vars;
 /// The variable the next page's link or cursor is in.
 pub const NEXT: &str = "next";
 
+/// The items kept for `union`, in all pages: past it the step fails rather than grow.
+const MAX_ITEMS: usize = 1_000_000;
+
+/// What `union` needs of one item: its `unique` key (as JSON text: `1` and `"1"` differ) and
+/// its `order` value, when it has them. The items themselves are not kept.
+struct Keys {
+    unique: Option<String>,
+    order: Option<Value>,
+}
+
 /// Runs the pages; the attempt, and how many pages were fetched.
 pub(super) async fn run(
     ctx: &RunContext,
@@ -38,7 +48,7 @@ pub(super) async fn run(
         query: Default::default(),
         ..spec.request.value.clone()
     });
-    let mut items: Vec<Value> = Vec::new();
+    let mut items: Vec<Keys> = Vec::new();
     let mut pages = 0u32;
     let mut last: Attempt;
     loop {
@@ -56,10 +66,36 @@ pub(super) async fn run(
             return (attempt, pages);
         };
         let json = response.json().ok();
-        if let Some(path) = &spec.items {
+        if let (Some(path), Some(union)) = (&spec.items, &spec.union) {
             match (json.as_ref(), check::jsonpath::parse(&path.value)) {
                 (Some(json), Ok(parsed)) => {
-                    items.extend(parsed.query(json).all().into_iter().cloned());
+                    items.extend(parsed.query(json).all().into_iter().map(|item| {
+                        Keys {
+                            unique: union
+                                .unique
+                                .as_ref()
+                                .and_then(|p| field(item, &p.value))
+                                .map(|v| v.to_string()),
+                            order: union
+                                .order
+                                .as_ref()
+                                .and_then(|o| field(item, &o.by.value))
+                                .cloned(),
+                        }
+                    }));
+                    if items.len() > MAX_ITEMS {
+                        attempt.checks.push(CheckResult::new(
+                            "items",
+                            Outcome::Error,
+                            text!(
+                                "เกิน {} รายการในทุกหน้ารวมกัน: ไม่ตรวจต่อ",
+                                "more than {} items in all pages: not judged further",
+                                MAX_ITEMS
+                            ),
+                        ));
+                        attempt.outcome = Outcome::Error;
+                        return (attempt, pages);
+                    }
                 }
                 _ => {
                     attempt.checks.push(CheckResult::new(
@@ -132,8 +168,14 @@ fn verdict(ok: bool) -> Outcome {
     if ok { Outcome::Pass } else { Outcome::Fail }
 }
 
-/// Orders two values: numbers as numbers, anything else as its text.
+/// Orders two values: integers exactly, other numbers as numbers, anything else as its text.
 fn before(a: &Value, b: &Value) -> std::cmp::Ordering {
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        return x.cmp(&y);
+    }
+    if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+        return x.cmp(&y);
+    }
     match (a.as_f64(), b.as_f64()) {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
         _ => crate::vars::value_text(a).cmp(&crate::vars::value_text(b)),
@@ -142,46 +184,52 @@ fn before(a: &Value, b: &Value) -> std::cmp::Ordering {
 
 fn judge_union(
     union: &UnionSpec,
-    items: &[Value],
+    items: &[Keys],
     pages: u32,
     ctx: &CheckContext,
 ) -> Vec<CheckResult> {
     let mut checks = Vec::new();
     if let Some(path) = &union.unique {
         let mut seen = HashSet::new();
+        let missing = items.iter().filter(|k| k.unique.is_none()).count();
         let repeated = items
             .iter()
-            .filter_map(|item| field(item, &path.value))
-            .map(crate::vars::value_text)
-            .find(|v| !seen.insert(v.clone()));
+            .filter_map(|k| k.unique.as_ref())
+            .find(|v| !seen.insert(v.as_str()))
+            .cloned();
+        let message = match (&repeated, missing) {
+            (Some(v), _) => text!(
+                "รายการที่ {} = {} ซ้ำกันใน {} หน้า",
+                "the item with {} = {} comes twice in {} pages",
+                path.value,
+                v,
+                pages
+            ),
+            (None, n) if n > 0 => text!(
+                "{} จาก {} รายการไม่มี {} จึงบอกไม่ได้ว่าซ้ำหรือไม่",
+                "{} of {} items have no {}: whether they repeat cannot be told",
+                n,
+                items.len(),
+                path.value
+            ),
+            _ => text!(
+                "รายการ {} รายการใน {} หน้าไม่ซ้ำกัน",
+                "{} items in {} pages, each once",
+                items.len(),
+                pages
+            ),
+        };
         checks.push(
             CheckResult::new(
                 "every item once",
-                verdict(repeated.is_none()),
-                match &repeated {
-                    Some(v) => text!(
-                        "รายการที่ {} = {} ซ้ำกันใน {} หน้า",
-                        "the item with {} = {} comes twice in {} pages",
-                        path.value,
-                        v,
-                        pages
-                    ),
-                    None => text!(
-                        "รายการ {} รายการใน {} หน้าไม่ซ้ำกัน",
-                        "{} items in {} pages, each once",
-                        items.len(),
-                        pages
-                    ),
-                },
+                verdict(repeated.is_none() && missing == 0),
+                message,
             )
             .expected("each once", repeated.unwrap_or_else(|| "each once".into())),
         );
     }
     if let Some(order) = &union.order {
-        let values: Vec<&Value> = items
-            .iter()
-            .filter_map(|i| field(i, &order.by.value))
-            .collect();
+        let values: Vec<&Value> = items.iter().filter_map(|k| k.order.as_ref()).collect();
         let wrong = values.windows(2).position(|w| {
             let o = before(w[0], w[1]);
             if order.descending {

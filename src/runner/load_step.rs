@@ -80,8 +80,8 @@ struct Quota {
     taken: AtomicU64,
     requests: Option<u64>,
     until: Option<Instant>,
-    /// A paced rate: request n is due at `started + n × interval`.
-    started: Instant,
+    /// A paced rate: the next request's slot, and the interval between slots.
+    next: std::sync::Mutex<Instant>,
     interval: Option<Duration>,
 }
 
@@ -94,17 +94,23 @@ impl Quota {
         self.requests.is_none_or(|max| n < max).then_some(n)
     }
 
-    /// Waits until request n is due (at once, unpaced); false when it would be due after the
-    /// load's end.
-    async fn due(&self, n: u64) -> bool {
+    /// Waits until the next request is due (at once, unpaced); false when it would be due after
+    /// the load's end. Slots are handed out one interval apart, and never before now: a target
+    /// slower than the pace does not get the requests it fell behind on in a burst.
+    async fn due(&self) -> bool {
         let Some(interval) = self.interval else {
             return true;
         };
-        let at = self.started + interval.mul_f64(n as f64);
-        if self.until.is_some_and(|end| at >= end) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + interval;
+            slot
+        };
+        if self.until.is_some_and(|end| slot >= end) {
             return false;
         }
-        tokio::time::sleep_until(at.into()).await;
+        tokio::time::sleep_until(slot.into()).await;
         true
     }
 }
@@ -130,7 +136,7 @@ pub(super) async fn run(
         until: spec
             .duration_ms
             .map(|ms| Instant::now() + Duration::from_millis(ms)),
-        started: Instant::now(),
+        next: std::sync::Mutex::new(Instant::now()),
         interval: per_second.map(|r| Duration::from_secs_f64(1.0 / r)),
     });
     let accept = step.expect.status.as_ref().map(|s| s.value.clone());
@@ -249,8 +255,8 @@ async fn user(
             .and_then(|vars| build(&load.spec, &ctx.defaults, &vars).map(|(o, t)| (o, t, vars)))
     };
     let fixed = if load.is_static { render().ok() } else { None };
-    while let Some(n) = quota.take() {
-        if !quota.due(n).await {
+    while quota.take().is_some() {
+        if !quota.due().await {
             break;
         }
         let dynamic;

@@ -88,6 +88,19 @@ pub fn build(
             .portal
             .as_ref()
             .is_some_and(|p| url.origin() == p.origin());
+    // The portal's admin API holds every case's traffic: no step goes there, whatever a page's
+    // link says.
+    let to_portal = defaults
+        .portal
+        .as_ref()
+        .is_some_and(|p| url.origin() == p.origin());
+    if to_portal && url.path().starts_with("/__admin") {
+        return Err(text!(
+            "คำขอไปที่ API ผู้ดูแลของ Portal จำลอง ({}) ซึ่งไม่มีขั้นตอนใดส่งไปได้",
+            "the request would go to the mock portal's admin API ({}), where no step may go",
+            url.path()
+        ));
+    }
     if !allowed {
         return Err(text!(
             "คำขอไปที่ {} ซึ่งอยู่นอกระบบที่ทดสอบ ({})",
@@ -124,13 +137,17 @@ pub fn build(
         set(&mut headers, name, value);
     }
 
-    let mut body = body(spec, vars, &mut headers)?;
+    let (mut body, boundary) = body(spec, vars, &mut headers)?;
     if let Some(content_type) = &spec.content_type {
-        set(
-            &mut headers,
-            "Content-Type",
-            Some(render(content_type, vars)?),
-        );
+        let mut content_type = render(content_type, vars)?;
+        // A multipart type without its boundary could not be read: the boundary goes with it.
+        if let Some(boundary) = &boundary
+            && content_type.starts_with("multipart/")
+            && !content_type.contains("boundary=")
+        {
+            content_type.push_str(&format!("; boundary={boundary}"));
+        }
+        set(&mut headers, "Content-Type", Some(content_type));
     }
     if let Some(size) = spec.pad_to_bytes {
         // Trailing spaces keep a JSON body valid JSON (TP-4.6 wants it rejected for size alone).
@@ -151,23 +168,26 @@ pub fn build(
     ))
 }
 
-/// Sets `Content-Type` unless the request gives one.
-fn typed(headers: &mut Vec<(String, String)>, content_type: String) {
-    if !headers
+/// Sets `Content-Type` unless the request itself gives one (a suite default does not hold
+/// for a body that has a type of its own: a form sent as `application/json` is no form).
+fn typed(spec: &RequestSpec, headers: &mut Vec<(String, String)>, content_type: String) {
+    let own = spec
+        .headers
         .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-    {
+        .any(|(n, v)| n.eq_ignore_ascii_case("content-type") && v.is_some());
+    if !own {
         set(headers, "Content-Type", Some(content_type));
     }
 }
 
 /// The body's bytes, built afresh for this request; a body that has a type of its own sets
 /// `Content-Type` unless the request gives one.
+/// (The multipart boundary too, when there is one.)
 fn body(
     spec: &RequestSpec,
     vars: &Vars,
     headers: &mut Vec<(String, String)>,
-) -> Result<Option<Vec<u8>>, Text> {
+) -> Result<(Option<Vec<u8>>, Option<String>), Text> {
     if let Some(json) = &spec.json {
         let mut value = render_json(&json.value, vars).map_err(template_error)?;
         if let Some(patch) = &spec.merge_patch {
@@ -176,24 +196,30 @@ fn body(
                 &render_json(&patch.value, vars).map_err(template_error)?,
             );
         }
-        typed(headers, "application/json".into());
+        // A suite default (`application/json; charset=utf-8`) stands for JSON.
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            set(headers, "Content-Type", Some("application/json".into()));
+        }
         return serde_json::to_vec(&value)
-            .map(Some)
+            .map(|b| (Some(b), None))
             .map_err(|e| text!("JSON: {}", "JSON: {}", e));
     }
     if let Some(text) = &spec.body {
-        return Ok(Some(render(text, vars)?.into_bytes()));
+        return Ok((Some(render(text, vars)?.into_bytes()), None));
     }
     if let Some(b64) = &spec.body_base64 {
-        return decode_base64(&render(b64, vars)?).map(Some);
+        return decode_base64(&render(b64, vars)?).map(|b| (Some(b), None));
     }
     if let Some(form) = &spec.form {
         let mut fields = Vec::new();
         for (name, value) in form.value.iter() {
             fields.push((render(name, vars)?, render(value, vars)?));
         }
-        typed(headers, "application/x-www-form-urlencoded".into());
-        return Ok(Some(super::body::form(&fields)));
+        typed(spec, headers, "application/x-www-form-urlencoded".into());
+        return Ok((Some(super::body::form(&fields)), None));
     }
     if let Some(parts) = &spec.multipart {
         let mut rendered = Vec::new();
@@ -202,18 +228,22 @@ fn body(
         }
         let (boundary, bytes) =
             super::body::multipart(&rendered, || uuid::Uuid::new_v4().simple().to_string());
-        typed(headers, format!("multipart/form-data; boundary={boundary}"));
-        return Ok(Some(bytes));
+        typed(
+            spec,
+            headers,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        return Ok((Some(bytes), Some(boundary)));
     }
     let Some(bytes) = &spec.body_file_bytes else {
-        return Ok(None);
+        return Ok((None, None));
     };
     if spec.template {
         // Load checked it is UTF-8.
         let text = String::from_utf8_lossy(bytes);
-        return Ok(Some(render(&text, vars)?.into_bytes()));
+        return Ok((Some(render(&text, vars)?.into_bytes()), None));
     }
-    Ok(Some(bytes.as_ref().clone()))
+    Ok((Some(bytes.as_ref().clone()), None))
 }
 
 fn decode_base64(text: &str) -> Result<Vec<u8>, Text> {

@@ -877,10 +877,24 @@ impl Validator<'_> {
                 "a load step checks only `status`, `latency_ms`, `error_rate`, `throughput_rps` and `statuses`",
             );
         }
-        if let Some(rate) = &l.rate
-            && let Err(e) = rate_per_second(&rate.value)
-        {
-            self.report(path, &rate.referenced, e);
+        if let Some(rate) = &l.rate {
+            match rate_per_second(&rate.value) {
+                Err(e) => self.report(path, &rate.referenced, e),
+                // Paced, `requests` take this long: within the bound of any window.
+                Ok(per_second) => {
+                    if let Some(n) = l.requests
+                        && n as f64 / per_second * 1000.0 > MAX_WINDOW_MS as f64
+                    {
+                        self.report(
+                            path,
+                            &rate.referenced,
+                            format!(
+                                "{n} requests at {per_second} a second take longer than {MAX_WINDOW_MS} ms"
+                            ),
+                        );
+                    }
+                }
+            }
         }
         if let Some(rate) = &expect.error_rate {
             let bounds = [rate.min, rate.max];
