@@ -205,6 +205,16 @@ async fn bodies_written_wrong_are_refused_with_their_places() {
           path: /d
           body_file: ../files/latin1.txt
           template: true
+      - request:
+          method: POST
+          path: /e
+          body_base64: "this is not base64!!"
+      - request:
+          method: POST
+          path: /f
+          body_file: ../files/request.xml
+          template: true
+        capture: { h: { header: X, all: true } }
 "#,
     )
     .unwrap();
@@ -217,6 +227,8 @@ async fn bodies_written_wrong_are_refused_with_their_places() {
         "part `two` needs exactly one of `text`, `json`, `file` or `base64`",
         "nobody",
         "is not UTF-8 text: a body file with `template: true` is text",
+        "`body_base64` is not base64",
+        "`all: true` keeps a JSONPath's nodes a list: it goes with `json`",
     ] {
         assert!(err.contains(said), "{said}\n{err}");
     }

@@ -569,8 +569,8 @@ async fn paged_target(third: &[u64]) -> MockServer {
             json!({"page": page, "items": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()}),
         );
         if page < 3 {
-            answer =
-                answer.insert_header("Link", format!("</list?page={}>; rel=\"next\"", page + 1));
+            // Relative to the page (RFC 8288 §3.2): `?page=2` is /list?page=2.
+            answer = answer.insert_header("Link", format!("<?page={}>; rel=\"next\"", page + 1));
         }
         Mock::given(method("GET"))
             .and(path("/list"))

@@ -12,6 +12,8 @@ pub struct Response {
     pub elapsed_ms: u64,
     /// When it arrived (ms since the Unix epoch), for a request the portal received; 0: now.
     pub received_ms: u64,
+    /// Only the start of the body was kept (the portal's journal keeps 1 MiB of each).
+    pub truncated: bool,
 }
 
 impl Response {

@@ -55,6 +55,15 @@ pub fn signature(
             );
         }
     };
+    if response.truncated {
+        return fail(
+            Outcome::Error,
+            text!(
+                "body ยาวเกินกว่าที่เก็บไว้ทั้งหมด จึงตรวจลายมือชื่อไม่ได้",
+                "the body is longer than what was kept whole: its signature cannot be checked"
+            ),
+        );
+    }
     let Some(sent) = response.header(&spec.header) else {
         return fail(
             Outcome::Fail,

@@ -185,6 +185,7 @@ impl Connection {
             body: if keep { body.to_vec() } else { Vec::new() },
             elapsed_ms: started.elapsed().as_millis() as u64,
             received_ms: 0,
+            truncated: false,
         })
     }
 }

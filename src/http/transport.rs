@@ -188,6 +188,7 @@ impl Proxied {
             body,
             elapsed_ms: started.elapsed().as_millis() as u64,
             received_ms: 0,
+            truncated: false,
         })
     }
 }

@@ -84,6 +84,7 @@ fn as_response(entry: &Entry) -> Response {
         body: entry.body.clone(),
         elapsed_ms: 0,
         received_ms: entry.received_ms,
+        truncated: entry.body_truncated,
     }
 }
 
@@ -236,14 +237,22 @@ pub(super) async fn run(
     }
     if spec.same_body && matched.len() > 1 {
         let differs = matched.iter().position(|e| e.body != matched[0].body);
+        // Bodies kept only in part cannot be told the same.
+        let cut = matched.iter().any(|e| e.body_truncated);
         checks.push(CheckResult::new(
             "await same body",
-            if differs.is_none() {
+            if cut {
+                Outcome::Error
+            } else if differs.is_none() {
                 Outcome::Pass
             } else {
                 Outcome::Fail
             },
             match differs {
+                _ if cut => text!(
+                    "body ยาวเกินกว่าที่ Portal จำลองเก็บไว้ทั้งหมด จึงเทียบไม่ได้",
+                    "a body is longer than the mock portal keeps whole: it cannot be compared"
+                ),
                 Some(at) => text!(
                     "คำขอครั้งที่ {} มี body ต่างจากครั้งแรก",
                     "request {} carries another body than the first",
@@ -460,10 +469,13 @@ fn gap_check(spec: &GapSpec, arrived: &[u64]) -> CheckResult {
         .join(", ");
     let bounded = |g: &u64| spec.min.is_none_or(|m| *g >= m) && spec.max.is_none_or(|m| *g <= m);
     let wrong_bound = gaps.iter().position(|g| !bounded(g));
+    // A back-off waits: a gap of 0 (a burst) is none, whatever the one before it was.
     let wrong_growth = spec.growth.and_then(|k| {
-        gaps.windows(2)
-            .position(|w| (w[1] as f64) < k * w[0] as f64)
-            .map(|at| at + 1)
+        gaps.iter().position(|g| *g == 0).or_else(|| {
+            gaps.windows(2)
+                .position(|w| (w[1] as f64) < k * w[0] as f64)
+                .map(|at| at + 1)
+        })
     });
     let expected = [
         spec.min.map(|m| format!("at least {m} ms")),
@@ -493,6 +505,15 @@ fn gap_check(spec: &GapSpec, arrived: &[u64]) -> CheckResult {
                 gaps[at],
                 shown,
                 expected
+            ),
+        ),
+        (None, Some(at)) if gaps[at] == 0 => (
+            Outcome::Fail,
+            text!(
+                "ช่วงห่างที่ {} เป็น 0 ms: ส่งพร้อมกัน ไม่ได้เว้นช่วง ({})",
+                "gap {} is 0 ms: sent at once, no back-off ({})",
+                at + 1,
+                shown
             ),
         ),
         (None, Some(at)) => (
@@ -555,6 +576,13 @@ mod tests {
             not_doubling.message.en
         );
         assert_eq!(gap_check(&spec, &[0, 50]).outcome, Outcome::Fail);
+        // A burst is no back-off, even though 0 >= 2 × 0.
+        let burst = GapSpec {
+            min: None,
+            max: None,
+            growth: Some(2.0),
+        };
+        assert_eq!(gap_check(&burst, &[5, 5, 5, 5]).outcome, Outcome::Fail);
         assert_eq!(gap_check(&spec, &[0]).outcome, Outcome::Fail);
     }
 }

@@ -482,7 +482,8 @@ async fn attempt(
     exchange(ctx, file, spec, step, vars, tally).await.0
 }
 
-/// Sends a request and judges its answer; the answer too, when there is one.
+/// Sends a request and judges its answer; the answer too, and the URL it came from, when
+/// there is one.
 pub(super) async fn exchange(
     ctx: &RunContext,
     file: &CaseFile,
@@ -490,7 +491,7 @@ pub(super) async fn exchange(
     step: &Step,
     vars: &mut Vars,
     tally: &mut BTreeMap<String, InvariantTally>,
-) -> (Attempt, Option<Response>) {
+) -> (Attempt, Option<(Response, reqwest::Url)>) {
     let error = |e, x| (Attempt::error(e, x), None);
     let (out, timeout) = match build(spec, &ctx.defaults, vars) {
         Ok(built) => built,
@@ -536,7 +537,7 @@ pub(super) async fn exchange(
         exchange: Some(exchange),
         ..Attempt::default()
     };
-    (attempt, Some(response))
+    (attempt, Some((response, out.url)))
 }
 
 /// Checks a response against the step's `expect` and, when they pass, takes its captures.

@@ -62,7 +62,8 @@ pub(super) async fn run(
         for c in &mut attempt.checks {
             c.check = format!("page {pages}: {}", c.check);
         }
-        let Some(response) = response.filter(|_| attempt.outcome == Outcome::Pass) else {
+        let Some((response, page_url)) = response.filter(|_| attempt.outcome == Outcome::Pass)
+        else {
             return (attempt, pages);
         };
         let json = response.json().ok();
@@ -140,6 +141,14 @@ pub(super) async fn run(
             last.outcome = Outcome::Fail;
             return (last, pages);
         }
+        // A relative link is relative to the page it is on (RFC 8288 §3.2, RFC 3986 §5).
+        let next = match (&spec.next.value, &next) {
+            (crate::suite::Capture::Full(f), Value::String(link)) if f.link.is_some() => page_url
+                .join(link)
+                .map(|u| Value::String(u.to_string()))
+                .unwrap_or(next),
+            _ => next,
+        };
         vars.set(NEXT, next, false);
     }
     if let Some(union) = &spec.union {

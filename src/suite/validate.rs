@@ -298,6 +298,17 @@ impl Validator<'_> {
                 self.predicate(path, &i.id.referenced, content_type, &known);
             }
             if let Some(not) = &w.not {
+                if not.status.is_none()
+                    && not.method.is_none()
+                    && not.path_matches.is_none()
+                    && not.content_type.is_none()
+                {
+                    self.report(
+                        path,
+                        &i.id.referenced,
+                        "`not: {}` would leave out every exchange: give `status`, `method`, `path_matches` or `content_type`",
+                    );
+                }
                 if let Some(status) = &not.status
                     && let Some(problem) = status.value.problem()
                 {
@@ -536,11 +547,19 @@ impl Validator<'_> {
                     "a capture names exactly one of `json`, `header`, `xml`, `body` or `link`",
                 ),
             }
-            if let Capture::Full(f) = &capture.value
-                && let Some(re) = &f.regex
-                && let Err(e) = regex::Regex::new(&re.value)
-            {
-                self.report(path, &re.referenced, regex_problem(&e));
+            if let Capture::Full(f) = &capture.value {
+                if let Some(re) = &f.regex
+                    && let Err(e) = regex::Regex::new(&re.value)
+                {
+                    self.report(path, &re.referenced, regex_problem(&e));
+                }
+                if f.all && f.json.is_none() {
+                    self.report(
+                        path,
+                        &capture.referenced,
+                        "`all: true` keeps a JSONPath's nodes a list: it goes with `json`",
+                    );
+                }
             }
             known.insert(name.value.clone());
         }
@@ -988,6 +1007,26 @@ impl Validator<'_> {
         }
         if let Some(b64) = &r.body_base64 {
             self.template(path, at, b64, known);
+            let literal = !b64.contains("{{");
+            let compact: String = b64.split_whitespace().collect();
+            if literal
+                && base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &compact)
+                    .is_err()
+            {
+                self.report(
+                    path,
+                    at,
+                    "`body_base64` is not base64 (RFC 4648, with padding)",
+                );
+            }
+        }
+        // A templated body file is a template like any other.
+        if r.template
+            && let Some(bytes) = &r.body_file_bytes
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            let at = r.body_file.as_ref().map_or(at, |f| &f.referenced);
+            self.template(path, at, text, known);
         }
         if let Some(form) = &r.form {
             for (name, value) in form.value.iter() {
@@ -1056,25 +1095,22 @@ impl Validator<'_> {
     /// A `path_matches` pattern: a valid regex that can match a path. It is matched against the
     /// whole path (anchored at both ends), which starts with `/` and holds no query.
     fn path_pattern(&mut self, path: &Path, re: &Spanned<String>) {
-        if let Err(e) = regex::Regex::new(&re.value) {
+        // Checked as it is matched: anchored (a `(?x)` comment would swallow the anchor).
+        if let Err(e) = regex::Regex::new(&format!("^(?:{})$", re.value)) {
             self.report(path, &re.referenced, regex_problem(&e));
             return;
         }
+        // A pattern of one branch that starts with a letter can never match a path.
         let p = re.value.trim_start_matches('^');
-        let never = if p.starts_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_') {
-            Some(
-                "a path starts with `/`, and `path_matches` is matched against the whole path (anchored at both ends)",
-            )
-        } else if p.contains("\\?") || p.contains("[?]") {
-            Some("`path_matches` sees the path without its query (`?…`)")
-        } else {
-            None
-        };
-        if let Some(why) = never {
+        if !p.contains('|') && p.starts_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_')
+        {
             self.report(
                 path,
                 &re.referenced,
-                format!("`path_matches: {}` can never match: {why}", re.value),
+                format!(
+                    "`path_matches: {}` can never match: a path starts with `/`, and `path_matches` is matched against the whole path (anchored at both ends, without the query)",
+                    re.value
+                ),
             );
         }
     }
