@@ -20,7 +20,7 @@ use crate::results::Exchange;
 use crate::results::InvariantTally;
 use crate::suite::Side;
 use crate::suite::{
-    AwaitSpec, CaseFile, CountSpec, GapSpec, InboundFilter, Step, TokenExpectation,
+    AwaitSpec, CaseFile, CountSpec, GapSpec, InboundFilter, OrderSpec, Step, TokenExpectation,
 };
 use crate::template::Template;
 use crate::text;
@@ -234,6 +234,9 @@ pub(super) async fn run(
     if let Some(gaps) = &spec.gaps_ms {
         let arrived: Vec<u64> = matched.iter().map(|e| e.received_ms).collect();
         checks.push(gap_check(&gaps.value, &arrived));
+    }
+    if let Some(order) = &spec.order {
+        checks.push(order_check(order, &matched));
     }
     if spec.same_body && matched.len() > 1 {
         let differs = matched.iter().position(|e| e.body != matched[0].body);
@@ -533,6 +536,67 @@ fn gap_check(spec: &GapSpec, arrived: &[u64]) -> CheckResult {
     CheckResult::new("await gaps", outcome, message).expected(expected, shown)
 }
 
+/// The matching requests, in the order they arrived, are in order of a value of their bodies.
+fn order_check(order: &OrderSpec, entries: &[Entry]) -> CheckResult {
+    let values: Vec<Option<Value>> = entries
+        .iter()
+        .map(|e| {
+            let json: Value = serde_json::from_slice(&e.body).ok()?;
+            let parsed = crate::check::jsonpath::parse(&order.by.value).ok()?;
+            parsed.query(&json).all().into_iter().next().cloned()
+        })
+        .collect();
+    let missing = values.iter().filter(|v| v.is_none()).count();
+    let present: Vec<&Value> = values.iter().flatten().collect();
+    let wrong = present.windows(2).position(|w| {
+        let o = super::follow_step::before(w[0], w[1]);
+        if order.descending {
+            o == std::cmp::Ordering::Less
+        } else {
+            o == std::cmp::Ordering::Greater
+        }
+    });
+    let way = if order.descending {
+        "descending"
+    } else {
+        "ascending"
+    };
+    let (outcome, message) = match wrong {
+        Some(at) => (
+            Outcome::Fail,
+            text!(
+                "คำขอครั้งที่ {} ({}) มาไม่เรียงตาม {} หลังครั้งก่อน ({})",
+                "request {} ({}) arrived out of order by {} after the one before ({})",
+                at + 2,
+                crate::vars::value_text(present[at + 1]),
+                order.by.value,
+                crate::vars::value_text(present[at])
+            ),
+        ),
+        None if missing > 0 => (
+            Outcome::Fail,
+            text!(
+                "{} จาก {} คำขอไม่มี {}",
+                "{} of {} requests have no {}",
+                missing,
+                entries.len(),
+                order.by.value
+            ),
+        ),
+        None => (
+            Outcome::Pass,
+            text!(
+                "{} คำขอมาเรียงตาม {}",
+                "{} requests arrived in order by {}",
+                entries.len(),
+                order.by.value
+            ),
+        ),
+    };
+    CheckResult::new("await order", outcome, message)
+        .expected(format!("{way} by {}", order.by.value), String::new())
+}
+
 fn sequence_check(entries: &[Entry], path: &str, values: &[Value]) -> CheckResult {
     let arrived = arrivals(entries, path);
     let ok = in_order(&arrived, values);
@@ -584,5 +648,50 @@ mod tests {
         };
         assert_eq!(gap_check(&burst, &[5, 5, 5, 5]).outcome, Outcome::Fail);
         assert_eq!(gap_check(&spec, &[0]).outcome, Outcome::Fail);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn arrived(bodies: &[&str]) -> Vec<Entry> {
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| Entry {
+                seq: i as u64,
+                at: String::new(),
+                received_ms: 0,
+                method: "POST".into(),
+                path: "/h".into(),
+                query: vec![],
+                headers: vec![],
+                body: b.as_bytes().to_vec(),
+                body_bytes: b.len(),
+                body_truncated: false,
+                stub: None,
+                status: 202,
+                token_issued: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn requests_arrive_in_order_of_a_body_value() {
+        let by = |path: &str| OrderSpec {
+            by: serde_saphyr::Spanned::new(
+                path.to_string(),
+                serde_saphyr::Location::UNKNOWN,
+                serde_saphyr::Location::UNKNOWN,
+            ),
+            descending: false,
+        };
+        let ordered = arrived(&[r#"{"n": 2}"#, r#"{"n": 10}"#, r#"{"n": 10}"#]);
+        assert_eq!(order_check(&by("$.n"), &ordered).outcome, Outcome::Pass);
+        let out = arrived(&[r#"{"n": 10}"#, r#"{"n": 2}"#]);
+        assert_eq!(order_check(&by("$.n"), &out).outcome, Outcome::Fail);
+        let missing = arrived(&[r#"{"n": 1}"#, "not json"]);
+        assert_eq!(order_check(&by("$.n"), &missing).outcome, Outcome::Fail);
     }
 }

@@ -178,7 +178,7 @@ fn verdict(ok: bool) -> Outcome {
 }
 
 /// Orders two values: integers exactly, other numbers as numbers, anything else as its text.
-fn before(a: &Value, b: &Value) -> std::cmp::Ordering {
+pub(super) fn before(a: &Value, b: &Value) -> std::cmp::Ordering {
     if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
         return x.cmp(&y);
     }

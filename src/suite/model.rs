@@ -501,6 +501,8 @@ pub struct AwaitSpec {
     /// Every matching request carries the same body (a retry resends what it sent).
     #[serde(default)]
     pub same_body: bool,
+    /// The matching requests arrive in order of this value of their JSON bodies.
+    pub order: Option<OrderSpec>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

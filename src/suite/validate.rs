@@ -708,6 +708,15 @@ impl Validator<'_> {
 
     fn await_step(&mut self, path: &Path, step: &Spanned<AwaitSpec>, known: &BTreeSet<String>) {
         let a = &step.value;
+        if let Some(order) = &a.order
+            && let Err(e) = crate::check::jsonpath::parse(&order.by.value)
+        {
+            self.report(
+                path,
+                &order.by.referenced,
+                format!("invalid JSONPath `{}`: {e}", order.by.value),
+            );
+        }
         if let Some(gaps) = &a.gaps_ms {
             let g = &gaps.value;
             if g.min.is_none() && g.max.is_none() && g.growth.is_none()
