@@ -224,71 +224,7 @@ pub(super) async fn run(
         spec.within_ms,
         (early, late),
     )];
-    if let Some(sequence) = &spec.sequence {
-        checks.push(sequence_check(
-            &matched,
-            &sequence.value.path,
-            &sequence.value.values,
-        ));
-    }
-    if let Some(gaps) = &spec.gaps_ms {
-        let arrived: Vec<u64> = matched.iter().map(|e| e.received_ms).collect();
-        checks.push(gap_check(&gaps.value, &arrived));
-    }
-    if let Some(order) = &spec.order {
-        checks.push(order_check(order, &matched));
-    }
-    if spec.same_body && matched.len() > 1 {
-        let differs = matched.iter().position(|e| e.body != matched[0].body);
-        // Bodies kept only in part cannot be told the same.
-        let cut = matched.iter().any(|e| e.body_truncated);
-        checks.push(CheckResult::new(
-            "await same body",
-            if cut {
-                Outcome::Error
-            } else if differs.is_none() {
-                Outcome::Pass
-            } else {
-                Outcome::Fail
-            },
-            match differs {
-                _ if cut => text!(
-                    "body ยาวเกินกว่าที่ Portal จำลองเก็บไว้ทั้งหมด จึงเทียบไม่ได้",
-                    "a body is longer than the mock portal keeps whole: it cannot be compared"
-                ),
-                Some(at) => text!(
-                    "คำขอครั้งที่ {} มี body ต่างจากครั้งแรก",
-                    "request {} carries another body than the first",
-                    at + 1
-                ),
-                None => text!(
-                    "ทั้ง {} ครั้งมี body เดียวกัน",
-                    "all {} carry the same body",
-                    matched.len()
-                ),
-            },
-        ));
-    }
-    if spec.token == Some(TokenExpectation::Issued) && !matched.is_empty() {
-        let without = matched.iter().filter(|e| !e.token_issued).count();
-        checks.push(
-            CheckResult::new(
-                "await token",
-                if without == 0 {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail
-                },
-                text!(
-                    "คำขอ {} จาก {} ครั้งไม่มี Token ที่ Portal ออกให้",
-                    "{} of {} requests carry no Token the portal issued",
-                    without,
-                    matched.len()
-                ),
-            )
-            .expected("issued Token", format!("{without} without")),
-        );
-    }
+    checks.extend(across_requests(spec, &matched));
     // The expectations hold for every matching request; captures come from the first. The
     // exchange shown is the first request that does not meet them, or else the first.
     let mut shown = matched.first();
@@ -458,6 +394,84 @@ fn count_check(
     .expected(expected, got.to_string())
 }
 
+/// The checks on the matching requests together: their order by a field or a sequence, the
+/// gaps between them, their bodies alike, their tokens.
+fn across_requests(spec: &AwaitSpec, matched: &[Entry]) -> Vec<CheckResult> {
+    let mut checks = Vec::new();
+    if let Some(sequence) = &spec.sequence {
+        checks.push(sequence_check(
+            matched,
+            &sequence.value.path,
+            &sequence.value.values,
+        ));
+    }
+    if let Some(gaps) = &spec.gaps_ms {
+        let arrived: Vec<u64> = matched.iter().map(|e| e.received_ms).collect();
+        checks.push(gap_check(&gaps.value, &arrived));
+    }
+    if let Some(order) = &spec.order {
+        checks.push(order_check(order, matched));
+    }
+    if spec.same_body && matched.len() > 1 {
+        checks.push(same_body_check(matched));
+    }
+
+    if spec.token == Some(TokenExpectation::Issued) && !matched.is_empty() {
+        let without = matched.iter().filter(|e| !e.token_issued).count();
+        checks.push(
+            CheckResult::new(
+                "await token",
+                if without == 0 {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail
+                },
+                text!(
+                    "คำขอ {} จาก {} ครั้งไม่มี Token ที่ Portal ออกให้",
+                    "{} of {} requests carry no Token the portal issued",
+                    without,
+                    matched.len()
+                ),
+            )
+            .expected("issued Token", format!("{without} without")),
+        );
+    }
+    checks
+}
+
+/// Every matching request carries the same body.
+fn same_body_check(matched: &[Entry]) -> CheckResult {
+    let differs = matched.iter().position(|e| e.body != matched[0].body);
+    // Bodies kept only in part cannot be told the same.
+    let cut = matched.iter().any(|e| e.body_truncated);
+    CheckResult::new(
+        "await same body",
+        if cut {
+            Outcome::Error
+        } else if differs.is_none() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        match differs {
+            _ if cut => text!(
+                "body ยาวเกินกว่าที่ Portal จำลองเก็บไว้ทั้งหมด จึงเทียบไม่ได้",
+                "a body is longer than the mock portal keeps whole: it cannot be compared"
+            ),
+            Some(at) => text!(
+                "คำขอครั้งที่ {} มี body ต่างจากครั้งแรก",
+                "request {} carries another body than the first",
+                at + 1
+            ),
+            None => text!(
+                "ทั้ง {} ครั้งมี body เดียวกัน",
+                "all {} carry the same body",
+                matched.len()
+            ),
+        },
+    )
+}
+
 /// The gaps between arrivals (ms since the epoch, in order): each within min/max, and each at
 /// least `growth` × the one before.
 fn gap_check(spec: &GapSpec, arrived: &[u64]) -> CheckResult {
@@ -548,19 +562,7 @@ fn order_check(order: &OrderSpec, entries: &[Entry]) -> CheckResult {
         .collect();
     let missing = values.iter().filter(|v| v.is_none()).count();
     let present: Vec<&Value> = values.iter().flatten().collect();
-    let wrong = present.windows(2).position(|w| {
-        let o = super::follow_step::before(w[0], w[1]);
-        if order.descending {
-            o == std::cmp::Ordering::Less
-        } else {
-            o == std::cmp::Ordering::Greater
-        }
-    });
-    let way = if order.descending {
-        "descending"
-    } else {
-        "ascending"
-    };
+    let (wrong, way) = super::follow_step::out_of_order(&present, order.descending);
     let (outcome, message) = match wrong {
         Some(at) => (
             Outcome::Fail,

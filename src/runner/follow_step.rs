@@ -177,8 +177,29 @@ fn verdict(ok: bool) -> Outcome {
     if ok { Outcome::Pass } else { Outcome::Fail }
 }
 
+/// Where values stop being in order (the index of the one before the first out of place), and
+/// the order's name: what `union.order` and an await's `order` judge.
+pub(super) fn out_of_order(values: &[&Value], descending: bool) -> (Option<usize>, &'static str) {
+    let wrong = values.windows(2).position(|w| {
+        let o = before(w[0], w[1]);
+        if descending {
+            o == std::cmp::Ordering::Less
+        } else {
+            o == std::cmp::Ordering::Greater
+        }
+    });
+    (
+        wrong,
+        if descending {
+            "descending"
+        } else {
+            "ascending"
+        },
+    )
+}
+
 /// Orders two values: integers exactly, other numbers as numbers, anything else as its text.
-pub(super) fn before(a: &Value, b: &Value) -> std::cmp::Ordering {
+fn before(a: &Value, b: &Value) -> std::cmp::Ordering {
     if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
         return x.cmp(&y);
     }
@@ -239,19 +260,7 @@ fn judge_union(
     }
     if let Some(order) = &union.order {
         let values: Vec<&Value> = items.iter().filter_map(|k| k.order.as_ref()).collect();
-        let wrong = values.windows(2).position(|w| {
-            let o = before(w[0], w[1]);
-            if order.descending {
-                o == std::cmp::Ordering::Less
-            } else {
-                o == std::cmp::Ordering::Greater
-            }
-        });
-        let way = if order.descending {
-            "descending"
-        } else {
-            "ascending"
-        };
+        let (wrong, way) = out_of_order(&values, order.descending);
         checks.push(
             CheckResult::new(
                 "items in order",
