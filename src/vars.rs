@@ -1,16 +1,35 @@
 //! The variables a case sees: suite defaults, `--var` overrides, case `vars` and captures.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use serde_json::Value;
 
 /// Variable values by name, and which of them are secret (masked in every output).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Vars {
     values: BTreeMap<String, Value>,
     secrets: BTreeSet<String>,
     /// Secret values no variable holds: credentials sent or received.
     other_secrets: BTreeSet<String>,
+    /// Values an expression computed from a secret (its base64, a part of it): secret too.
+    /// Rendering sees the variables read-only, hence the lock.
+    derived: Mutex<BTreeSet<String>>,
+}
+
+/// Derived secrets kept per case: beyond this, the values an expression computes from a
+/// secret anew for each request (a signature per body) are no longer remembered.
+const MAX_DERIVED: usize = 4096;
+
+impl Clone for Vars {
+    fn clone(&self) -> Self {
+        Self {
+            values: self.values.clone(),
+            secrets: self.secrets.clone(),
+            other_secrets: self.other_secrets.clone(),
+            derived: Mutex::new(self.derived()),
+        }
+    }
 }
 
 impl Vars {
@@ -33,6 +52,22 @@ impl Vars {
         self.other_secrets.extend(values);
     }
 
+    /// Records a value computed from a secret.
+    pub fn derive_secret(&self, value: String) {
+        let mut derived = self.derived.lock().unwrap_or_else(|e| e.into_inner());
+        // A short one (a length, a flag) cannot be masked without destroying the text around.
+        if derived.len() < MAX_DERIVED && value.chars().count() >= crate::redact::MIN_SECRET_LEN {
+            derived.insert(value);
+        }
+    }
+
+    fn derived(&self) -> BTreeSet<String> {
+        self.derived
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The values to mask wherever they appear in output.
     pub fn secret_values(&self) -> Vec<String> {
         self.secrets
@@ -40,6 +75,7 @@ impl Vars {
             .filter_map(|name| self.values.get(name))
             .map(value_text)
             .chain(self.other_secrets.iter().cloned())
+            .chain(self.derived())
             .collect()
     }
 }

@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use super::options::RunOptions;
 use crate::diagnostic::Diagnostic;
 use crate::portal::{Consumer, MappingSet, MockPortal, PortalLimits, PortalLink, PortalSetup};
@@ -95,8 +97,14 @@ pub fn resolve_vars(suite: &Suite, given: &[(String, String)]) -> Result<Vars, S
             .iter()
             .rev()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone());
-        let from_env = decl.env.as_ref().and_then(|e| std::env::var(e).ok());
+            .map(|(_, v)| typed(name, v, decl.default.as_ref()))
+            .transpose()?;
+        let from_env = decl
+            .env
+            .as_ref()
+            .and_then(|e| std::env::var(e).ok())
+            .map(|v| typed(name, &v, decl.default.as_ref()))
+            .transpose()?;
         let value = from_cli
             .or(from_env)
             .or_else(|| decl.default.clone())
@@ -108,9 +116,26 @@ pub fn resolve_vars(suite: &Suite, given: &[(String, String)]) -> Result<Vars, S
                     .unwrap_or_default();
                 format!("variable `{name}` has no value: give --var {name}=…{env}")
             })?;
-        vars.set(name, value.into(), decl.secret);
+        vars.set(name, value, decl.secret);
     }
     Ok(vars)
+}
+
+/// A value given as text (`--var`, the environment) takes the type of the variable's default:
+/// `fee: 3000` stays a number when `--var fee=3500` replaces it.
+fn typed(name: &str, text: &str, default: Option<&Value>) -> Result<Value, String> {
+    let parsed = serde_json::from_str::<Value>(text.trim()).ok();
+    let kind = match (default, parsed) {
+        (Some(Value::Number(_)), Some(v @ Value::Number(_)))
+        | (Some(Value::Bool(_)), Some(v @ Value::Bool(_))) => return Ok(v),
+        (Some(Value::Number(_)), _) => "a number",
+        (Some(Value::Bool(_)), _) => "true or false",
+        _ => return Ok(Value::String(text.to_string())),
+    };
+    Err(format!(
+        "variable `{name}`: `{}` is not {kind}, as its default is",
+        crate::redact::cut(text, 40)
+    ))
 }
 
 /// Every secret known before the first case: declared secret variables, credentials written in

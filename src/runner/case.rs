@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::invariants::Seen;
@@ -22,7 +23,7 @@ use crate::suite::{
     Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step, StepKind,
     WaitSpec,
 };
-use crate::template::{Template, finished_at_key};
+use crate::template::{Template, finished_at_key, render_json};
 use crate::text;
 use crate::vars::Vars;
 
@@ -93,7 +94,7 @@ pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> Case
 
 pub async fn run_case(
     ctx: Arc<RunContext>,
-    case_vars: &OrderedMap<Spanned<String>, Spanned<String>>,
+    case_vars: &OrderedMap<Spanned<String>, Spanned<Value>>,
     file: &CaseFile,
     case: &Spanned<Case>,
 ) -> CaseResult {
@@ -101,7 +102,7 @@ pub async fn run_case(
     let mut result = skeleton(file, case, Outcome::Pass);
     let mut vars = ctx.vars.clone();
     for (name, value) in case_vars.iter().chain(case.value.vars.iter()) {
-        match Template::parse(&value.value).and_then(|t| t.render_value(&vars)) {
+        match render_json(&value.value, &vars) {
             Ok(v) => vars.set(&name.value, v, false),
             Err(e) => {
                 result.outcome = Outcome::Error;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::model::{Case, Predicate, Step, Suite};
 use crate::i18n::Text;
-use crate::template::{Expr, Function, Template, json_templates};
+use crate::template::{Expr, Template, json_templates};
 use crate::text;
 
 /// Why the case must run alone, if it must.
@@ -62,8 +62,7 @@ fn uses_own(text: &str, own: &BTreeSet<String>) -> bool {
 fn own_expr(expr: &Expr, own: &BTreeSet<String>) -> bool {
     match expr {
         Expr::Var(name) => own.contains(name),
-        Expr::Call(Function::Uuid | Function::CitizenId) => true,
-        _ => false,
+        other => other.is_fresh(),
     }
 }
 

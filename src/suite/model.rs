@@ -77,7 +77,7 @@ pub struct SuiteMeta {
     /// Evaluated afresh at the start of every case, before the case's own `vars`
     /// (e.g. `request_id: "{{ uuid() }}"` used by a shared fixture).
     #[serde(default)]
-    pub case_vars: OrderedMap<Spanned<String>, Spanned<String>>,
+    pub case_vars: OrderedMap<Spanned<String>, Spanned<Value>>,
     /// Environment variables (`{{ env.NAME }}`) whose values may be shown: every other one is
     /// masked as a secret.
     #[serde(default)]
@@ -187,7 +187,8 @@ pub struct Defaults {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variable {
-    pub default: Option<String>,
+    /// Keeps its YAML type: `3000` is a number, and a `--var` for it must be one too.
+    pub default: Option<Value>,
     pub env: Option<String>,
     #[serde(default)]
     pub secret: bool,
@@ -287,9 +288,10 @@ pub struct Case {
     pub requirements: Vec<Spanned<String>>,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Evaluated once when the case starts, e.g. `citizen: "{{ citizen_id() }}"`.
+    /// Evaluated once when the case starts, e.g. `citizen: "{{ citizen_id() }}"`. A value keeps
+    /// its YAML type (`fee: 3000` is a number); strings in it are templates.
     #[serde(default)]
-    pub vars: OrderedMap<Spanned<String>, Spanned<String>>,
+    pub vars: OrderedMap<Spanned<String>, Spanned<Value>>,
     /// Whose part of the service flow the case tests: `citizen`, `staff`, `admin`, or a role
     /// the suite defines under `actors:`. The report groups results by it.
     #[serde(default)]

@@ -13,6 +13,7 @@ use crate::check::{Schemas, compile_schema, schema_key};
 use crate::diagnostic::{Diagnostic, Place};
 use crate::redact::{MIN_SECRET_LEN, is_sensitive_header};
 use crate::template::{Expr, Template, finished_at_key, json_templates};
+use crate::vars::value_text;
 
 /// The regex crate's message is several lines with its own caret; the last line says what is
 /// wrong, and the diagnostic shows where.
@@ -194,7 +195,7 @@ impl Validator<'_> {
         let meta = &self.suite.meta;
         let mut known = self.suite_vars();
         for (name, value) in meta.case_vars.iter() {
-            self.template(&file, &value.referenced, &value.value, &known);
+            self.json_template(&file, &value.referenced, &value.value, &known);
             known.insert(name.value.clone());
         }
         for (name, value) in meta.defaults.headers.iter() {
@@ -234,7 +235,7 @@ impl Validator<'_> {
         }
         for (name, variable) in meta.variables.iter() {
             if variable.secret
-                && let Some(value) = &variable.default
+                && let Some(value) = variable.default.as_ref().map(value_text)
                 && value.chars().count() < MIN_SECRET_LEN
             {
                 self.report(
@@ -440,7 +441,7 @@ impl Validator<'_> {
             let mut known = suite_vars.clone();
             known.extend(case_vars.iter().cloned());
             for (name, value) in c.vars.iter() {
-                self.template(path, &value.referenced, &value.value, &known);
+                self.json_template(path, &value.referenced, &value.value, &known);
                 known.insert(name.value.clone());
             }
             for step in &c.steps {
@@ -1236,12 +1237,23 @@ impl Validator<'_> {
             .flatten()
             .chain(p.one_of.iter().flatten())
         {
-            match json_templates(value) {
-                Ok(templates) => templates
-                    .iter()
-                    .for_each(|t| self.undefined(path, at, t, known)),
-                Err(e) => self.report(path, at, e.to_string()),
-            }
+            self.json_template(path, at, value, known);
+        }
+    }
+
+    /// The templates in the strings of a JSON value.
+    fn json_template(
+        &mut self,
+        path: &Path,
+        at: &Location,
+        value: &Value,
+        known: &BTreeSet<String>,
+    ) {
+        match json_templates(value) {
+            Ok(templates) => templates
+                .iter()
+                .for_each(|t| self.undefined(path, at, t, known)),
+            Err(e) => self.report(path, at, e.to_string()),
         }
     }
 
@@ -1342,6 +1354,13 @@ impl Validator<'_> {
     }
 
     fn undefined(&mut self, path: &Path, at: &Location, t: &Template, known: &BTreeSet<String>) {
+        // One that uses no variable is computed now, so a bad argument (`today(99999999)`,
+        // `now('soon')`) is found here rather than mid-run.
+        if t.exprs().all(|e| matches!(e, Expr::Call(_)))
+            && let Err(e) = t.render_string(&crate::vars::Vars::default())
+        {
+            self.report(path, at, e.to_string());
+        }
         for expr in t.exprs() {
             if let Expr::Env(name) = expr {
                 self.checked.env.insert(name.clone());

@@ -1,26 +1,42 @@
-//! `{{ name }}` templating for paths, headers, bodies and fixture files.
+//! `{{ … }}` templating for paths, headers, bodies and fixture files.
 //!
-//! An expression is a variable (`ref`), an environment variable (`env.PORTAL_URL`) or a built-in
-//! function: `uuid()`, `now()`, `today(offset_days)`, `citizen_id()`. A string that is exactly
-//! one expression takes the variable's JSON value (so a captured number stays a number inside a
-//! JSON body); anything else is text.
+//! What stands between `{{` and `}}` is an expression (minijinja's language, with cpc's own
+//! functions and filters, `functions.rs`): a variable (`ref`), an environment variable
+//! (`env.PORTAL_URL`), arithmetic and comparison (`fee * copies`), a function (`uuid()`,
+//! `now('-5m')`, `today(30)`, `citizen_id()`) and filters (`body | hmac_sha256(secret)`).
+//! A string that is exactly one expression takes the expression's JSON value (so a number stays
+//! a number inside a JSON body); anything else is text.
+
+mod functions;
+mod scan;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::vars::{Vars, value_text};
-use crate::{citizen_id, clock};
+use scan::{Scanned, placeholder};
+
+pub use scan::{FILTERS, FUNCTIONS};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expr {
     Var(String),
     Env(String),
-    Call(Function),
+    /// A function called, by name (`uuid`, `now` …).
+    Call(String),
     /// `answer.…`: a value computed from the answer being judged (in `expect` only).
     Answer(AnswerPart),
     /// `finished_at('step name')`: when an earlier step of the case finished (RFC 3339, ms).
     FinishedAt(String),
+}
+
+impl Expr {
+    /// A function whose every call gives a new value no other case has (`uuid()`,
+    /// `citizen_id()`).
+    pub fn is_fresh(&self) -> bool {
+        matches!(self, Expr::Call(name) if name == "uuid" || name == "citizen_id")
+    }
 }
 
 /// What `answer.…` reads from the answer being judged.
@@ -52,22 +68,22 @@ pub fn finished_at_key(name: &str) -> String {
     format!("finished_at:{name}")
 }
 
+/// One `{{ … }}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Function {
-    Uuid,
-    Now,
-    Today(i64),
-    CitizenId,
+struct Expression {
+    /// As written (without a final `| raw`), for messages.
+    text: String,
+    scanned: Scanned,
+    /// What it uses, in order: special forms, environment variables, functions, variables.
+    uses: Vec<Expr>,
+    /// `{{ expr | raw }}`: inserted into a path as it is (see `render_path`).
+    raw: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Text(String),
-    /// `raw`: written `{{ expr | raw }}`, inserted into a path as it is (see `render_path`).
-    Expr {
-        expr: Expr,
-        raw: bool,
-    },
+    Expr(Box<Expression>),
 }
 
 /// A parsed template string.
@@ -96,6 +112,9 @@ pub enum TemplateError {
     /// A value that would be a path segment is `.` or `..`, which would move the request.
     #[error("a value in the path is `{0}`, which is not a path segment")]
     DotSegment(String),
+    /// The expression is well formed but cannot be computed (`'a' * 'b'`, a bad duration).
+    #[error("{message} in `{{{{ {} }}}}`", crate::redact::cut(text, 80))]
+    Eval { text: String, message: String },
 }
 
 /// What a value in a path segment is escaped from: anything that would end the segment or
@@ -118,11 +137,49 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// `expr | raw` → (`expr`, true).
+fn strip_raw(inner: &str) -> (&str, bool) {
+    inner
+        .strip_suffix("raw")
+        .map(str::trim_end)
+        .and_then(|rest| rest.strip_suffix('|'))
+        .map_or((inner, false), |expr| (expr.trim(), true))
+}
+
+fn compile(text: &str) -> Result<Expression, String> {
+    let (inner, raw) = strip_raw(text.trim());
+    let scanned = scan::scan(inner)?;
+    // Compiled here to refuse a malformed one when the suite is read; again when evaluated.
+    functions::ENV
+        .compile_expression(&scanned.source)
+        .map_err(|e| message(&e))?;
+    let mut uses = scanned.specials.clone();
+    uses.extend(scanned.env.iter().cloned().map(Expr::Env));
+    uses.extend(scanned.calls.iter().cloned().map(Expr::Call));
+    uses.extend(scanned.vars.iter().cloned().map(Expr::Var));
+    Ok(Expression {
+        text: inner.to_string(),
+        scanned,
+        uses,
+        raw,
+    })
+}
+
+/// A minijinja error as one line.
+fn message(e: &minijinja::Error) -> String {
+    match e.kind() {
+        minijinja::ErrorKind::OutOfFuel => {
+            "the expression does more work than cpc allows (about 64 MiB of data)".into()
+        }
+        kind => e.detail().map_or_else(|| kind.to_string(), str::to_string),
+    }
+}
+
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
-        let syntax = |message: &str| TemplateError::Syntax {
+        let syntax = |message: String| TemplateError::Syntax {
             text: text.to_string(),
-            message: message.to_string(),
+            message,
         };
         let mut parts = Vec::new();
         let mut rest = text;
@@ -131,22 +188,12 @@ impl Template {
                 parts.push(Part::Text(rest[..start].to_string()));
             }
             let after = &rest[start + 2..];
-            let end = after.find("}}").ok_or_else(|| syntax("unclosed `{{`"))?;
-            let inner = after[..end].trim();
-            let (inner, raw) = match inner.rsplit_once('|') {
-                Some((expr, filter)) if filter.trim() == "raw" => (expr.trim(), true),
-                Some((_, filter)) => {
-                    return Err(syntax(&format!(
-                        "unknown filter `{}` (the only one is `raw`)",
-                        filter.trim()
-                    )));
-                }
-                None => (inner, false),
-            };
-            parts.push(Part::Expr {
-                expr: parse_expr(inner).map_err(|m| syntax(&m))?,
-                raw,
-            });
+            let end = after
+                .find("}}")
+                .ok_or_else(|| syntax("unclosed `{{`".into()))?;
+            parts.push(Part::Expr(Box::new(
+                compile(&after[..end]).map_err(syntax)?,
+            )));
             rest = &after[end + 2..];
         }
         if !rest.is_empty() {
@@ -155,11 +202,11 @@ impl Template {
         Ok(Self { parts })
     }
 
-    /// The expressions used, in order.
+    /// What the expressions use, in order.
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Expr { expr, .. } => Some(expr),
-            Part::Text(_) => None,
+        self.parts.iter().flat_map(|p| match p {
+            Part::Expr(e) => e.uses.as_slice(),
+            Part::Text(_) => &[],
         })
     }
 
@@ -178,7 +225,7 @@ impl Template {
         vars: &Vars,
         answer: Option<&dyn Answer>,
     ) -> Result<Value, TemplateError> {
-        if let [Part::Expr { expr, .. }] = self.parts.as_slice() {
+        if let [Part::Expr(expr)] = self.parts.as_slice() {
             return eval(expr, vars, answer);
         }
         self.render_string_with(vars, answer).map(Value::String)
@@ -193,7 +240,7 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Expr { expr, .. } => out.push_str(&value_text(&eval(expr, vars, answer)?)),
+                Part::Expr(expr) => out.push_str(&value_text(&eval(expr, vars, answer)?)),
             }
         }
         Ok(out)
@@ -209,9 +256,9 @@ impl Template {
         for (i, part) in self.parts.iter().enumerate() {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Expr { expr, raw } => {
+                Part::Expr(expr) => {
                     let value = value_text(&eval(expr, vars, None)?);
-                    if *raw || i == 0 {
+                    if expr.raw || i == 0 {
                         out.push_str(&value);
                     } else if value == "." || value == ".." {
                         return Err(TemplateError::DotSegment(value));
@@ -225,136 +272,75 @@ impl Template {
     }
 }
 
-/// `today(n)` reaches a century either way.
-const MAX_DAYS: i64 = 36_500;
-
-/// The text inside `'…'` (or `"…"`) quotes.
-fn quoted(arg: &str) -> Option<&str> {
-    let arg = arg.trim();
-    arg.strip_prefix('\'')
-        .and_then(|a| a.strip_suffix('\''))
-        .or_else(|| arg.strip_prefix('"').and_then(|a| a.strip_suffix('"')))
-}
-
-fn parse_answer(rest: &str) -> Result<Expr, String> {
-    let part = match rest {
-        "sha256" => AnswerPart::Sha256,
-        "md5" => AnswerPart::Md5,
-        "size" => AnswerPart::Size,
-        "status" => AnswerPart::Status,
-        _ => {
-            let (name, arg) = rest
-                .split_once('(')
-                .and_then(|(n, a)| Some((n.trim(), quoted(a.strip_suffix(')')?)?)))
-                .ok_or_else(|| format!("`answer.{rest}` is not something cpc reads from an answer (answer.sha256, answer.md5, answer.size, answer.status, answer.header('Name'), answer.json('$.path'), answer.xpath('/path'))"))?;
-            match name {
-                "header" => AnswerPart::Header(arg.to_string()),
-                "json" => {
-                    serde_json_path::JsonPath::parse(arg)
-                        .map_err(|e| format!("invalid JSONPath `{arg}`: {e}"))?;
-                    AnswerPart::Json(arg.to_string())
+fn eval(
+    expr: &Expression,
+    vars: &Vars,
+    answer: Option<&dyn Answer>,
+) -> Result<Value, TemplateError> {
+    let mut context = serde_json::Map::new();
+    let mut env = serde_json::Map::new();
+    let mut secret = false;
+    for (i, used) in expr.uses.iter().enumerate() {
+        match used {
+            Expr::Var(name) => {
+                let value = vars
+                    .get(name)
+                    .ok_or_else(|| TemplateError::Undefined(name.clone()))?;
+                // A bare variable is taken as it is: no conversion, no rounding.
+                if expr.uses.len() == 1 && expr.scanned.source.trim() == name {
+                    return Ok(value.clone());
                 }
-                "xpath" => AnswerPart::Xpath(arg.to_string()),
-                _ => {
-                    return Err(format!(
-                        "`answer.{name}(…)` is not something cpc reads from an answer"
-                    ));
-                }
+                secret |= vars.is_secret(name);
+                context.insert(name.clone(), value.clone());
             }
+            Expr::Env(name) => {
+                let value =
+                    std::env::var(name).map_err(|_| TemplateError::EnvMissing(name.clone()))?;
+                env.insert(name.clone(), Value::String(value));
+            }
+            Expr::Answer(part) => {
+                let answer = answer.ok_or_else(|| {
+                    TemplateError::Answer(
+                        "`answer.…` is read from the answer being judged, so only in `expect`"
+                            .into(),
+                    )
+                })?;
+                context.insert(
+                    placeholder(i),
+                    answer.part(part).map_err(TemplateError::Answer)?,
+                );
+            }
+            Expr::FinishedAt(step) => {
+                let at = vars
+                    .get(&finished_at_key(step))
+                    .ok_or_else(|| TemplateError::NotFinished(step.clone()))?;
+                context.insert(placeholder(i), at.clone());
+            }
+            Expr::Call(_) => {}
         }
+    }
+    context.insert("env".into(), Value::Object(env));
+    let failed = |message: String| TemplateError::Eval {
+        text: expr.text.clone(),
+        message,
     };
-    Ok(Expr::Answer(part))
-}
-
-fn parse_expr(src: &str) -> Result<Expr, String> {
-    if let Some(rest) = src.strip_prefix("answer.") {
-        return parse_answer(rest.trim());
+    let value = functions::ENV
+        .compile_expression(&expr.scanned.source)
+        .and_then(|compiled| {
+            compiled.eval(minijinja::Value::from(minijinja::value::Serde(&context)))
+        })
+        .map_err(|e| failed(message(&e)))?;
+    if value.kind() == minijinja::value::ValueKind::Bytes {
+        return Err(failed(
+            "the value is bytes, not text: give it to `| base64`, `| hex` or a digest".into(),
+        ));
     }
-    if let Some(arg) = src
-        .strip_prefix("finished_at(")
-        .and_then(|a| a.strip_suffix(')'))
-    {
-        return quoted(arg)
-            .map(|name| Expr::FinishedAt(name.to_string()))
-            .ok_or_else(|| {
-                "`finished_at('step name')` takes the name of an earlier step, in quotes".into()
-            });
+    let value = serde_json::to_value(&value).map_err(|e| failed(e.to_string()))?;
+    // What is computed from a secret (its base64, a part of it) is masked as the secret is.
+    if secret {
+        vars.derive_secret(value_text(&value));
     }
-    if let Some(name) = src.strip_prefix("env.") {
-        return if is_identifier(name) {
-            Ok(Expr::Env(name.to_string()))
-        } else {
-            Err(format!("`{src}` is not a valid environment variable name"))
-        };
-    }
-    if let Some(open) = src.find('(') {
-        let name = src[..open].trim();
-        let arg = src[open + 1..]
-            .strip_suffix(')')
-            .ok_or_else(|| format!("`{src}` is missing `)`"))?
-            .trim();
-        let no_arg = |f: Function| {
-            if arg.is_empty() {
-                Ok(Expr::Call(f))
-            } else {
-                Err(format!("`{name}()` takes no argument"))
-            }
-        };
-        return match name {
-            "uuid" => no_arg(Function::Uuid),
-            "now" => no_arg(Function::Now),
-            "citizen_id" => no_arg(Function::CitizenId),
-            "today" if arg.is_empty() => Ok(Expr::Call(Function::Today(0))),
-            "today" => match arg.parse::<i64>() {
-                Ok(days) if days.abs() <= MAX_DAYS => Ok(Expr::Call(Function::Today(days))),
-                _ => Err(format!(
-                    "`today(…)` takes a whole number of days from -{MAX_DAYS} to {MAX_DAYS}"
-                )),
-            },
-            _ => Err(format!(
-                "unknown function `{name}()` (known: uuid(), now(), today(days), citizen_id())"
-            )),
-        };
-    }
-    if is_identifier(src) {
-        Ok(Expr::Var(src.to_string()))
-    } else {
-        Err(format!("`{src}` is not a variable name or function call"))
-    }
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn eval(expr: &Expr, vars: &Vars, answer: Option<&dyn Answer>) -> Result<Value, TemplateError> {
-    match expr {
-        Expr::Answer(part) => match answer {
-            Some(answer) => answer.part(part).map_err(TemplateError::Answer),
-            None => Err(TemplateError::Answer(
-                "`answer.…` is read from the answer being judged, so only in `expect`".into(),
-            )),
-        },
-        Expr::FinishedAt(name) => vars
-            .get(&finished_at_key(name))
-            .cloned()
-            .ok_or_else(|| TemplateError::NotFinished(name.clone())),
-        Expr::Var(name) => vars
-            .get(name)
-            .cloned()
-            .ok_or_else(|| TemplateError::Undefined(name.clone())),
-        Expr::Env(name) => std::env::var(name)
-            .map(Value::String)
-            .map_err(|_| TemplateError::EnvMissing(name.clone())),
-        Expr::Call(f) => Ok(Value::String(match f {
-            Function::Uuid => uuid::Uuid::new_v4().to_string(),
-            Function::Now => clock::rfc3339(clock::now()),
-            Function::Today(days) => clock::date_from(clock::now(), *days),
-            Function::CitizenId => citizen_id::generate(),
-        })),
-    }
+    Ok(value)
 }
 
 /// Renders every string inside a JSON value (object keys are left as written).
@@ -405,6 +391,7 @@ fn collect(value: &Value, out: &mut Vec<Template>) -> Result<(), TemplateError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{citizen_id, clock};
     use serde_json::json;
 
     fn vars() -> Vars {
@@ -482,7 +469,7 @@ mod tests {
             path("/a/{{ dots }}"),
             Err(TemplateError::DotSegment("..".into()))
         );
-        assert!(Template::parse("{{ a | upper }}").is_err());
+        assert!(Template::parse("{{ a | shout }}").is_err());
     }
 
     #[test]
@@ -495,9 +482,15 @@ mod tests {
         );
         let err = Template::parse("/a/{{ ref").unwrap_err();
         assert_eq!(err.to_string(), "unclosed `{{` in template `/a/{{ ref`");
-        let err = Template::parse("{{ today(x) }}").unwrap_err();
-        assert!(err.to_string().contains("whole number"), "{err}");
-        let err = Template::parse("{{ today(106751991167301) }}").unwrap_err();
+        let err = Template::parse("{{ today('x') }}")
+            .unwrap()
+            .render_string(&vars())
+            .unwrap_err();
+        assert!(err.to_string().contains("in `{{ today('x') }}`"), "{err}");
+        let err = Template::parse("{{ today(106751991167301) }}")
+            .unwrap()
+            .render_string(&vars())
+            .unwrap_err();
         assert!(err.to_string().contains("-36500 to 36500"), "{err}");
         let err = Template::parse("{{ rand() }}").unwrap_err();
         assert!(
@@ -505,6 +498,69 @@ mod tests {
             "{err}"
         );
         let err = Template::parse("{{ a b }}").unwrap_err();
-        assert!(err.to_string().contains("not a variable name"), "{err}");
+        assert!(err.to_string().contains("in template `{{ a b }}`"), "{err}");
+        let err = Template::parse("{{ ref - 2 }}")
+            .unwrap()
+            .render_string(&vars())
+            .unwrap_err();
+        assert!(matches!(err, TemplateError::Eval { .. }), "{err}");
+    }
+
+    #[test]
+    fn exprs_name_what_is_used() {
+        let t = Template::parse(
+            "{{ fee * copies }}-{{ env.HOME }}{{ uuid() }}{{ answer.header('ETag') }}{{ finished_at('submit') | unix }}{{ fee | base64url(pad=false) }}",
+        )
+        .unwrap();
+        let used: Vec<_> = t.exprs().cloned().collect();
+        assert_eq!(
+            used,
+            vec![
+                Expr::Var("fee".into()),
+                Expr::Var("copies".into()),
+                Expr::Env("HOME".into()),
+                Expr::Call("uuid".into()),
+                Expr::Answer(AnswerPart::Header("ETag".into())),
+                Expr::FinishedAt("submit".into()),
+                Expr::Var("fee".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn values_keep_their_types_through_arithmetic() {
+        let mut v = vars();
+        v.set("fee", json!(3000), false);
+        v.set("copies", json!(3), false);
+        v.set("big", json!(u64::MAX), false);
+        let value = |t: &str| Template::parse(t).unwrap().render_value(&v).unwrap();
+        assert_eq!(value("{{ fee * copies }}"), json!(9000));
+        assert_eq!(value("{{ fee / 4 }}"), json!(750.0));
+        assert_eq!(value("{{ fee > 2000 and copies <= 3 }}"), json!(true));
+        assert_eq!(value("{{ ref | length }}"), json!(15));
+        assert_eq!(value("{{ ref[0:3] }}"), json!("CSG"));
+        assert_eq!(value("{{ big }}"), json!(u64::MAX));
+        assert_eq!(value("total {{ fee * copies }}"), json!("total 9000"));
+    }
+
+    #[test]
+    fn values_computed_from_secrets_are_secret() {
+        let mut v = Vars::default();
+        v.set("key", json!("open sesame"), true);
+        v.set("id", json!("abcdef"), false);
+        let render = |t: &str| Template::parse(t).unwrap().render_string(&v).unwrap();
+        let encoded = render("{{ key | base64 }}");
+        let part = render("{{ key[5:] }}xyz");
+        render("{{ key | length }}");
+        render("{{ id | upper }}");
+        let secrets = v.secret_values();
+        assert!(secrets.contains(&encoded), "{secrets:?}");
+        assert!(
+            secrets.contains(&"sesame".to_string()),
+            "{part} {secrets:?}"
+        );
+        // Too short to mask, and not from a secret.
+        assert!(!secrets.contains(&"11".to_string()), "{secrets:?}");
+        assert!(!secrets.contains(&"ABCDEF".to_string()), "{secrets:?}");
     }
 }
