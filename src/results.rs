@@ -258,6 +258,40 @@ pub struct StepResult {
     /// start) to the first matching request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// Every request an await matched, in the order they arrived (the first `MAX_ARRIVALS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arrivals: Vec<Arrival>,
+    /// Matching requests beyond `MAX_ARRIVALS`, counted only.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub arrivals_not_kept: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Arrivals an await keeps as evidence, and how many of them with the whole exchange.
+pub const MAX_ARRIVALS: usize = 1000;
+pub const MAX_ARRIVAL_EXCHANGES: usize = 20;
+
+/// One request an await matched: when it came, what it carried (as a digest), and for the
+/// first `MAX_ARRIVAL_EXCHANGES` the request itself, masked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Arrival {
+    /// From the start of the await's window.
+    pub after_ms: u64,
+    /// From the matching request before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_ms: Option<u64>,
+    pub method: String,
+    pub path: String,
+    /// The body's size as received, and the SHA-256 of the bytes the portal kept.
+    pub bytes: usize,
+    pub sha256: String,
+    /// The portal's answer.
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
 }
 
 /// A load step's measurements: counts, throughput and latency percentiles (from an HDR

@@ -50,6 +50,24 @@ async fn overrides_stay_in_their_case_windows_are_honoured_and_waits_wait() {
         "{}",
         case(&results, "STEP-RETRY")
     );
+    // Both calls are the await's evidence, each when it came and what it carried: the second
+    // after its gap, with the same bytes.
+    let retry = &case(&results, "STEP-RETRY")["steps"][1];
+    let arrivals = retry["arrivals"].as_array().expect("arrivals kept");
+    assert_eq!(arrivals.len(), 2, "{retry}");
+    assert!(arrivals[0]["gap_ms"].is_null(), "{retry}");
+    let gap = arrivals[1]["gap_ms"].as_u64().unwrap();
+    assert!(gap >= 500, "{retry}");
+    assert_eq!(
+        arrivals[1]["after_ms"].as_u64().unwrap() - arrivals[0]["after_ms"].as_u64().unwrap(),
+        gap
+    );
+    assert_eq!(arrivals[0]["sha256"], arrivals[1]["sha256"], "{retry}");
+    assert_eq!(arrivals[0]["sha256"].as_str().unwrap().len(), 64);
+    for a in arrivals {
+        assert_eq!(a["path"], "/webhook", "{a}");
+        assert_eq!(a["exchange"]["request"]["method"], "POST", "{a}");
+    }
     // `since:` is strict: the webhook of the step before `later` does not count in its window.
     assert_eq!(
         case(&results, "STEP-SINCE")["outcome"],

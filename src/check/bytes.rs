@@ -10,9 +10,7 @@ use crate::template::{Answer, Template, TemplateError};
 use crate::text;
 use crate::vars::Vars;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::suite::digest::hex;
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();

@@ -49,7 +49,7 @@ impl crate::template::Answer for Judged<'_> {
         use crate::template::AnswerPart::*;
         use sha2::Digest;
         let body = &self.response.body;
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        use crate::suite::digest::hex;
         Ok(match part {
             Sha256 => Value::String(hex(&sha2::Sha256::digest(body))),
             Md5 => Value::String(hex(&md5::Md5::digest(body))),

@@ -72,7 +72,7 @@ pub fn signature(
     };
     let mac = hmac_sha256(secret.as_bytes(), message.as_bytes(), &response.body);
     let expected = match spec.encoding {
-        SignatureEncoding::Hex => mac.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        SignatureEncoding::Hex => crate::suite::digest::hex(&mac),
         SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(&mac),
     };
     let prefix = spec.prefix.as_deref().unwrap_or("");
@@ -158,9 +158,7 @@ pub fn timestamp(spec: &TimestampSpec, response: &Response) -> CheckResult {
 mod tests {
     use super::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use crate::suite::digest::hex;
 
     #[test]
     fn rfc_4231_vectors() {

@@ -16,8 +16,7 @@ use crate::http::Outgoing;
 use crate::i18n::Text;
 use crate::portal::journal::Entry;
 use crate::redact::{Redactor, credential_values, is_sensitive_header};
-use crate::results::Exchange;
-use crate::results::InvariantTally;
+use crate::results::{Arrival, Exchange, InvariantTally, MAX_ARRIVAL_EXCHANGES, MAX_ARRIVALS};
 use crate::suite::Side;
 use crate::suite::{
     AwaitSpec, CaseFile, CountSpec, GapSpec, InboundFilter, OrderSpec, Step, TokenExpectation,
@@ -272,7 +271,9 @@ pub(super) async fn run(
             .flat_map(|(_, v)| credential_values(&v));
         vars.add_secret_values(credentials.collect::<Vec<_>>());
     }
-    let first_exchange = shown.and_then(|e| exchange(e, &portal.uri(), &ctx.redactor(vars)));
+    let redactor = ctx.redactor(vars);
+    let first_exchange = shown.and_then(|e| exchange(e, &portal.uri(), &redactor));
+    let arrivals = arrivals_kept(&matched, opened.unix_ms, &portal.uri(), &redactor);
     Attempt {
         outcome: Outcome::combine(checks.iter().map(|c| c.outcome)),
         checks,
@@ -281,8 +282,43 @@ pub(super) async fn run(
             .iter()
             .map(|e| e.received_ms.saturating_sub(opened.unix_ms))
             .min(),
+        arrivals,
         ..Attempt::default()
     }
+}
+
+/// Every matching request as evidence: when it came and a digest of what it carried, the first
+/// few whole; beyond `MAX_ARRIVALS`, a count.
+fn arrivals_kept(
+    matched: &[Entry],
+    opened_ms: u64,
+    portal_uri: &str,
+    redactor: &Redactor,
+) -> (Vec<Arrival>, u64) {
+    use sha2::Digest;
+    let mut previous: Option<u64> = None;
+    let kept = matched
+        .iter()
+        .take(MAX_ARRIVALS)
+        .enumerate()
+        .map(|(i, entry)| {
+            let gap_ms = previous.map(|p| entry.received_ms.saturating_sub(p));
+            previous = Some(entry.received_ms);
+            Arrival {
+                after_ms: entry.received_ms.saturating_sub(opened_ms),
+                gap_ms,
+                method: entry.method.clone(),
+                path: entry.path.clone(),
+                bytes: entry.body_bytes.max(entry.body.len()),
+                sha256: crate::suite::digest::hex(&sha2::Sha256::digest(&entry.body)),
+                status: entry.status,
+                exchange: (i < MAX_ARRIVAL_EXCHANGES)
+                    .then(|| exchange(entry, portal_uri, redactor))
+                    .flatten(),
+            }
+        })
+        .collect();
+    (kept, matched.len().saturating_sub(MAX_ARRIVALS) as u64)
 }
 
 fn journal_error(e: String) -> Attempt {

@@ -18,7 +18,7 @@ use crate::http::Transport;
 use crate::i18n::Text;
 use crate::portal::PortalLink;
 use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
-use crate::results::{CaseResult, Exchange, InvariantTally, LoadSummary, StepResult};
+use crate::results::{Arrival, CaseResult, Exchange, InvariantTally, LoadSummary, StepResult};
 use crate::suite::{
     Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step, StepKind,
     WaitSpec,
@@ -63,6 +63,10 @@ fn mask_step(step: &mut StepResult, redactor: &Redactor) {
     }
     step.error = step.error.take().map(|e| redact_text(&e, redactor));
     step.exchange = step.exchange.take().map(|x| record::remask(x, redactor));
+    for arrival in &mut step.arrivals {
+        arrival.path = redactor.cut(&arrival.path, MESSAGE_LIMIT);
+        arrival.exchange = arrival.exchange.take().map(|x| record::remask(x, redactor));
+    }
 }
 
 fn redact_text(text: &Text, redactor: &Redactor) -> Text {
@@ -204,6 +208,8 @@ fn not_run(file: &CaseFile, i: usize, step: &Spanned<Step>) -> StepResult {
         exchange: None,
         load: None,
         delay_ms: None,
+        arrivals: Vec::new(),
+        arrivals_not_kept: 0,
     }
 }
 
@@ -217,6 +223,8 @@ pub(super) struct Attempt {
     pub load: Option<LoadSummary>,
     /// An await's measured delay.
     pub delay_ms: Option<u64>,
+    /// An await's matching requests, and how many more it did not keep.
+    pub arrivals: (Vec<Arrival>, u64),
 }
 
 impl Attempt {
@@ -353,6 +361,7 @@ async fn run_step(
     result.error = attempt.error;
     result.exchange = attempt.exchange;
     result.load = attempt.load;
+    (result.arrivals, result.arrivals_not_kept) = attempt.arrivals;
     // Everything the step says may quote the target: masked here with every secret the case
     // knows by now, then cut.
     mask_step(&mut result, &ctx.redactor(vars));

@@ -16,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::report::thai_date::{Digits, thai_date};
+use crate::suite::digest::hex;
 use crate::{citizen_id, clock};
 
 /// The work one expression may do: about 64 MiB of data created, or a million steps.
@@ -114,10 +115,6 @@ fn text(v: &Value) -> Result<String, Error> {
         ValueKind::String => Ok(v.as_str().unwrap_or_default().to_string()),
         _ => Ok(v.to_string()),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A digest as `hex` (the default), `base64` or `base64url` (unpadded, as JWTs and webhooks
