@@ -83,13 +83,15 @@ async fn the_second_service_passes_against_a_good_agency() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_broken_rule_fails_exactly_its_requirement() {
-    let cases: [(Break, &[&str], &[&str]); 11] = [
+    let cases: [(Break, &[&str], &[&str]); 16] = [
         (Break::Auth, &["PAY-1"], &[]),
         // The bare answer has no message either: the Thai check (a should clause) fails too.
         (Break::Envelope, &["PAY-2"], &["PAY-7"]),
         (Break::Ref1, &["PAY-3"], &[]),
         (Break::LateNotify, &["PAY-4"], &[]),
-        (Break::NoBearer, &["PAY-4"], &[]),
+        // The portal refuses the notification: where PAY-11's case awaits it too, the
+        // portal-side invariant fails there as well.
+        (Break::NoBearer, &["PAY-11", "PAY-4"], &[]),
         (Break::Hash, &["PAY-5"], &[]),
         (Break::NotPdf, &["PAY-5"], &[]),
         (Break::BigPage, &["PAY-6"], &[]),
@@ -98,6 +100,11 @@ async fn each_broken_rule_fails_exactly_its_requirement() {
         // does the list's case where it was seen.
         (Break::Mojibake, &["PAY-6"], &["PAY-7"]),
         (Break::Xml, &["PAY-8"], &[]),
+        (Break::FeeAsText, &["PAY-9"], &[]),
+        (Break::UploadCorrupt, &["PAY-10"], &[]),
+        (Break::BadSignature, &["PAY-11"], &[]),
+        (Break::NoBackoff, &["PAY-12"], &[]),
+        (Break::RateLimited, &["PAY-13"], &[]),
     ];
     let mut runs = tokio::task::JoinSet::new();
     for (broken, must, should) in cases {

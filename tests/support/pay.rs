@@ -1,7 +1,9 @@
 //! A fake agency for `suites/pay`, a service unlike CSG: bearer-token auth, an envelope
 //! around every answer, a payment result the portal sends, a notification to the portal with
 //! a token from the portal's OAuth endpoint, a PDF certificate with its SHA-256 in a header,
-//! pagination, and a legacy SOAP status service. Each `Break` breaks exactly one rule.
+//! pagination, a legacy SOAP status service, a fee per copy, multipart attachments, signed
+//! notifications retried with back-off, and a rate the service information takes. Each `Break`
+//! breaks exactly one rule.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -35,7 +37,22 @@ pub enum Break {
     Mojibake,
     /// The SOAP service says UNPAID.
     Xml,
+    /// The amount is written as text (`"9000"`), not a number.
+    FeeAsText,
+    /// The attachment is stored as text: its CR bytes are dropped.
+    UploadCorrupt,
+    /// Notifications are signed with another key.
+    BadSignature,
+    /// Refused notifications are sent again at a fixed interval.
+    NoBackoff,
+    /// The service information refuses (429) more than 10 requests a second.
+    RateLimited,
 }
+
+/// The fee of one copy (PAY-9).
+const FEE_PER_COPY: u64 = 3000;
+/// The key notifications are signed with (PAY-11).
+const SIGNING_KEY: &str = "pay-notify-signing-key";
 
 const TOKEN: &str = "pay-agency-bearer-token";
 
@@ -45,6 +62,8 @@ struct Agency {
     orders: Mutex<Vec<String>>,
     /// When each order was paid.
     paid: Mutex<std::collections::HashMap<String, String>>,
+    /// When the service information was asked, for the rate limit of `Break::RateLimited`.
+    asked: Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
 
 fn envelope(
@@ -74,6 +93,7 @@ impl Agency {
     fn notify(&self, order_id: String) {
         let portal = self.portal.clone();
         let (late, bearer) = (self.is(Break::LateNotify), !self.is(Break::NoBearer));
+        let (bad_key, backoff) = (self.is(Break::BadSignature), !self.is(Break::NoBackoff));
         tokio::spawn(async move {
             if late {
                 tokio::time::sleep(Duration::from_secs(6)).await;
@@ -89,14 +109,34 @@ impl Agency {
                 .json()
                 .await
                 .unwrap();
-            let mut request = client
-                .post(format!("{portal}/notify/orders/{order_id}"))
-                .json(&json!({"order_id": order_id, "status": "paid", "paid_at": now()}));
-            if bearer {
-                let token = token["access_token"].as_str().unwrap_or_default();
-                request = request.header("Authorization", format!("Bearer {token}"));
+            let body = json!({"order_id": order_id, "status": "paid", "paid_at": now()}).to_string();
+            // Sent again while refused: gaps of 200, 600, 1800 ms (each three times the one
+            // before), or a fixed 300 ms without back-off.
+            let mut gap = if backoff { 200 } else { 300 };
+            for attempt in 0..4 {
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(gap)).await;
+                    if backoff {
+                        gap *= 3;
+                    }
+                }
+                let timestamp = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+                let signature = sign(if bad_key { "another-key" } else { SIGNING_KEY }, &format!("{timestamp}.{body}"));
+                let mut request = client
+                    .post(format!("{portal}/notify/orders/{order_id}"))
+                    .header("Content-Type", "application/json")
+                    .header("X-Timestamp", timestamp)
+                    .header("X-Signature", format!("sha256={signature}"))
+                    .body(body.clone());
+                if bearer {
+                    let token = token["access_token"].as_str().unwrap_or_default();
+                    request = request.header("Authorization", format!("Bearer {token}"));
+                }
+                match request.send().await {
+                    Ok(answer) if answer.status().is_success() => break,
+                    _ => continue,
+                }
             }
-            let _ = request.send().await;
         });
     }
 
@@ -157,6 +197,43 @@ impl Agency {
             .set_body_raw(pdf, "application/pdf")
     }
 
+    /// An attachment (PAY-10): what was stored, as the agency tells it.
+    fn attach(&self, req: &Request) -> ResponseTemplate {
+        let parts = multipart(req);
+        let Some((_, filename, content_type, mut bytes)) =
+            parts.into_iter().find(|(name, ..)| name == "file")
+        else {
+            return envelope(422, false, Some("NO_FILE"), "ไม่มีไฟล์แนบ", Value::Null);
+        };
+        if self.is(Break::UploadCorrupt) {
+            bytes.retain(|b| *b != b'\r');
+        }
+        envelope(
+            201,
+            true,
+            None,
+            "แนบไฟล์แล้ว",
+            json!({
+                "filename": filename, "content_type": content_type, "bytes": bytes.len(),
+                "sha256": hex(&sha2::Sha256::digest(&bytes)),
+            }),
+        )
+    }
+
+    /// Whether the service information refuses this request (more than 10 in the last second).
+    fn over_rate(&self) -> bool {
+        let now = std::time::Instant::now();
+        let mut asked = self.asked.lock().unwrap();
+        while asked
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
+            asked.pop_front();
+        }
+        asked.push_back(now);
+        self.is(Break::RateLimited) && asked.len() > 10
+    }
+
     fn soap(&self, order_id: &str) -> ResponseTemplate {
         let status = if self.is(Break::Xml) {
             "UNPAID"
@@ -182,6 +259,60 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// HMAC-SHA256 (RFC 2104), hex.
+fn sign(key: &str, message: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(message.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// The parts of a `multipart/form-data` body: (name, filename, content type, bytes).
+fn multipart(req: &Request) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+    let content_type = req
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return Vec::new();
+    };
+    let delimiter = format!("\r\n--{}", boundary.trim_matches('"'));
+    // The body with a leading CRLF, so every delimiter looks the same.
+    let body = [b"\r\n".as_slice(), &req.body].concat();
+    let find = |from: usize, what: &[u8]| {
+        body[from..]
+            .windows(what.len())
+            .position(|w| w == what)
+            .map(|at| at + from)
+    };
+    let mut parts = Vec::new();
+    let mut at = find(0, delimiter.as_bytes()).map(|i| i + delimiter.len());
+    while let Some(start) = at {
+        if body[start..].starts_with(b"--") {
+            break;
+        }
+        let Some(head_end) = find(start, b"\r\n\r\n") else { break };
+        let Some(end) = find(head_end, delimiter.as_bytes()) else { break };
+        let head = String::from_utf8_lossy(&body[start..head_end]).to_string();
+        let param = |key: &str| {
+            head.split(&format!("{key}=\"")).nth(1).and_then(|v| v.split('"').next()).map(str::to_string)
+        };
+        let content_type = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Type: ").or_else(|| l.strip_prefix("content-type: ")))
+            .map(str::to_string);
+        parts.push((
+            param("name").unwrap_or_default(),
+            param("filename"),
+            content_type,
+            body[head_end + 4..end].to_vec(),
+        ));
+        at = Some(end + delimiter.len());
+    }
+    parts
+}
+
 impl Respond for Agency {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let bearer = req
@@ -195,6 +326,9 @@ impl Respond for Agency {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         match (req.method.as_str(), segments.as_slice()) {
+            ("GET", ["service-info"]) if self.over_rate() => {
+                envelope(429, false, Some("TOO_MANY"), "คำขอมากเกินไป", Value::Null)
+            }
             ("GET", ["service-info"]) if self.is(Break::Envelope) => {
                 ResponseTemplate::new(200).set_body_json(json!({"name": "PAY"}))
             }
@@ -204,6 +338,12 @@ impl Respond for Agency {
             ("POST", ["orders"]) => {
                 let id = uuid::Uuid::new_v4().to_string();
                 self.orders.lock().unwrap().insert(0, id.clone());
+                // An order of copies costs the fee of each (PAY-9); else the amount given.
+                let amount = match body["copies"].as_u64() {
+                    Some(copies) if self.is(Break::FeeAsText) => json!((copies * FEE_PER_COPY).to_string()),
+                    Some(copies) => json!(copies * FEE_PER_COPY),
+                    None => body["amount"].clone(),
+                };
                 let ref1 = if self.is(Break::Ref1) {
                     "REF-0001".to_string()
                 } else {
@@ -215,7 +355,7 @@ impl Respond for Agency {
                     None,
                     "สร้างรายการแล้ว",
                     json!({
-                    "order_id": id, "payment_ref1": ref1, "amount": body["amount"].clone(), "status": "pending"}),
+                    "order_id": id, "payment_ref1": ref1, "amount": amount, "status": "pending"}),
                 )
             }
             ("GET", ["orders"]) => {
@@ -235,6 +375,7 @@ impl Respond for Agency {
                 envelope(200, true, None, "รับผลการชำระเงินแล้ว", Value::Null)
             }
             ("GET", ["orders", id, "certificate"]) => self.certificate(id),
+            ("POST", ["orders", _, "attachments"]) => self.attach(req),
             ("GET", ["legacy", "orders", id, "status"]) => self.soap(id),
             _ => envelope(404, false, Some("NOT_FOUND"), "ไม่พบ", Value::Null),
         }
@@ -250,6 +391,7 @@ pub async fn start(broken: Option<Break>, portal: &str) -> MockServer {
         portal: portal.to_string(),
         orders: Mutex::new(seeded),
         paid: Mutex::default(),
+        asked: Mutex::default(),
     };
     Mock::given(any()).respond_with(agency).mount(&server).await;
     server
