@@ -109,7 +109,8 @@ impl Agency {
                 .json()
                 .await
                 .unwrap();
-            let body = json!({"order_id": order_id, "status": "paid", "paid_at": now()}).to_string();
+            let body =
+                json!({"order_id": order_id, "status": "paid", "paid_at": now()}).to_string();
             // Sent again while refused: gaps of 200, 600, 1800 ms (each three times the one
             // before), or a fixed 300 ms without back-off.
             let mut gap = if backoff { 200 } else { 300 };
@@ -121,7 +122,10 @@ impl Agency {
                     }
                 }
                 let timestamp = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
-                let signature = sign(if bad_key { "another-key" } else { SIGNING_KEY }, &format!("{timestamp}.{body}"));
+                let signature = sign(
+                    if bad_key { "another-key" } else { SIGNING_KEY },
+                    &format!("{timestamp}.{body}"),
+                );
                 let mut request = client
                     .post(format!("{portal}/notify/orders/{order_id}"))
                     .header("Content-Type", "application/json")
@@ -199,9 +203,12 @@ impl Agency {
 
     /// An attachment (PAY-10): what was stored, as the agency tells it.
     fn attach(&self, req: &Request) -> ResponseTemplate {
-        let parts = multipart(req);
-        let Some((_, filename, content_type, mut bytes)) =
-            parts.into_iter().find(|(name, ..)| name == "file")
+        let Some(Part {
+            filename,
+            content_type,
+            mut bytes,
+            ..
+        }) = multipart(req).into_iter().find(|p| p.name == "file")
         else {
             return envelope(422, false, Some("NO_FILE"), "ไม่มีไฟล์แนบ", Value::Null);
         };
@@ -267,8 +274,16 @@ fn sign(key: &str, message: &str) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// The parts of a `multipart/form-data` body: (name, filename, content type, bytes).
-fn multipart(req: &Request) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+/// One part of a `multipart/form-data` body.
+struct Part {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body.
+fn multipart(req: &Request) -> Vec<Part> {
     let content_type = req
         .headers
         .get("content-type")
@@ -292,22 +307,32 @@ fn multipart(req: &Request) -> Vec<(String, Option<String>, Option<String>, Vec<
         if body[start..].starts_with(b"--") {
             break;
         }
-        let Some(head_end) = find(start, b"\r\n\r\n") else { break };
-        let Some(end) = find(head_end, delimiter.as_bytes()) else { break };
+        let Some(head_end) = find(start, b"\r\n\r\n") else {
+            break;
+        };
+        let Some(end) = find(head_end, delimiter.as_bytes()) else {
+            break;
+        };
         let head = String::from_utf8_lossy(&body[start..head_end]).to_string();
         let param = |key: &str| {
-            head.split(&format!("{key}=\"")).nth(1).and_then(|v| v.split('"').next()).map(str::to_string)
+            head.split(&format!("{key}=\""))
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .map(str::to_string)
         };
         let content_type = head
             .lines()
-            .find_map(|l| l.strip_prefix("Content-Type: ").or_else(|| l.strip_prefix("content-type: ")))
+            .find_map(|l| {
+                l.strip_prefix("Content-Type: ")
+                    .or_else(|| l.strip_prefix("content-type: "))
+            })
             .map(str::to_string);
-        parts.push((
-            param("name").unwrap_or_default(),
-            param("filename"),
+        parts.push(Part {
+            name: param("name").unwrap_or_default(),
+            filename: param("filename"),
             content_type,
-            body[head_end + 4..end].to_vec(),
-        ));
+            bytes: body[head_end + 4..end].to_vec(),
+        });
         at = Some(end + delimiter.len());
     }
     parts
@@ -340,7 +365,9 @@ impl Respond for Agency {
                 self.orders.lock().unwrap().insert(0, id.clone());
                 // An order of copies costs the fee of each (PAY-9); else the amount given.
                 let amount = match body["copies"].as_u64() {
-                    Some(copies) if self.is(Break::FeeAsText) => json!((copies * FEE_PER_COPY).to_string()),
+                    Some(copies) if self.is(Break::FeeAsText) => {
+                        json!((copies * FEE_PER_COPY).to_string())
+                    }
                     Some(copies) => json!(copies * FEE_PER_COPY),
                     None => body["amount"].clone(),
                 };
