@@ -433,7 +433,7 @@ async fn wait(spec: &WaitSpec, vars: &Vars) -> Attempt {
 fn with_params(step: &Step, vars: &mut Vars) -> Attempt {
     let secrets = vars.secret_values();
     for (name, template) in step.with.iter() {
-        match Template::parse(&template.value).and_then(|t| t.render_value(vars)) {
+        match render_json(&template.value, vars) {
             Ok(value) => {
                 let text = crate::vars::value_text(&value);
                 let secret = secrets

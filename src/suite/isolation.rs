@@ -34,7 +34,7 @@ pub fn runs_alone(suite: &Suite, case: &Case) -> Option<Text> {
     for step in &case.steps {
         let s = &step.value;
         for (name, value) in s.with.iter() {
-            if uses_own(&value.value, &own) {
+            if value_uses_own(&value.value, &own) {
                 own.insert(name.value.clone());
             }
         }
@@ -57,6 +57,11 @@ pub fn runs_alone(suite: &Suite, case: &Case) -> Option<Text> {
 /// A template that uses a value of the case's own (or a fresh one, `uuid()`).
 fn uses_own(text: &str, own: &BTreeSet<String>) -> bool {
     Template::parse(text).is_ok_and(|t| t.exprs().any(|e| own_expr(e, own)))
+}
+
+/// A JSON value with a template in it that uses a value of the case's own.
+fn value_uses_own(v: &Value, own: &BTreeSet<String>) -> bool {
+    json_templates(v).is_ok_and(|ts| ts.iter().any(|t| t.exprs().any(|e| own_expr(e, own))))
 }
 
 fn own_expr(expr: &Expr, own: &BTreeSet<String>) -> bool {
@@ -87,10 +92,7 @@ fn predicate_uses_own(p: &Predicate, own: &BTreeSet<String>) -> bool {
         .into_iter()
         .flatten()
         .chain(p.one_of.iter().flatten());
-    let json = |v: &Value| {
-        json_templates(v).is_ok_and(|ts| ts.iter().any(|t| t.exprs().any(|e| own_expr(e, own))))
-    };
-    values.into_iter().any(json)
+    values.into_iter().any(|v| value_uses_own(v, own))
         || [&p.starts_with, &p.ends_with]
             .into_iter()
             .flatten()

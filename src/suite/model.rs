@@ -330,7 +330,7 @@ pub struct Step {
     #[serde(rename = "use")]
     pub use_: Option<Spanned<String>>,
     #[serde(default)]
-    pub with: OrderedMap<Spanned<String>, Spanned<String>>,
+    pub with: OrderedMap<Spanned<String>, Spanned<Value>>,
     #[serde(default)]
     pub expect: Box<Expect>,
     #[serde(default)]

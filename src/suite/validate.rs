@@ -678,7 +678,7 @@ impl Validator<'_> {
                     ),
                 );
             }
-            self.template(path, &value.referenced, &value.value, known);
+            self.json_template(path, &value.referenced, &value.value, known);
         }
         for param in params {
             if !step.with.iter().any(|(k, _)| &k.value == param) {
