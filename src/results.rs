@@ -278,8 +278,9 @@ pub const MAX_ARRIVAL_EXCHANGES: usize = 20;
 /// first `MAX_ARRIVAL_EXCHANGES` the request itself, masked.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Arrival {
-    /// From the start of the await's window.
-    pub after_ms: u64,
+    /// From the start of the await's window: negative for a request the `since` step caused
+    /// before it had its answer.
+    pub after_ms: i64,
     /// From the matching request before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gap_ms: Option<u64>,

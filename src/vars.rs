@@ -15,6 +15,9 @@ pub struct Vars {
     /// Values an expression computed from a secret (its base64, a part of it): secret too.
     /// Rendering sees the variables read-only, hence the lock.
     derived: Mutex<BTreeSet<String>>,
+    /// Environment variables whose values may be shown (`public_env`); a value computed from
+    /// any other is secret.
+    public_env: BTreeSet<String>,
 }
 
 /// Derived secrets kept per case: beyond this, the values an expression computes from a
@@ -28,6 +31,7 @@ impl Clone for Vars {
             secrets: self.secrets.clone(),
             other_secrets: self.other_secrets.clone(),
             derived: Mutex::new(self.derived()),
+            public_env: self.public_env.clone(),
         }
     }
 }
@@ -50,6 +54,21 @@ impl Vars {
 
     pub fn add_secret_values(&mut self, values: impl IntoIterator<Item = String>) {
         self.other_secrets.extend(values);
+    }
+
+    pub fn set_public_env(&mut self, names: impl IntoIterator<Item = String>) {
+        self.public_env.extend(names);
+    }
+
+    pub fn is_public_env(&self, name: &str) -> bool {
+        self.public_env.contains(name)
+    }
+
+    /// Keeps the values `other` (a copy of these variables) computed from secrets.
+    pub fn keep_derived(&self, other: &Vars) {
+        for value in other.derived() {
+            self.derive_secret(value);
+        }
     }
 
     /// Records a value computed from a secret.

@@ -32,6 +32,20 @@ fn forbidden() -> Vec<String> {
         );
         all.push(secret.bytes().map(|b| format!("%{b:02X}")).collect());
     }
+    // What expressions computed from the secrets (LEAK-DERIVED): upper case, hex, a part, the
+    // lower case of its base64, reversed.
+    let declared = "leak-declared-secret";
+    use base64::Engine;
+    all.extend([
+        declared.to_uppercase(),
+        declared.bytes().map(|b| format!("{b:02x}")).collect(),
+        declared[5..].to_string(),
+        base64::engine::general_purpose::STANDARD
+            .encode(declared)
+            .to_lowercase(),
+        declared.chars().rev().collect(),
+        "LEAK-ENV-VALUE-42".to_string(),
+    ]);
     all.extend(ID_SHAPES.iter().map(|s| s.to_string()));
     // What a cut before masking used to leave: twelve of the thirteen digits.
     all.push("110140123456".into());
@@ -144,6 +158,11 @@ async fn nothing_secret_or_personal_reaches_any_output() {
     );
     assert!(text.contains("differs from the expected value"));
     // The newer checks failed on the secret-bearing bodies, and said so (masked).
+    // The expression that failed on a value from the secret said so without quoting it.
+    assert!(
+        text.contains("cannot be computed (the values involved come from a secret"),
+        "{text}"
+    );
     for (id, check) in [
         ("LEAK-TEXT", "\"text\""),
         ("LEAK-BYTES", "\"bytes prefix\""),

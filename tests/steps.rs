@@ -59,8 +59,8 @@ async fn overrides_stay_in_their_case_windows_are_honoured_and_waits_wait() {
     let gap = arrivals[1]["gap_ms"].as_u64().unwrap();
     assert!(gap >= 500, "{retry}");
     assert_eq!(
-        arrivals[1]["after_ms"].as_u64().unwrap() - arrivals[0]["after_ms"].as_u64().unwrap(),
-        gap
+        arrivals[1]["after_ms"].as_i64().unwrap() - arrivals[0]["after_ms"].as_i64().unwrap(),
+        gap as i64
     );
     assert_eq!(arrivals[0]["sha256"], arrivals[1]["sha256"], "{retry}");
     assert_eq!(arrivals[0]["sha256"].as_str().unwrap().len(), 64);

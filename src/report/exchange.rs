@@ -37,7 +37,7 @@ fn render_arrivals(step: &StepResult) -> String {
             .unwrap_or_default();
         let digest = a.sha256.get(..12).unwrap_or(&a.sha256);
         out.push_str(&format!(
-            "~ #{} +{} ms{gap} {} {} · {} B · sha256 {digest}… → {}\n",
+            "~ #{} {:+} ms{gap} {} {} · {} B · sha256 {digest}… → {}\n",
             i + 1,
             a.after_ms,
             a.method,
@@ -114,7 +114,7 @@ mod tests {
         };
         let step = StepResult {
             arrivals: (0..60)
-                .map(|i| arrival(i * 10, (i > 0).then_some(10)))
+                .map(|i| arrival(i as i64 * 10, (i > 0).then_some(10)))
                 .collect(),
             ..step
         };

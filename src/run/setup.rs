@@ -97,13 +97,13 @@ pub fn resolve_vars(suite: &Suite, given: &[(String, String)]) -> Result<Vars, S
             .iter()
             .rev()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| typed(name, v, decl.default.as_ref()))
+            .map(|(_, v)| typed(name, v, decl))
             .transpose()?;
         let from_env = decl
             .env
             .as_ref()
             .and_then(|e| std::env::var(e).ok())
-            .map(|v| typed(name, &v, decl.default.as_ref()))
+            .map(|v| typed(name, &v, decl))
             .transpose()?;
         let value = from_cli
             .or(from_env)
@@ -118,23 +118,29 @@ pub fn resolve_vars(suite: &Suite, given: &[(String, String)]) -> Result<Vars, S
             })?;
         vars.set(name, value, decl.secret);
     }
+    vars.set_public_env(suite.meta.public_env.iter().map(|n| n.value.clone()));
     Ok(vars)
 }
 
 /// A value given as text (`--var`, the environment) takes the type of the variable's default:
 /// `fee: 3000` stays a number when `--var fee=3500` replaces it.
-fn typed(name: &str, text: &str, default: Option<&Value>) -> Result<Value, String> {
+fn typed(name: &str, text: &str, decl: &suite::Variable) -> Result<Value, String> {
     let parsed = serde_json::from_str::<Value>(text.trim()).ok();
-    let kind = match (default, parsed) {
+    let kind = match (decl.default.as_ref(), parsed) {
         (Some(Value::Number(_)), Some(v @ Value::Number(_)))
         | (Some(Value::Bool(_)), Some(v @ Value::Bool(_))) => return Ok(v),
         (Some(Value::Number(_)), _) => "a number",
         (Some(Value::Bool(_)), _) => "true or false",
         _ => return Ok(Value::String(text.to_string())),
     };
+    // A secret's value is not repeated.
+    let shown = if decl.secret {
+        "the value given".to_string()
+    } else {
+        format!("`{}`", crate::redact::cut(text, 40))
+    };
     Err(format!(
-        "variable `{name}`: `{}` is not {kind}, as its default is",
-        crate::redact::cut(text, 40)
+        "variable `{name}`: {shown} is not {kind}, as its default is"
     ))
 }
 

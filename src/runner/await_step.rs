@@ -232,7 +232,12 @@ pub(super) async fn run(
         let (outcome, entry_checks) = if i == 0 {
             judge(ctx, file, step, &as_response(entry), vars)
         } else {
-            judge(ctx, file, step, &as_response(entry), &mut vars.clone())
+            // Captures come from the first; what the others' checks computed from a secret
+            // is kept, to be masked.
+            let mut copy = vars.clone();
+            let judged = judge(ctx, file, step, &as_response(entry), &mut copy);
+            vars.keep_derived(&copy);
+            judged
         };
         if i == 0 || outcome != Outcome::Pass {
             checks.extend(entry_checks);
@@ -305,7 +310,7 @@ fn arrivals_kept(
             let gap_ms = previous.map(|p| entry.received_ms.saturating_sub(p));
             previous = Some(entry.received_ms);
             Arrival {
-                after_ms: entry.received_ms.saturating_sub(opened_ms),
+                after_ms: entry.received_ms as i64 - opened_ms as i64,
                 gap_ms,
                 method: entry.method.clone(),
                 path: entry.path.clone(),

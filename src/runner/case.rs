@@ -23,7 +23,7 @@ use crate::suite::{
     Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step, StepKind,
     WaitSpec,
 };
-use crate::template::{Template, finished_at_key, render_json};
+use crate::template::{Template, finished_at_key, json_uses_secret, render_json};
 use crate::text;
 use crate::vars::Vars;
 
@@ -107,7 +107,11 @@ pub async fn run_case(
     let mut vars = ctx.vars.clone();
     for (name, value) in case_vars.iter().chain(case.value.vars.iter()) {
         match render_json(&value.value, &vars) {
-            Ok(v) => vars.set(&name.value, v, false),
+            // A value computed from a secret (`{{ token | base64 }}`) is one too.
+            Ok(v) => {
+                let secret = json_uses_secret(&value.value, &vars);
+                vars.set(&name.value, v, secret)
+            }
             Err(e) => {
                 result.outcome = Outcome::Error;
                 result.error = Some(text!("ตัวแปร {}: {}", "variable {}: {}", name.value, e));
@@ -436,9 +440,10 @@ fn with_params(step: &Step, vars: &mut Vars) -> Attempt {
         match render_json(&template.value, vars) {
             Ok(value) => {
                 let text = crate::vars::value_text(&value);
-                let secret = secrets
-                    .iter()
-                    .any(|s| !s.is_empty() && text.contains(s.as_str()));
+                let secret = json_uses_secret(&template.value, vars)
+                    || secrets
+                        .iter()
+                        .any(|s| !s.is_empty() && text.contains(s.as_str()));
                 vars.set(&name.value, value, secret);
             }
             Err(e) => {

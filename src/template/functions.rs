@@ -22,6 +22,9 @@ use crate::{citizen_id, clock};
 /// The work one expression may do: about 64 MiB of data created, or a million steps.
 const FUEL: u64 = 1_000_000;
 
+/// The longest `hmac_sha256` key: the work it costs is not counted in fuel.
+const MAX_KEY_BYTES: usize = 64 * 1024;
+
 /// `today(n)` and `now(offset)` reach a century either way.
 const MAX_DAYS: i64 = 36_500;
 
@@ -132,8 +135,15 @@ fn encode(digest: &[u8], encoding: Option<&str>) -> Result<String, Error> {
 
 /// `message | hmac_sha256(key)`: RFC 2104 HMAC with SHA-256.
 fn hmac_sha256(message: Value, key: Value, encoding: Option<String>) -> Result<String, Error> {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(bytes(&key)?)
-        .map_err(|e| invalid(e.to_string()))?;
+    let key = bytes(&key)?;
+    if key.len() > MAX_KEY_BYTES {
+        return Err(invalid(format!(
+            "an HMAC key of {} bytes: at most {MAX_KEY_BYTES}",
+            key.len()
+        )));
+    }
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key).map_err(|e| invalid(e.to_string()))?;
     mac.update(bytes(&message)?);
     encode(&mac.finalize().into_bytes(), encoding.as_deref())
 }
@@ -225,7 +235,7 @@ fn now(offset: Option<Value>) -> Result<String, Error> {
 /// `today()`: the Bangkok date as `YYYY-MM-DD`; `today(-30)` thirty days before.
 fn today(days: Option<i64>) -> Result<String, Error> {
     let days = days.unwrap_or(0);
-    if days.abs() > MAX_DAYS {
+    if days.unsigned_abs() > MAX_DAYS as u64 {
         return Err(invalid(format!(
             "`today(…)` takes a whole number of days from -{MAX_DAYS} to {MAX_DAYS}"
         )));
@@ -233,26 +243,34 @@ fn today(days: Option<i64>) -> Result<String, Error> {
     Ok(clock::date_from(clock::now(), days))
 }
 
-/// A moment: RFC 3339 text, a `YYYY-MM-DD` date (midnight in Bangkok), or Unix seconds.
+/// A moment: RFC 3339 text, a `YYYY-MM-DD` date (midnight in Bangkok), or Unix seconds; in
+/// the years 1 to 9998, so that it can be written in any time zone.
 fn instant(v: &Value) -> Result<OffsetDateTime, Error> {
     let bad = || {
         invalid(format!(
-            "`{v}` is not a time (RFC 3339, YYYY-MM-DD or Unix seconds)"
+            "`{}` is not a time (RFC 3339, YYYY-MM-DD or Unix seconds, years 1 to 9998)",
+            crate::redact::cut(&v.to_string(), 40)
         ))
     };
-    if let Some(seconds) = v.as_i64() {
-        return OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| bad());
+    let at = if let Some(seconds) = v.as_i64() {
+        OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| bad())?
+    } else {
+        let text = v.as_str().ok_or_else(bad)?;
+        match OffsetDateTime::parse(text, &Rfc3339) {
+            Ok(at) => at,
+            Err(_) => time::Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| bad())?
+            .midnight()
+            .assume_offset(clock::BANGKOK),
+        }
+    };
+    if !(1..=9998).contains(&at.year()) {
+        return Err(bad());
     }
-    let text = v.as_str().ok_or_else(bad)?;
-    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(at);
-    }
-    let date = time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| bad())?;
-    Ok(date.midnight().assume_offset(clock::BANGKOK))
+    Ok(at)
 }
 
 /// RFC 9110 IMF-fixdate, e.g. `Sun, 06 Dec 2026 01:39:06 GMT`.
@@ -326,6 +344,7 @@ mod tests {
             "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="
         );
         assert!(eval("'x' | hmac_sha256('k', 'rot13')").is_err());
+        assert!(eval("'x' | hmac_sha256('k' * 70000)").is_err());
     }
 
     #[test]
@@ -364,6 +383,10 @@ mod tests {
         assert!(eval("now('+99999999d')").is_err());
         assert!(eval("today(40000)").is_err());
         assert!(eval("'yesterday' | unix").is_err());
+        // Times that could not be written in Bangkok time are refused, not a panic.
+        assert!(eval("253402300799 | be_date").is_err());
+        assert!(eval("'9999-12-31T23:59:59Z' | thai_date").is_err());
+        assert!(eval("today(-9223372036854775807 - 1)").is_err());
     }
 
     #[test]

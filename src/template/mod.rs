@@ -188,9 +188,7 @@ impl Template {
                 parts.push(Part::Text(rest[..start].to_string()));
             }
             let after = &rest[start + 2..];
-            let end = after
-                .find("}}")
-                .ok_or_else(|| syntax("unclosed `{{`".into()))?;
+            let end = scan::closing(after).ok_or_else(|| syntax("unclosed `{{`".into()))?;
             parts.push(Part::Expr(Box::new(
                 compile(&after[..end]).map_err(syntax)?,
             )));
@@ -200,6 +198,16 @@ impl Template {
             parts.push(Part::Text(rest.to_string()));
         }
         Ok(Self { parts })
+    }
+
+    /// Whether a value it renders is computed from a secret (a secret variable, or an
+    /// environment variable not in `public_env`), and so is a secret too.
+    pub fn uses_secret(&self, vars: &Vars) -> bool {
+        self.exprs().any(|e| match e {
+            Expr::Var(name) => vars.is_secret(name),
+            Expr::Env(name) => !vars.is_public_env(name),
+            _ => false,
+        })
     }
 
     /// What the expressions use, in order.
@@ -296,6 +304,7 @@ fn eval(
             Expr::Env(name) => {
                 let value =
                     std::env::var(name).map_err(|_| TemplateError::EnvMissing(name.clone()))?;
+                secret |= !vars.is_public_env(name);
                 env.insert(name.clone(), Value::String(value));
             }
             Expr::Answer(part) => {
@@ -322,7 +331,12 @@ fn eval(
     context.insert("env".into(), Value::Object(env));
     let failed = |message: String| TemplateError::Eval {
         text: expr.text.clone(),
-        message,
+        // The message may quote a value computed from the secret (`… is not a time`).
+        message: if secret {
+            "cannot be computed (the values involved come from a secret and are not shown)".into()
+        } else {
+            message
+        },
     };
     let value = functions::ENV
         .compile_expression(&expr.scanned.source)
@@ -369,6 +383,11 @@ pub fn render_json_with(
         ),
         other => other.clone(),
     })
+}
+
+/// Whether a JSON value's templates compute anything from a secret.
+pub fn json_uses_secret(value: &Value, vars: &Vars) -> bool {
+    json_templates(value).is_ok_and(|ts| ts.iter().any(|t| t.uses_secret(vars)))
 }
 
 /// Every template inside a JSON value, for validation.

@@ -69,6 +69,25 @@ pub struct Scanned {
     pub vars: Vec<String>,
 }
 
+/// Where the `}}` that ends an expression is in `text` (what follows its `{{`): the first one
+/// outside a string literal.
+pub fn closing(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut quote = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (Some(_), b'\\') => i += 1,
+            (Some(q), b) if b == q => quote = None,
+            (None, b'\'' | b'"') => quote = Some(bytes[i]),
+            (None, b'}') if bytes.get(i + 1) == Some(&b'}') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 pub fn placeholder(i: usize) -> String {
     format!("__cpc_{i}")
 }
@@ -123,8 +142,19 @@ fn tokens(src: &str) -> Result<Vec<Token<'_>>, String> {
             }
             Tok::Ident(&src[start..i])
         } else if c.is_ascii_digit() {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
-                i += 1;
+            // `1_000`, `2.5`, `1e-3`: not `2is`, which is a number and a word.
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'0'..=b'9' | b'_' | b'.' => i += 1,
+                    b'e' | b'E'
+                        if bytes
+                            .get(i + 1)
+                            .is_some_and(|b| b.is_ascii_digit() || *b == b'-' || *b == b'+') =>
+                    {
+                        i += 2
+                    }
+                    _ => break,
+                }
             }
             Tok::Other
         } else if c.is_ascii() {
@@ -213,6 +243,7 @@ pub fn scan(src: &str) -> Result<Scanned, String> {
             ("env", Some(Tok::Punct('.')), Some(Tok::Ident(var))) => out.env.push(var.to_string()),
             ("env", ..) => return Err("the environment is read as `env.NAME`".into()),
             ("is", ..) => return Err("tests (`is …`) are not part of cpc's expressions".into()),
+            _ if KEYWORDS.contains(&name) => {}
             (_, Some(Tok::Punct('(')), _) => {
                 if !FUNCTIONS.contains(&name) {
                     return Err(format!(
@@ -228,7 +259,6 @@ pub fn scan(src: &str) -> Result<Scanned, String> {
             }
             // A keyword argument's name (`pad=false`), not `==`.
             (_, Some(Tok::Punct('=')), next) if next != Some(&Tok::Punct('=')) => {}
-            _ if KEYWORDS.contains(&name) => {}
             _ if !out.vars.iter().any(|v| v == name) => out.vars.push(name.to_string()),
             _ => {}
         }
@@ -324,7 +354,18 @@ mod tests {
         assert!(scan("answer.json($.a)").is_err());
         assert!(scan("env").is_err());
         assert!(scan("'open").is_err());
-        // A method of a value is not a function.
+        // A method of a value is not a function; a keyword before `(` is not one either.
         assert!(scan("name.upper()").is_ok());
+        assert_eq!(scan("'a' if not(1 > 2) else b").unwrap().vars, vec!["b"]);
+        // Numbers with `_` and exponents are numbers; `2is` is a number and a word.
+        assert!(scan("1_000 + 1e-3 + 2.5").unwrap().vars.is_empty());
+        assert!(scan("2is defined").is_err());
+    }
+
+    #[test]
+    fn an_expression_ends_at_a_closing_pair_outside_strings() {
+        assert_eq!(closing(" '}}' }} rest"), Some(6));
+        assert_eq!(closing(r#" "a\"}}" }}"#), Some(9));
+        assert_eq!(closing(" 'open }}"), None);
     }
 }
