@@ -83,7 +83,7 @@ async fn the_second_service_passes_against_a_good_agency() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_broken_rule_fails_exactly_its_requirement() {
-    let cases: [(Break, &[&str], &[&str]); 16] = [
+    let cases: [(Break, &[&str], &[&str]); 17] = [
         (Break::Auth, &["PAY-1"], &[]),
         // The bare answer has no message either: the Thai check (a should clause) fails too.
         (Break::Envelope, &["PAY-2"], &["PAY-7"]),
@@ -105,6 +105,7 @@ async fn each_broken_rule_fails_exactly_its_requirement() {
         (Break::BadSignature, &["PAY-11"], &[]),
         (Break::NoBackoff, &["PAY-12"], &[]),
         (Break::RateLimited, &["PAY-13"], &[]),
+        (Break::FormAsJson, &["PAY-14"], &[]),
     ];
     let mut runs = tokio::task::JoinSet::new();
     for (broken, must, should) in cases {

@@ -2,7 +2,8 @@
 //! around every answer, a payment result the portal sends, a notification to the portal with
 //! a token from the portal's OAuth endpoint, a PDF certificate with its SHA-256 in a header,
 //! pagination, a legacy SOAP status service, a fee per copy, multipart attachments, signed
-//! notifications retried with back-off, and a rate the service information takes. Each `Break`
+//! notifications retried with back-off, a rate the service information takes, and a counter
+//! payment sent as a form. Each `Break`
 //! breaks exactly one rule.
 
 use std::sync::Mutex;
@@ -47,6 +48,8 @@ pub enum Break {
     NoBackoff,
     /// The service information refuses (429) more than 10 requests a second.
     RateLimited,
+    /// The counter payment reads a JSON body only, not the form.
+    FormAsJson,
 }
 
 /// The fee of one copy (PAY-9).
@@ -64,6 +67,8 @@ struct Agency {
     paid: Mutex<std::collections::HashMap<String, String>>,
     /// When the service information was asked, for the rate limit of `Break::RateLimited`.
     asked: Mutex<std::collections::VecDeque<std::time::Instant>>,
+    /// Receipts by number: (order id, amount).
+    receipts: Mutex<std::collections::HashMap<String, (String, u64)>>,
 }
 
 fn envelope(
@@ -227,6 +232,38 @@ impl Agency {
         )
     }
 
+    /// A counter payment (PAY-14): a form, answered with the receipt number in the message.
+    fn counter(&self, req: &Request) -> ResponseTemplate {
+        let fields: std::collections::HashMap<String, String> = if self.is(Break::FormAsJson) {
+            serde_json::from_slice(&req.body).unwrap_or_default()
+        } else {
+            form(&req.body)
+        };
+        let (Some(order_id), Some(amount)) = (
+            fields.get("order_id"),
+            fields.get("amount").and_then(|a| a.parse::<u64>().ok()),
+        ) else {
+            return envelope(422, false, Some("INVALID"), "ข้อมูลไม่ครบ", Value::Null);
+        };
+        let mut receipts = self.receipts.lock().unwrap();
+        let number = format!("R-2569-{:06}", receipts.len() + 1);
+        receipts.insert(number.clone(), (order_id.clone(), amount));
+        envelope(200, true, None, &format!("ออกใบเสร็จเลขที่ {number} แล้ว"), Value::Null)
+    }
+
+    fn receipt(&self, number: &str) -> ResponseTemplate {
+        match self.receipts.lock().unwrap().get(number) {
+            Some((order_id, amount)) => envelope(
+                200,
+                true,
+                None,
+                "ใบเสร็จ",
+                json!({"receipt": number, "order_id": order_id, "amount": amount}),
+            ),
+            None => envelope(404, false, Some("NOT_FOUND"), "ไม่พบใบเสร็จ", Value::Null),
+        }
+    }
+
     /// Whether the service information refuses this request (more than 10 in the last second).
     fn over_rate(&self) -> bool {
         let now = std::time::Instant::now();
@@ -264,6 +301,20 @@ impl Agency {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An `application/x-www-form-urlencoded` body's fields.
+fn form(body: &[u8]) -> std::collections::HashMap<String, String> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
 }
 
 /// HMAC-SHA256 (RFC 2104), hex.
@@ -403,6 +454,8 @@ impl Respond for Agency {
             }
             ("GET", ["orders", id, "certificate"]) => self.certificate(id),
             ("POST", ["orders", _, "attachments"]) => self.attach(req),
+            ("POST", ["counter", "payments"]) => self.counter(req),
+            ("GET", ["receipts", number]) => self.receipt(number),
             ("GET", ["legacy", "orders", id, "status"]) => self.soap(id),
             _ => envelope(404, false, Some("NOT_FOUND"), "ไม่พบ", Value::Null),
         }
@@ -419,6 +472,7 @@ pub async fn start(broken: Option<Break>, portal: &str) -> MockServer {
         orders: Mutex::new(seeded),
         paid: Mutex::default(),
         asked: Mutex::default(),
+        receipts: Mutex::default(),
     };
     Mock::given(any()).respond_with(agency).mount(&server).await;
     server
