@@ -56,9 +56,18 @@ pub struct Entry {
     pub content: Option<Vec<u8>>,
 }
 
-/// The files whose bytes `verify` reads: the rest it knows by digest.
-pub fn read_whole(path: &str) -> bool {
+/// The bundle's own files: the manifest, its signature and the signer's key.
+pub fn is_meta(path: &str) -> bool {
     [MANIFEST, SIGNATURE, SIGNER].contains(&path)
+}
+
+pub const RESULTS_PATH: &str = "run/results.json";
+pub const GATE_PATH: &str = "run/gate.json";
+
+/// The files whose bytes `verify` reads: the bundle's own, and the run's results and gate (the
+/// verdict is decided again from the results); the rest it knows by digest.
+pub fn read_whole(path: &str) -> bool {
+    is_meta(path) || path == RESULTS_PATH || path == GATE_PATH
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -174,7 +183,7 @@ pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>)
     let listed: std::collections::HashSet<&str> =
         manifest.files.iter().map(|f| f.path.as_str()).collect();
     for path in entries.keys() {
-        if !read_whole(path) && !listed.contains(path.as_str()) {
+        if !is_meta(path) && !listed.contains(path.as_str()) {
             f.wrong.push(format!("{path}: not in the manifest (added)"));
         }
     }
@@ -196,6 +205,7 @@ pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>)
             manifest.run_digest
         )),
     }
+    verdict(entries, &manifest, &mut f);
     let suite_files: Option<Vec<&[u8; 32]>> = manifest
         .suite_files
         .iter()
@@ -214,6 +224,54 @@ pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>)
         ));
     }
     f
+}
+
+/// The verdict decided again from the checks in results.json: the manifest and gate.json must
+/// state the same one (an edited gate.json, signed afterwards, is found here).
+fn verdict(entries: &BTreeMap<String, Entry>, manifest: &Manifest, f: &mut Findings) {
+    let content = |path| entries.get(path).and_then(|e: &Entry| e.content.as_deref());
+    let Some(bytes) = content(RESULTS_PATH) else {
+        f.wrong.push(format!(
+            "{RESULTS_PATH} is missing: no evidence for a verdict"
+        ));
+        return;
+    };
+    let results: crate::results::RunResults = match serde_json::from_slice(bytes) {
+        Ok(results) => results,
+        Err(e) => {
+            f.wrong
+                .push(format!("{RESULTS_PATH}: not a cpc results file: {e}"));
+            return;
+        }
+    };
+    if let Err(e) = crate::evidence::check(&results) {
+        f.wrong.push(format!("{RESULTS_PATH}: {e}"));
+        return;
+    }
+    let decided = crate::gate::decide(&results).verdict.name();
+    let mut agree = true;
+    if manifest.verdict != decided {
+        agree = false;
+        f.wrong.push(format!(
+            "verdict: the manifest says `{}`, the checks in {RESULTS_PATH} give `{decided}`",
+            manifest.verdict
+        ));
+    }
+    let stated = content(GATE_PATH)
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|g| g["verdict"].as_str().map(str::to_string));
+    if stated.as_deref() != Some(decided) {
+        agree = false;
+        f.wrong.push(format!(
+            "verdict: {GATE_PATH} says `{}`, the checks in {RESULTS_PATH} give `{decided}`",
+            stated.as_deref().unwrap_or("nothing")
+        ));
+    }
+    if agree {
+        f.ok.push(format!(
+            "verdict `{decided}`: decided again from the checks in {RESULTS_PATH}; the manifest and {GATE_PATH} say the same"
+        ));
+    }
 }
 
 fn signature(

@@ -16,6 +16,16 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    /// As gate.json writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
 /// A requirement's result over the cases that trace to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod coverage;
 pub mod diagnostic;
+pub mod evidence;
 pub mod gate;
 pub mod history;
 pub mod http;

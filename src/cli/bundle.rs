@@ -169,10 +169,7 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         suite: results.suite.id.clone(),
         suite_digest: results.suite.digest.clone(),
         target: crate::history::target_key(&results),
-        verdict: serde_json::to_value(gate.verdict)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        verdict: gate.verdict.name().to_string(),
         round: results.round,
         run_digest,
         suite_files: suite_names,
@@ -334,7 +331,7 @@ fn read_archive(path: &Path) -> Result<BTreeMap<String, Entry>, String> {
                 "`{place}`: more than {MAX_ENTRIES} files: not a cpc bundle"
             ));
         }
-        let limit = if bundle::read_whole(&name) {
+        let limit = if bundle::is_meta(&name) {
             MAX_META_BYTES
         } else {
             MAX_ENTRY_BYTES
@@ -375,6 +372,21 @@ fn read_archive(path: &Path) -> Result<BTreeMap<String, Entry>, String> {
         return Err(format!(
             "`{place}`: a name header with no file after it: not a cpc bundle"
         ));
+    }
+    // After the end of the archive there may be only the zeros that pad it: anything else
+    // (an appended gate.json that `tar -i` would extract over the signed one) is refused.
+    let mut rest = archive.into_inner();
+    let mut buffer = [0u8; 64 * 1024];
+    loop {
+        let n = rest.read(&mut buffer).map_err(bad)?;
+        if n == 0 {
+            break;
+        }
+        if buffer[..n].iter().any(|b| *b != 0) {
+            return Err(format!(
+                "`{place}`: data after the end of the archive: not a cpc bundle as written"
+            ));
+        }
     }
     Ok(entries)
 }

@@ -56,20 +56,25 @@ fn read_waivers(path: &Path) -> Result<Vec<Waiver>, String> {
 
 /// results.json when the run ended; else the run rebuilt from its stream (results.jsonl), as
 /// far as it got before it was killed.
+/// Either way, the outcomes in it must follow from its checks (`evidence::check`).
 pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
     let path = dir.join(RESULTS);
-    if !path.exists() && dir.join(STREAM).exists() {
-        return stream::rebuild(&dir.join(STREAM));
-    }
-    let bytes = crate::read::bounded(&path, crate::read::MAX_RESULTS_FILE)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        format!(
-            "{}:{}:{}: not a cpc results file: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })
+    let (results, from) = if !path.exists() && dir.join(STREAM).exists() {
+        (stream::rebuild(&dir.join(STREAM))?, dir.join(STREAM))
+    } else {
+        let bytes = crate::read::bounded(&path, crate::read::MAX_RESULTS_FILE)?;
+        let results = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{}:{}:{}: not a cpc results file: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        (results, path)
+    };
+    crate::evidence::check(&results).map_err(|e| format!("{}: {e}", from.display()))?;
+    Ok(results)
 }
 
 pub fn report(args: ReportArgs) -> u8 {

@@ -253,6 +253,9 @@ fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
     // Where each planned case is in `results.cases`: its line replaces its skeleton.
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut ended = false;
+    // A line that does not parse: only the last may be (the run was killed while writing it).
+    let mut torn: Option<usize> = None;
+    let mut finished: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut line = Vec::new();
     for number in 1.. {
         line.clear();
@@ -269,10 +272,17 @@ fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
                 "{shown}:{number}: a line longer than {max_line} bytes: not a cpc results stream"
             ));
         }
+        if let Some(torn) = torn {
+            return Err(format!(
+                "{shown}:{torn}: a line that is not whole, and more after it: the stream was edited (only its last line may be cut short)"
+            ));
+        }
         let parsed = match serde_json::from_slice::<Line>(&line) {
             Ok(parsed) => parsed,
-            // Only the last line may be torn (the run was killed while writing it).
-            Err(_) => continue,
+            Err(_) => {
+                torn = Some(number);
+                continue;
+            }
         };
         match (parsed, &mut results) {
             (Line::Run { results: frame }, None) => {
@@ -286,6 +296,12 @@ fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
             }
             // The run line plans every case: one it does not name is not this run's.
             (Line::Case { case }, Some(r)) => match index.get(&case.id) {
+                Some(_) if !finished.insert(case.id.clone()) => {
+                    return Err(format!(
+                        "{shown}:{number}: case `{}` finished twice: the stream was edited",
+                        crate::report::escape::console_text(&case.id)
+                    ));
+                }
                 Some(&i) => r.cases[i] = *case,
                 None => {
                     return Err(format!(

@@ -248,7 +248,13 @@ impl Agency {
         let mut receipts = self.receipts.lock().unwrap();
         let number = format!("R-2569-{:06}", receipts.len() + 1);
         receipts.insert(number.clone(), (order_id.clone(), amount));
-        envelope(200, true, None, &format!("ออกใบเสร็จเลขที่ {number} แล้ว"), Value::Null)
+        envelope(
+            200,
+            true,
+            None,
+            &format!("ออกใบเสร็จเลขที่ {number} แล้ว"),
+            Value::Null,
+        )
     }
 
     fn receipt(&self, number: &str) -> ResponseTemplate {

@@ -1,0 +1,309 @@
+//! The verdict is a function of the evidence: a run read back from its files (`cpc report`,
+//! `merge`, `bundle`, `verify`) is believed only where its stored outcomes follow from its
+//! checks and errors. A step's outcome follows from its checks and its error; a case's from its
+//! steps (and its earlier attempts, for a flaky one); an invariant's violations from the failed
+//! checks that name it; a requirement's cases from the cases that trace to it. The gate is then
+//! decided from those (`gate::decide`), never read from a file. A field that disagrees is an
+//! error naming the case, not a silent winner. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use thiserror::Error;
+
+use crate::check::{CheckResult, Outcome};
+use crate::i18n::Text;
+use crate::results::{CaseResult, RunResults, StepResult};
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EvidenceError {
+    #[error(
+        "case `{case}`, step {step}: its outcome is `{stored}` but its checks and error give `{implied}`: the results were edited"
+    )]
+    Step {
+        case: String,
+        step: usize,
+        stored: String,
+        implied: String,
+    },
+    #[error(
+        "case `{case}`: its outcome is `{stored}` but its steps give `{implied}`: the results were edited"
+    )]
+    Case {
+        case: String,
+        stored: String,
+        implied: String,
+    },
+    #[error("case `{case}`: {what}: the results were edited")]
+    Inconsistent { case: String, what: String },
+    #[error("case `{0}` is in the results twice")]
+    Duplicate(String),
+    #[error(
+        "requirement `{requirement}` and case `{case}` disagree on whether the case traces to it: the results were edited"
+    )]
+    Trace { requirement: String, case: String },
+}
+
+fn name(outcome: Outcome) -> String {
+    serde_json::to_value(outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// What a step's checks and error give: a step with none of either that did not run stays not
+/// run; else the checks combined, an error counting as one.
+fn step_outcome(step: &StepResult) -> Outcome {
+    if step.outcome == Outcome::NotRun && step.checks.is_empty() && step.error.is_none() {
+        return Outcome::NotRun;
+    }
+    let error = step.error.is_some().then_some(Outcome::Error);
+    Outcome::combine(step.checks.iter().map(|c| c.outcome).chain(error))
+}
+
+/// What a run of a case (its last, or an earlier attempt) gives: an error of its own, else its
+/// steps that ran combined; `None` when there is no evidence at all (a case that never started).
+fn run_outcome(
+    case: &str,
+    steps: &[StepResult],
+    error: Option<&Text>,
+) -> Result<Option<Outcome>, EvidenceError> {
+    for step in steps {
+        let implied = step_outcome(step);
+        if implied != step.outcome {
+            return Err(EvidenceError::Step {
+                case: case.to_string(),
+                step: step.index,
+                stored: name(step.outcome),
+                implied: name(implied),
+            });
+        }
+    }
+    let ran: Vec<Outcome> = steps
+        .iter()
+        .map(|s| s.outcome)
+        .filter(|o| *o != Outcome::NotRun)
+        .collect();
+    Ok(match (error, ran.is_empty()) {
+        (Some(_), _) => Some(Outcome::combine(ran.into_iter().chain([Outcome::Error]))),
+        (None, true) => None,
+        (None, false) => Some(Outcome::combine(ran)),
+    })
+}
+
+fn case_outcome(case: &CaseResult) -> Result<(), EvidenceError> {
+    let inconsistent = |what: String| EvidenceError::Inconsistent {
+        case: case.id.clone(),
+        what,
+    };
+    for (i, attempt) in case.attempts.iter().enumerate() {
+        let implied = run_outcome(&case.id, &attempt.steps, attempt.error.as_ref())?;
+        // Only a run that failed or erred is run again.
+        if implied != Some(attempt.outcome)
+            || !matches!(attempt.outcome, Outcome::Fail | Outcome::Error)
+        {
+            return Err(inconsistent(format!(
+                "its attempt {} is `{}` where its steps give `{}`",
+                i + 1,
+                name(attempt.outcome),
+                implied.map_or_else(|| "nothing".into(), name)
+            )));
+        }
+    }
+    let implied = match run_outcome(&case.id, &case.steps, case.error.as_ref())? {
+        Some(Outcome::Pass) if !case.attempts.is_empty() => Some(Outcome::Flaky),
+        other => other,
+    };
+    let holds = match implied {
+        Some(implied) => implied == case.outcome,
+        // Never started: planned and interrupted, or not run.
+        None => matches!(case.outcome, Outcome::Interrupted | Outcome::NotRun),
+    };
+    if !holds {
+        return Err(EvidenceError::Case {
+            case: case.id.clone(),
+            stored: name(case.outcome),
+            implied: implied.map_or_else(|| "nothing (no step ran)".into(), name),
+        });
+    }
+    invariant_tallies(case)
+}
+
+/// An invariant violated in a case left a failed check naming it there, and one with a failed
+/// check was violated.
+fn invariant_tallies(case: &CaseResult) -> Result<(), EvidenceError> {
+    let steps = case
+        .steps
+        .iter()
+        .chain(case.attempts.iter().flat_map(|a| &a.steps));
+    let mut failed: BTreeMap<&str, u64> = BTreeMap::new();
+    for check in steps.flat_map(|s| &s.checks) {
+        if let Some(id) = invariant_of(check)
+            && check.outcome == Outcome::Fail
+        {
+            *failed.entry(id).or_default() += 1;
+        }
+    }
+    for (id, tally) in &case.invariants {
+        let seen = failed.remove(id.as_str()).unwrap_or(0);
+        if (tally.violated > 0) != (seen > 0) || tally.violated > tally.checked {
+            return Err(EvidenceError::Inconsistent {
+                case: case.id.clone(),
+                what: format!(
+                    "invariant `{id}` is counted violated {} time(s) in {} where its failed checks say {seen}",
+                    tally.violated, tally.checked
+                ),
+            });
+        }
+    }
+    match failed.into_keys().next() {
+        Some(id) => Err(EvidenceError::Inconsistent {
+            case: case.id.clone(),
+            what: format!("a check of invariant `{id}` failed, but the invariant is not counted"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `invariant ID: …` → `ID`.
+fn invariant_of(check: &CheckResult) -> Option<&str> {
+    check
+        .check
+        .strip_prefix("invariant ")
+        .and_then(|rest| rest.split_once(": "))
+        .map(|(id, _)| id)
+}
+
+/// Checks that every stored outcome follows from its evidence, no case is there twice, and
+/// requirements and cases agree on what traces to what.
+pub fn check(results: &RunResults) -> Result<(), EvidenceError> {
+    let mut seen = BTreeSet::new();
+    for case in &results.cases {
+        if !seen.insert(case.id.as_str()) {
+            return Err(EvidenceError::Duplicate(case.id.clone()));
+        }
+        case_outcome(case)?;
+    }
+    // Both directions: a case a requirement lists names it, and a case that names a
+    // requirement is listed by it (so a failed case cannot be dropped from its requirement).
+    let listed: BTreeSet<(&str, &str)> = results
+        .requirements
+        .iter()
+        .flat_map(|r| r.cases.iter().map(move |c| (r.id.as_str(), c.as_str())))
+        .collect();
+    let known: BTreeSet<&str> = results.requirements.iter().map(|r| r.id.as_str()).collect();
+    for case in &results.cases {
+        for requirement in &case.requirements {
+            if known.contains(requirement.as_str())
+                && !listed.contains(&(requirement.as_str(), case.id.as_str()))
+            {
+                return Err(EvidenceError::Trace {
+                    requirement: requirement.clone(),
+                    case: case.id.clone(),
+                });
+            }
+        }
+    }
+    let by_id: BTreeMap<&str, &CaseResult> =
+        results.cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    for (requirement, case) in listed {
+        if let Some(c) = by_id.get(case)
+            && !c.requirements.iter().any(|r| r == requirement)
+        {
+            return Err(EvidenceError::Trace {
+                requirement: requirement.to_string(),
+                case: case.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(outcome: &str, checks: &[(&str, &str)]) -> serde_json::Value {
+        json!({
+            "index": 1, "kind": "request", "place": {"file": "c.yaml", "line": 1, "column": 1},
+            "outcome": outcome, "duration_ms": 1, "attempts": 1,
+            "checks": checks.iter().map(|(name, o)| json!({
+                "check": name, "outcome": o, "message": {"th": "x", "en": "x"}
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    fn case(value: serde_json::Value) -> CaseResult {
+        let mut base = json!({
+            "id": "C-1", "title_th": "t", "title_en": null, "requirements": [], "tags": [],
+            "place": {"file": "c.yaml", "line": 1, "column": 1}, "duration_ms": 1,
+        });
+        base.as_object_mut()
+            .unwrap()
+            .extend(value.as_object().unwrap().clone());
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn a_flaky_case_needs_failed_attempts_and_a_passing_last_run() {
+        let flaky = case(json!({
+            "outcome": "flaky",
+            "steps": [step("pass", &[("status", "pass")])],
+            "attempts": [{"outcome": "fail", "duration_ms": 1,
+                          "steps": [step("fail", &[("status", "fail")])]}],
+        }));
+        assert_eq!(case_outcome(&flaky), Ok(()));
+        // An attempt that says fail but whose checks passed: not an attempt cpc made.
+        let forged = case(json!({
+            "outcome": "flaky",
+            "steps": [step("pass", &[("status", "pass")])],
+            "attempts": [{"outcome": "fail", "duration_ms": 1,
+                          "steps": [step("pass", &[("status", "pass")])]}],
+        }));
+        assert!(case_outcome(&forged).is_err());
+        // Attempts dropped from a flaky case: it would read as a pass.
+        let hidden = case(json!({
+            "outcome": "pass",
+            "steps": [step("pass", &[("status", "pass")])],
+            "attempts": [{"outcome": "fail", "duration_ms": 1,
+                          "steps": [step("fail", &[("status", "fail")])]}],
+        }));
+        assert!(matches!(
+            case_outcome(&hidden),
+            Err(EvidenceError::Case { .. })
+        ));
+    }
+
+    #[test]
+    fn an_invariant_violation_cannot_be_counted_away() {
+        let violated = |tally: serde_json::Value| {
+            case(json!({
+                "outcome": "fail",
+                "steps": [step("fail", &[("invariant INV-1: status", "fail")])],
+                "invariants": {"INV-1": tally},
+            }))
+        };
+        assert_eq!(
+            case_outcome(&violated(json!({"checked": 2, "violated": 1}))),
+            Ok(())
+        );
+        let zeroed = case_outcome(&violated(json!({"checked": 2, "violated": 0}))).unwrap_err();
+        assert!(zeroed.to_string().contains("invariant `INV-1`"), "{zeroed}");
+        let gone = case(json!({
+            "outcome": "fail",
+            "steps": [step("fail", &[("invariant INV-1: status", "fail")])],
+        }));
+        assert!(case_outcome(&gone).is_err());
+    }
+
+    #[test]
+    fn a_case_that_never_started_is_interrupted_or_not_run() {
+        let planned = case(json!({"outcome": "interrupted", "steps": []}));
+        assert_eq!(case_outcome(&planned), Ok(()));
+        let passed = case(json!({"outcome": "pass", "steps": []}));
+        assert!(case_outcome(&passed).is_err());
+        let erred = case(json!({"outcome": "error", "steps": [],
+                                "error": {"th": "x", "en": "x"}}));
+        assert_eq!(case_outcome(&erred), Ok(()));
+    }
+}
