@@ -59,22 +59,45 @@ pub struct Merged {
 }
 
 /// What every merged run must share, and what to do when one does not.
-type Field = fn(&RunResults) -> &str;
-const IDENTITY: [(&str, Field, &str); 3] = [
-    ("suite", |r| &r.suite.id, "merge runs of one suite"),
+type Field = fn(&RunResults) -> String;
+const IDENTITY: [(&str, Field, &str); 6] = [
+    ("suite", |r| r.suite.id.clone(), "merge runs of one suite"),
     (
         "suite digest",
-        |r| &r.suite.digest,
+        |r| r.suite.digest.clone(),
         "the suite's files changed between the runs; run every shard from the same commit",
     ),
     // The built-in reference listens on a new port each run: any two are the same target.
     (
         "target",
         |r| match r.reference_target {
-            true => "reference",
-            false => &r.target,
+            true => "reference".into(),
+            false => r.target.clone(),
         },
         "merge runs against one target",
+    ),
+    (
+        "run id",
+        |r| r.run.id.clone(),
+        "merge the shards of one run: give each the same `--run-id` (e.g. the CI pipeline's id)",
+    ),
+    (
+        "fault switch",
+        |r| r.run.fault.clone().unwrap_or_else(|| "none".into()),
+        "merge shards run with the same `--fault`",
+    ),
+    (
+        "options",
+        |r| {
+            let options: Vec<String> = r
+                .run
+                .options
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            options.join(" ")
+        },
+        "merge shards run with the same options",
     ),
 ];
 

@@ -13,6 +13,9 @@ use crate::suite::{Coverage, Level, Side, Suite};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResults {
     pub cpc_version: String,
+    /// Which run this is, and how it was made: shards of one run share it.
+    #[serde(default)]
+    pub run: RunIdentity,
     pub suite: SuiteInfo,
     pub target: String,
     /// The target was the built-in reference e-service, not an agency's system.
@@ -65,6 +68,20 @@ pub struct InvariantInfo {
 pub struct InvariantTally {
     pub checked: u64,
     pub violated: u64,
+}
+
+/// A run's id (random, or `--run-id` given by a CI job to each of its shards) and the options
+/// that change what a run finds: shards to merge must agree on all of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunIdentity {
+    pub id: String,
+    /// `--fault` of the built-in reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+    /// `--timeout-ms`, `--max-body-bytes`, `--rerun-failed` and each `--var` (a secret one's
+    /// value masked), as given.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
@@ -435,6 +452,7 @@ impl RunResults {
         let m = &suite.meta;
         Self {
             cpc_version: crate::VERSION.to_string(),
+            run: RunIdentity::default(),
             suite: SuiteInfo {
                 id: m.id.clone(),
                 service_code: m.service_code.clone(),

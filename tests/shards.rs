@@ -12,8 +12,23 @@ const CSG: &str = "suites/csg";
 const MINI: &str = "tests/suites/mini";
 
 async fn run(suite: &str, target: &str, shard: Option<&str>, out: &Path) -> std::process::Output {
-    let mut list = args(&["run", suite, "--target", target, "--out"]);
+    run_as("ci-pipeline-1", suite, target, shard, out, &[]).await
+}
+
+/// A run with its id (the CI job's), and more options.
+async fn run_as(
+    run_id: &str,
+    suite: &str,
+    target: &str,
+    shard: Option<&str>,
+    out: &Path,
+    more: &[&str],
+) -> std::process::Output {
+    let mut list = args(&[
+        "run", suite, "--target", target, "--run-id", run_id, "--out",
+    ]);
     list.push(out.display().to_string());
+    list.extend(args(more));
     if let Some(shard) = shard {
         list.extend(args(&["--shard", shard]));
     }
@@ -190,12 +205,38 @@ async fn runs_of_other_suites_digests_or_targets_are_refused() {
     run(MINI, &other.uri(), Some("2/2"), &elsewhere).await;
     let csg = dir.path().join("csg");
     run(CSG, "reference", Some("2/2"), &csg).await;
+    // The second shard of another run (another pipeline), or run with other options.
+    let other_run = dir.path().join("other-run");
+    run_as(
+        "ci-pipeline-2",
+        MINI,
+        &server.uri(),
+        Some("2/2"),
+        &other_run,
+        &[],
+    )
+    .await;
+    let other_options = dir.path().join("other-options");
+    run_as(
+        "ci-pipeline-1",
+        MINI,
+        &server.uri(),
+        Some("2/2"),
+        &other_options,
+        &["--timeout-ms", "500"],
+    )
+    .await;
 
     let out = dir.path().join("out");
     for (second, says) in [
         (&changed_run, "its suite digest is"),
         (&elsewhere, "its target is"),
         (&csg, "its suite is `csg`"),
+        (
+            &other_run,
+            "its run id is `ci-pipeline-2` where the first run's is `ci-pipeline-1`",
+        ),
+        (&other_options, "timeout_ms=500"),
     ] {
         let output = merge(&out, &[&shard(1), second]).await;
         assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
@@ -206,6 +247,25 @@ async fn runs_of_other_suites_digests_or_targets_are_refused() {
         );
         assert!(!out.join("gate.json").exists());
     }
+    // A shard of the reference run with a fault switched on, beside one without.
+    let faulty = dir.path().join("csg-faulty");
+    run_as(
+        "ci-pipeline-1",
+        CSG,
+        "reference",
+        Some("1/2"),
+        &faulty,
+        &["--fault", "no-checksum"],
+    )
+    .await;
+    let output = merge(&out, &[&faulty, &csg]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output)
+            .contains("its fault switch is `none` where the first run's is `no-checksum`"),
+        "{}",
+        stderr(&output)
+    );
     let output = merge(&out, &[&shard(1), &shard(2)]).await;
     // Its own two shards merge, and the whole suite passes.
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));

@@ -27,7 +27,11 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
     let mut merged = match merge(runs) {
         Ok(merged) => merged,
         Err(e) => {
-            eprintln!("error: {e}");
+            // It quotes the runs' files, which anyone may have edited.
+            eprintln!(
+                "error: {}",
+                crate::report::escape::console_text(&e.to_string())
+            );
             return exit::INVALID;
         }
     };

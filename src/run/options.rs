@@ -31,6 +31,10 @@ pub struct RunOptions {
     /// Merge the shards' runs with `cpc merge`; a shard alone never passes the gate.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// The run's id: give every shard of one run the same (e.g. the CI pipeline's id);
+    /// `cpc merge` refuses shards of different runs. Default: a new random id.
+    #[arg(long, value_name = "ID", env = "CPC_RUN_ID", value_parser = parse_run_id)]
+    pub run_id: Option<String>,
     /// Where rounds are kept (ครั้งที่ ๑, ๒ …): a run knows its round and compares itself with
     /// the last one against the same target. Default: cpc-history/<suite id>/ beside --out;
     /// `off` keeps none.
@@ -85,6 +89,17 @@ pub struct RunOptions {
     /// --ca-cert).
     #[arg(long)]
     pub insecure: bool,
+}
+
+fn parse_run_id(s: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:/-".contains(&b));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("1 to 128 characters of A-Z, a-z, 0-9, `.`, `_`, `:`, `/` and `-`".into())
+    }
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {

@@ -127,6 +127,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         },
     )?;
     results.reference_target = reference.is_some();
+    results.run = identity(&options, &suite);
     // A complete run is a round of step 10: its number follows the last one of this suite
     // against this target, unless --round says.
     let history = (!results.selection.partial)
@@ -383,4 +384,37 @@ fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted:
         .sort_by_key(|c| order.get(c.id.as_str()).copied().unwrap_or(usize::MAX));
     results.interrupted = interrupted;
     results.finished_at = Some(clock::rfc3339(clock::now()));
+}
+
+/// The run's id and the options that change what it finds, for `cpc merge` to compare.
+fn identity(options: &RunOptions, suite: &crate::suite::Suite) -> crate::results::RunIdentity {
+    let mut given = std::collections::BTreeMap::from([
+        ("timeout_ms".to_string(), options.timeout_ms.to_string()),
+        (
+            "max_body_bytes".to_string(),
+            options.max_body_bytes.to_string(),
+        ),
+        ("rerun_failed".to_string(), options.rerun_failed.to_string()),
+    ]);
+    for (name, value) in &options.vars {
+        let secret = suite
+            .meta
+            .variables
+            .iter()
+            .any(|(k, v)| &k.value == name && v.secret);
+        let shown = if secret {
+            crate::redact::MASK.to_string()
+        } else {
+            value.clone()
+        };
+        given.insert(format!("var {name}"), shown);
+    }
+    crate::results::RunIdentity {
+        id: options
+            .run_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        fault: options.fault.map(|f| f.name()),
+        options: given,
+    }
 }
