@@ -385,6 +385,7 @@ pub(crate) mod tests {
     ) -> RunResults {
         RunResults {
             cpc_version: "0".into(),
+            run: Default::default(),
             suite: SuiteInfo {
                 id: "s".into(),
                 service_code: "S".into(),
