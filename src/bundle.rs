@@ -36,6 +36,11 @@ pub struct Manifest {
     pub run_digest: String,
     /// The suite's files in the archive, in the order its digest is made.
     pub suite_files: Vec<String>,
+    /// Suite files whose secrets (secret variables' defaults, credentials written in the suite)
+    /// and national IDs are masked in the archive, each with the SHA-256 of the file as it was
+    /// run: the suite digest is made of those.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub masked: BTreeMap<String, String>,
     pub files: Vec<FileEntry>,
 }
 
@@ -68,6 +73,14 @@ pub const GATE_PATH: &str = "run/gate.json";
 /// verdict is decided again from the results); the rest it knows by digest.
 pub fn read_whole(path: &str) -> bool {
     is_meta(path) || path == RESULTS_PATH || path == GATE_PATH
+}
+
+fn from_hex(text: &str) -> Option<[u8; 32]> {
+    let bytes: Option<Vec<u8>> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect();
+    bytes?.try_into().ok()
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -206,12 +219,30 @@ pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>)
         )),
     }
     verdict(entries, &manifest, &mut f);
-    let suite_files: Option<Vec<&[u8; 32]>> = manifest
-        .suite_files
-        .iter()
-        .map(|p| entries.get(p).map(|e| &e.sha256))
-        .collect();
-    let digest = suite_files.map(suite_digest).unwrap_or_default();
+    // A masked file counts as it was run: its digest then is in the signed manifest.
+    let as_run = |path: &String| -> Option<[u8; 32]> {
+        match manifest.masked.get(path) {
+            Some(original) => from_hex(original),
+            None => entries.get(path).map(|e| e.sha256),
+        }
+    };
+    let suite_files: Option<Vec<[u8; 32]>> = manifest.suite_files.iter().map(as_run).collect();
+    let digest = suite_files
+        .as_ref()
+        .map(|files| suite_digest(files.iter()))
+        .unwrap_or_default();
+    if !manifest.masked.is_empty() {
+        f.ok.push(format!(
+            "{} suite file(s) hold secrets or national IDs, masked in the bundle: {}",
+            manifest.masked.len(),
+            manifest
+                .masked
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if digest == manifest.suite_digest {
         f.ok.push(format!(
             "suite `{}` digest {}: the suite files in the bundle are the ones that were run",

@@ -2,7 +2,7 @@
 //! outcome flipped with its failed checks left, a case dropped from its requirement or written
 //! twice, a line torn in the middle of the stream, gate.json edited before bundling, a file
 //! appended after the archive's end — are refused by `cpc report`, `cpc bundle` and
-//! `cpc verify`, each naming what disagrees.
+//! `cpc verify`, each naming what disagrees. A bundle carries no secret of the suite.
 
 mod support;
 
@@ -194,6 +194,33 @@ async fn a_forged_gate_or_appended_file_does_not_verify() {
         said.contains("verdict `fail`: decided again from the checks"),
         "{said}"
     );
+    // The suite's secret defaults are not in the bundle: suite.yaml is in it masked, and the
+    // suite digest still verifies from the signed digests of the files as run.
+    let masked = said
+        .lines()
+        .find(|l| l.contains("masked in the bundle:"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(masked.contains("suite/suites/csg/suite.yaml"), "{said}");
+    assert!(
+        said.contains("the suite files in the bundle are the ones that were run"),
+        "{said}"
+    );
+    let mut archive = tar::Archive::new(std::fs::File::open(&good).unwrap());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [
+            "csg-portal-key",
+            "csg-portal-token",
+            "csg-agency-key",
+            "csg-agency-secret",
+        ] {
+            assert!(!text.contains(secret), "{name} holds {secret}");
+        }
+    }
 
     // gate.json edited to pass, then signed: the manifest says fail, gate.json pass.
     let forged = copy(&run, w, "forged");

@@ -160,6 +160,7 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         ));
     }
     let suite_names: Vec<String> = suite_files.iter().map(|(p, _)| p.clone()).collect();
+    let masked = mask_suite_files(&suite, &mut suite_files);
     files.extend(suite_files);
 
     let manifest = Manifest {
@@ -173,6 +174,7 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         round: results.round,
         run_digest,
         suite_files: suite_names,
+        masked,
         files: files
             .iter()
             .map(|(path, bytes)| FileEntry {
@@ -199,6 +201,39 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
     write_archive(&args.output, &all)
         .map_err(|e| format!("cannot write `{}`: {e}", args.output.display()))?;
     Ok(manifest)
+}
+
+/// Masks in the suite's text files the secrets it holds (secret variables' defaults,
+/// credentials written in it) and national IDs: a bundle is an output too. Returns the masked
+/// files with the SHA-256 each had as run.
+fn mask_suite_files(
+    suite: &crate::suite::Suite,
+    files: &mut [(String, Vec<u8>)],
+) -> BTreeMap<String, String> {
+    let mut secrets: Vec<String> = crate::suite::validate(suite, true)
+        .map(|checked| checked.credentials)
+        .unwrap_or_default();
+    secrets.extend(
+        suite
+            .meta
+            .variables
+            .iter()
+            .filter(|(_, v)| v.secret)
+            .filter_map(|(_, v)| v.default.as_ref().map(crate::vars::value_text)),
+    );
+    let redactor = crate::redact::Redactor::new(secrets);
+    let mut masked = BTreeMap::new();
+    for (path, bytes) in files.iter_mut() {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let shown = redactor.text(text);
+        if shown != text {
+            masked.insert(path.clone(), bundle::sha256(bytes));
+            *bytes = shown.into_bytes();
+        }
+    }
+    masked
 }
 
 /// Each suite file (as the loader found it, fixtures with `..` in their path too) and its name
