@@ -3,6 +3,16 @@
 //! A pure core (suite model, templating, checks, gate, rendering) and a thin shell
 //! (CLI, HTTP transport, file writing). See `docs/suite-format.md` for the suite format.
 
+/// `eprintln!` that never panics: with stderr closed (`2>&-`), the message is lost but the run
+/// still ends with its documented exit code, not a panic's 101.
+#[macro_export]
+macro_rules! complain {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod bundle;
 pub mod check;
 pub mod citizen_id;

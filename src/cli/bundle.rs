@@ -24,7 +24,7 @@ const SECRET_KEY: &str = "cpc-signing-key.pem";
 const PUBLIC_KEY: &str = "cpc-signing-key.pub.pem";
 
 fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    crate::complain!("error: {message}");
     exit::INVALID
 }
 
@@ -51,7 +51,7 @@ pub fn keygen(args: KeygenArgs) -> u8 {
         .and_then(|()| write_private(&secret_path, secret.as_bytes()))
         .and_then(|()| std::fs::write(&public_path, public.as_bytes()));
     if let Err(e) = written {
-        eprintln!(
+        crate::complain!(
             "error: cannot write the keys to `{}`: {e}",
             args.dir.display()
         );
@@ -459,7 +459,7 @@ pub fn verify(args: VerifyArgs) -> u8 {
     let entries = match read_archive(&args.bundle) {
         Ok(entries) => entries,
         Err(e) => {
-            eprintln!("✗ {}", crate::report::escape::console_text(&e));
+            crate::complain!("✗ {}", crate::report::escape::console_text(&e));
             super::say(format_args!("NOT VERIFIED: {}", args.bundle.display()));
             return exit::FAIL;
         }

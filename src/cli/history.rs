@@ -10,7 +10,7 @@ use crate::run::exit;
 
 pub fn history(args: HistoryArgs) -> u8 {
     if !args.dir.is_dir() {
-        eprintln!(
+        crate::complain!(
             "error: `{}` is not a history directory (cpc run keeps one in cpc-history/<suite>/ beside --out, or where --history says)",
             args.dir.display()
         );
@@ -18,7 +18,7 @@ pub fn history(args: HistoryArgs) -> u8 {
     }
     let (records, warnings) = crate::run::history::read(&args.dir);
     for warning in warnings {
-        eprintln!("warning: {}", console_text(&warning));
+        crate::complain!("warning: {}", console_text(&warning));
     }
     let groups: BTreeSet<(String, String)> = records
         .iter()
@@ -26,7 +26,7 @@ pub fn history(args: HistoryArgs) -> u8 {
         .map(|r| (r.suite.clone(), r.target.clone()))
         .collect();
     if groups.is_empty() {
-        eprintln!("error: no rounds in `{}`", args.dir.display());
+        crate::complain!("error: no rounds in `{}`", args.dir.display());
         return exit::INVALID;
     }
     let mut out = String::new();

@@ -13,7 +13,7 @@ use crate::run::exit;
 use crate::scaffold;
 
 fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    crate::complain!("error: {message}");
     exit::INVALID
 }
 
@@ -104,7 +104,7 @@ fn create(proposal_path: &Path, dir: &Path, allow_skipped: bool) -> u8 {
         crate::proposal::Format::Markdown => "proposal.md",
     };
     for problem in &proposal.problems {
-        eprintln!("{}", problem_line(proposal_path, problem));
+        crate::complain!("{}", problem_line(proposal_path, problem));
     }
     let shown = console_text(&proposal_path.display().to_string());
     super::say(summary(&proposal, &shown).trim_end());
@@ -135,7 +135,7 @@ fn create(proposal_path: &Path, dir: &Path, allow_skipped: bool) -> u8 {
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| std::fs::write(&path, content));
         if let Err(e) = written {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            crate::complain!("error: cannot write `{}`: {e}", path.display());
             return exit::OUTPUT;
         }
     }
@@ -195,7 +195,7 @@ fn update(dir: &Path) -> u8 {
         .collect();
     if !unread.is_empty() {
         for problem in &unread {
-            eprintln!("{}", problem_line(&proposal.path, problem));
+            crate::complain!("{}", problem_line(&proposal.path, problem));
         }
         return fail(format!(
             "{} thing(s) in {} were not read as clauses (listed above): nothing updated, as a clause not read would be taken as removed. Give the proposal in a shape cpc reads, or say under `proposal_skipped` in suite.yaml why each is not a clause",
@@ -237,7 +237,7 @@ fn update(dir: &Path) -> u8 {
                 let lost = scaffold::comments_lost(&before, &text);
                 let backup = dir.join(BEFORE_UPDATE);
                 if let Err(e) = std::fs::write(&backup, &before) {
-                    eprintln!("error: cannot keep `{}`: {e}", backup.display());
+                    crate::complain!("error: cannot keep `{}`: {e}", backup.display());
                     return exit::OUTPUT;
                 }
                 rewritten = Some((backup, lost));
@@ -247,7 +247,7 @@ fn update(dir: &Path) -> u8 {
         let temp = dir.join(".requirements.yaml.tmp");
         if let Err(e) = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &path)) {
             let _ = std::fs::remove_file(&temp);
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            crate::complain!("error: cannot write `{}`: {e}", path.display());
             return exit::OUTPUT;
         }
     }

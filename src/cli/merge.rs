@@ -19,7 +19,7 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
                 results,
             }),
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::complain!("error: {e}");
                 return exit::INVALID;
             }
         }
@@ -28,7 +28,7 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
         Ok(merged) => merged,
         Err(e) => {
             // It quotes the runs' files, which anyone may have edited.
-            eprintln!(
+            crate::complain!(
                 "error: {}",
                 crate::report::escape::console_text(&e.to_string())
             );
@@ -37,7 +37,7 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
     };
     if !merged.missing_shards.is_empty() {
         let missing: Vec<String> = merged.missing_shards.iter().map(u32::to_string).collect();
-        eprintln!(
+        crate::complain!(
             "ขาด shard {} — ผลรวมไม่ครบ ไม่ผ่านเกณฑ์ (missing shard(s) {}: the merged run is partial and fails the gate)",
             missing.join(", "),
             missing.join(", ")
@@ -45,7 +45,7 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
     }
     let results = &mut merged.results;
     if let Err(e) = apply_report_flags(&args.report, args.lang, results) {
-        eprintln!("error: {e}");
+        crate::complain!("error: {e}");
         return exit::INVALID;
     }
     // Every shard together is a round of the suite, as one whole run is.
@@ -61,7 +61,7 @@ pub fn merge_runs(args: MergeArgs) -> u8 {
     let written = OutDir::prepare(&args.out, secrets)
         .and_then(|out| out.all(results, &gate, args.lang, None));
     if let Err(e) = written {
-        eprintln!("error: cannot write to `{}`: {e}", args.out.display());
+        crate::complain!("error: cannot write to `{}`: {e}", args.out.display());
         return exit::OUTPUT;
     }
     let ids = results.cases.iter().map(|c| c.id.as_str().width());

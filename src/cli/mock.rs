@@ -41,7 +41,7 @@ pub fn mock(args: MockArgs) -> u8 {
             match rendered {
                 Ok(consumers) => consumers,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::complain!("error: {e}");
                     return EXIT_INVALID;
                 }
             }
@@ -58,7 +58,7 @@ pub fn mock(args: MockArgs) -> u8 {
     let listener = match TcpListener::bind(args.addr) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.addr);
+            crate::complain!("error: cannot listen on {}: {e}", args.addr);
             return EXIT_INVALID;
         }
     };
@@ -68,7 +68,7 @@ pub fn mock(args: MockArgs) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            crate::complain!("error: cannot start the runtime: {e}");
             return EXIT_INVALID;
         }
     };
@@ -85,7 +85,7 @@ pub fn mock(args: MockArgs) -> u8 {
         let mut stop = match crate::run::stop::Stop::listen() {
             Ok(stop) => stop,
             Err(e) => {
-                eprintln!("error: cannot handle signals: {e}");
+                crate::complain!("error: cannot handle signals: {e}");
                 return EXIT_INVALID;
             }
         };
@@ -107,7 +107,7 @@ pub fn mock(args: MockArgs) -> u8 {
         let portal = match MockPortal::start(listener, setup) {
             Ok(portal) => portal,
             Err(e) => {
-                eprintln!("error: cannot serve on {}: {e}", args.addr);
+                crate::complain!("error: cannot serve on {}: {e}", args.addr);
                 return EXIT_INVALID;
             }
         };

@@ -81,12 +81,12 @@ pub fn report(args: ReportArgs) -> u8 {
     let mut results = match read(&args.run_dir) {
         Ok(results) => results,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::complain!("error: {e}");
             return exit::INVALID;
         }
     };
     if let Err(e) = apply_report_flags(&args.report, args.lang, &mut results) {
-        eprintln!("error: {e}");
+        crate::complain!("error: {e}");
         return exit::INVALID;
     }
     let gate = crate::gate::decide(&results);
@@ -95,7 +95,7 @@ pub fn report(args: ReportArgs) -> u8 {
     let written = OutDir::open(&args.run_dir, secrets)
         .and_then(|out| out.all(&results, &gate, args.lang, None));
     if let Err(e) = written {
-        eprintln!("error: cannot write to `{}`: {e}", args.run_dir.display());
+        crate::complain!("error: cannot write to `{}`: {e}", args.run_dir.display());
         return exit::OUTPUT;
     }
     if args.pdf {
@@ -107,7 +107,7 @@ pub fn report(args: ReportArgs) -> u8 {
             let html = args.run_dir.join(format!("report.{code}.html"));
             let pdf = html.with_extension("pdf");
             if let Err(e) = crate::pdf::print(&html, &pdf) {
-                eprintln!("error: {}: {e}", pdf.display());
+                crate::complain!("error: {}: {e}", pdf.display());
                 return exit::OUTPUT;
             }
             super::say(format_args!("→ {}", pdf.display()));

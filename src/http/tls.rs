@@ -64,7 +64,8 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, String> 
                     cert.display()
                 ));
             }
-            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+            let pem = read_pem(key).map_err(|e| format!("--client-key {e}"))?;
+            let key = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
                 format!(
                     "--client-key {}: not a PEM private key ({e})",
                     key.display()
@@ -80,9 +81,18 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, String> 
     Ok(Arc::new(config))
 }
 
+/// The largest certificate or key file read: a bundle of every public CA is under 1 MiB.
+const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A PEM file: a regular file (a FIFO would block, `/dev/zero` never end), bounded.
+fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
+    crate::read::bounded(path, MAX_PEM_BYTES)
+}
+
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    CertificateDer::pem_file_iter(path)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+    let pem = read_pem(path)?;
+    CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("{}: cannot read PEM certificates ({e})", path.display()))
 }
 

@@ -58,10 +58,19 @@ impl MappingSet {
         let mut problems = Vec::new();
         let files_dir = root.join("__files");
         if let Ok(entries) = std::fs::read_dir(&files_dir) {
-            for entry in entries
-                .filter_map(Result::ok)
-                .filter(|e| e.path().is_file())
-            {
+            for entry in entries.filter_map(Result::ok) {
+                // Not followed: a link in `__files/` would serve whatever it points at
+                // (`/etc/passwd`, the signing key) to anyone who asks the portal.
+                if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                    problems.push(Diagnostic::nowhere(format!(
+                        "`{}` is a symbolic link: the portal serves only files inside `__files/`",
+                        entry.path().display()
+                    )));
+                    continue;
+                }
+                if !entry.path().is_file() {
+                    continue;
+                }
                 match crate::read::bounded(&entry.path(), crate::read::MAX_DATA_FILE) {
                     Ok(bytes) => {
                         self.files

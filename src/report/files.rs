@@ -45,6 +45,28 @@ pub struct OutDir {
     dir: PathBuf,
     /// Every secret the run has met by the time a file is written.
     secrets: Secrets,
+    /// Held while this writes into the directory: a second run (or report, or merge) into it
+    /// is refused instead of mixing its files with this one's.
+    _lock: std::fs::File,
+}
+
+/// The lock file in a run directory.
+const LOCK: &str = ".cpc.lock";
+
+fn lock(dir: &Path) -> io::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::other(format!(
+            "another cpc (a run, report or merge) is writing into `{}`: wait for it to end, or give another directory",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 /// Whether a file in a run directory is one a run writes (or a temp file of one).
@@ -65,6 +87,7 @@ impl OutDir {
     pub fn open(dir: &Path, secrets: Secrets) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         Ok(Self {
+            _lock: lock(dir)?,
             dir: dir.to_path_buf(),
             secrets,
         })

@@ -244,6 +244,10 @@ pub fn rebuild(path: &Path) -> Result<RunResults, String> {
 
 fn rebuild_within(path: &Path, max_line: u64) -> Result<RunResults, String> {
     let shown = path.display();
+    // Checked before opening: opening a FIFO would block.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Err(format!("`{shown}` is not a regular file"));
+    }
     let file = File::open(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(format!("`{shown}` is not a regular file"));

@@ -85,7 +85,7 @@ impl<'a> Consumers<'a> {
     /// Said once: the run goes on, and its other files are written at the end.
     fn stream_failed(&mut self, e: &std::io::Error) {
         if self.stream_error.is_none() {
-            eprintln!("error: cannot write the results stream: {e}");
+            crate::complain!("error: cannot write the results stream: {e}");
             self.stream_error = Some(e.to_string());
         }
     }

@@ -56,7 +56,7 @@ pub fn assign_round(dir: &Path, results: &mut RunResults) {
     let found = last_before(dir, &suite, &target, before);
     for warning in &found.warnings {
         // A record's bytes may reach the message (serde quotes what it did not expect).
-        eprintln!("warning: {}", crate::report::escape::console_text(warning));
+        crate::complain!("warning: {}", crate::report::escape::console_text(warning));
     }
     // With no record to count from, the round comes after the newest file's name: a record
     // not read is never written over.
@@ -152,7 +152,7 @@ pub fn keep_round(dir: &Path, results: &RunResults, gate: &Gate, lang: Lang) -> 
             Lang::En => format!("history: round {round} → {}\n", path.display()),
         }),
         Err(e) => {
-            eprintln!(
+            crate::complain!(
                 "warning: history: cannot write round {round} to `{}`: {e}",
                 dir.display()
             );

@@ -26,7 +26,7 @@ pub fn execute(options: RunOptions) -> u8 {
     match run(options) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            crate::complain!("error: {}", failure.message);
             failure.code
         }
     }
@@ -159,8 +159,10 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     } else {
         target
     };
+    let shown_portal = reqwest::Url::parse(&portal_uri)
+        .map_or_else(|_| portal_uri.clone(), |u| setup::shown_url(&u));
     say(&format!(
-        "cpc {VERSION} · {} ({}) · {} case(s) → {shown_target}\nPortal จำลอง (mock portal): {portal_uri}\n",
+        "cpc {VERSION} · {} ({}) · {} case(s) → {shown_target}\nPortal จำลอง (mock portal): {shown_portal}\n",
         suite.meta.id,
         suite.meta.name_th,
         plan.len(),
@@ -285,7 +287,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         });
     }
     if stream_error.is_some() || ended.is_err() {
-        eprintln!(
+        crate::complain!(
             "note: results.jsonl could not be written in full during the run; the other files in `{}` were written at its end with every case's outcome, but a passing case whose line is missing from results.jsonl is there without its steps",
             out.path().display()
         );

@@ -190,16 +190,20 @@ pub fn secrets(
             all.push(value);
         }
     }
-    if let Ok(url) = reqwest::Url::parse(&options.target)
-        && let Some(password) = url.password()
-    {
-        let password = percent_encoding::percent_decode_str(password)
-            .decode_utf8_lossy()
-            .into_owned();
-        if password.chars().count() < MIN_SECRET_LEN {
-            return Err(too_short("the password in --target".into(), &password));
+    let urls = [
+        ("--target", reqwest::Url::parse(&options.target).ok()),
+        ("--portal", options.portal.clone()),
+    ];
+    for (option, url) in urls {
+        if let Some(password) = url.as_ref().and_then(|u| u.password()) {
+            let password = percent_encoding::percent_decode_str(password)
+                .decode_utf8_lossy()
+                .into_owned();
+            if password.chars().count() < MIN_SECRET_LEN {
+                return Err(too_short(format!("the password in {option}"), &password));
+            }
+            all.push(password);
         }
-        all.push(password);
     }
     if let Some(token) = &options.portal_admin_token {
         all.push(token.clone());
