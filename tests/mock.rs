@@ -446,3 +446,62 @@ async fn a_portal_client_cannot_add_overrides_without_end() {
     assert_eq!(removed.status(), 200);
     assert_eq!(add(1025).await.unwrap().status(), 201);
 }
+
+#[tokio::test]
+async fn big_overrides_are_capped_in_bytes_and_the_journal_is_read_a_page_at_a_time() {
+    let mock = start_mock(&[
+        "--addr",
+        &format!("127.0.0.1:{}", free_port()),
+        "--max-body-bytes",
+        "8000000",
+        "--quiet",
+    ]);
+    let client = reqwest::Client::new();
+    let url = format!("{}/__admin/cpc/overrides", mock.url);
+    // Rules of 3 MB each: five take 15 MB, the sixth would pass 16 MiB in all.
+    let big = "z".repeat(3_000_000);
+    for n in 0..6 {
+        let added = client
+            .post(&url)
+            .json(&serde_json::json!({
+                "id": format!("big-{n}"), "method": "GET", "path": "/x",
+                "response": {"status": 200, "body": big}
+            }))
+            .send()
+            .await
+            .unwrap();
+        let expected = if n < 5 { 201 } else { 429 };
+        assert_eq!(added.status(), expected, "rule {n}");
+        if expected == 429 {
+            let said: Value = added.json().await.unwrap();
+            assert!(said["error"].as_str().unwrap().contains("16 MiB"), "{said}");
+        }
+    }
+    // Journal entries of 1 MB: an answer carries a page of about 2 MiB, and says where the
+    // next one starts.
+    for _ in 0..6 {
+        client
+            .post(format!("{}/y", mock.url))
+            .body(vec![b'y'; 1_000_000])
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut since = 0;
+    let mut seen = 0;
+    for _ in 0..10 {
+        let page: Value = get_json(
+            &client,
+            &format!("{}/__admin/requests?since={since}", mock.url),
+        )
+        .await;
+        let n = page["requests"].as_array().unwrap().len();
+        assert!((1..=3).contains(&n), "{n} entries in one page");
+        seen += n;
+        if page["cpc"]["more"] != true {
+            break;
+        }
+        since = page["cpc"]["nextSince"].as_u64().unwrap();
+    }
+    assert_eq!(seen, 6, "every entry, once, over the pages");
+}

@@ -196,6 +196,28 @@ impl Journal {
             .unwrap_or_default()
     }
 
+    /// The entries from `seq` on, oldest first, up to about `max_bytes` of them (at least one),
+    /// and whether more follow: a reader of the admin API gets the journal a page at a time,
+    /// never all of it in one answer.
+    pub fn page(&self, seq: u64, max_bytes: usize) -> (Vec<Entry>, bool) {
+        self.entries
+            .lock()
+            .map(|kept| {
+                let start = kept.entries.partition_point(|x| x.seq < seq);
+                let mut page = Vec::new();
+                let mut bytes = 0usize;
+                for entry in kept.entries.range(start..) {
+                    if !page.is_empty() && bytes + entry.size() > max_bytes {
+                        return (page, true);
+                    }
+                    bytes += entry.size();
+                    page.push(entry.clone());
+                }
+                (page, false)
+            })
+            .unwrap_or_default()
+    }
+
     /// What the kept entries hold, roughly, in bytes.
     pub fn bytes(&self) -> usize {
         self.entries.lock().map_or(0, |kept| kept.bytes)

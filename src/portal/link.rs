@@ -62,14 +62,24 @@ impl PortalLink {
         match self {
             Self::Local(p) => Ok(p.state.journal.since(seq)),
             Self::Remote(r) => {
-                let answer = r.get_requests(seq).await?;
-                let mut entries: Vec<Entry> = answer["requests"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Entry::from_wiremock_json)
-                    .collect();
-                entries.sort_by_key(|e| e.seq);
+                // Page after page, as the portal gives them.
+                let mut entries: Vec<Entry> = Vec::new();
+                let mut from = seq;
+                loop {
+                    let answer = r.get_requests(from).await?;
+                    let mut page: Vec<Entry> = answer["requests"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Entry::from_wiremock_json)
+                        .collect();
+                    page.sort_by_key(|e| e.seq);
+                    entries.extend(page);
+                    match answer["cpc"]["nextSince"].as_u64() {
+                        Some(next) if answer["cpc"]["more"] == true && next > from => from = next,
+                        _ => break,
+                    }
+                }
                 Ok(entries)
             }
         }

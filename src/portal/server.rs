@@ -86,6 +86,9 @@ pub struct Override {
     #[serde(default)]
     pub times: Option<u32>,
     pub response: ResponseDefinition,
+    /// Its size as JSON, counted against `MAX_OVERRIDE_BYTES`.
+    #[serde(skip)]
+    pub bytes: usize,
 }
 
 impl Override {
@@ -179,8 +182,13 @@ impl Answer for PortalState {
     }
 }
 
+/// The most of the journal one admin answer carries (entries' size, before JSON).
+pub const JOURNAL_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
 /// Per-case overrides in force at once, at most: a run holds a few per running case.
 pub const MAX_OVERRIDES: usize = 1024;
+/// Their size in all, as JSON: a client adding big rules must not grow `cpc mock` either.
+pub const MAX_OVERRIDE_BYTES: usize = 16 * 1024 * 1024;
 
 impl PortalState {
     /// Adds a rule, unless MAX_OVERRIDES are in force: a portal client adding rules without
@@ -190,10 +198,20 @@ impl PortalState {
             rule.id = uuid::Uuid::new_v4().to_string();
         }
         let id = rule.id.clone();
+        if rule.bytes == 0 {
+            rule.bytes = serde_json::to_vec(&rule).map_or(usize::MAX, |v| v.len());
+        }
         let mut all = self.overrides.lock().unwrap_or_else(|e| e.into_inner());
         if all.len() >= MAX_OVERRIDES {
             return Err(format!(
                 "the portal holds {MAX_OVERRIDES} overrides already, the most it keeps: remove some first"
+            ));
+        }
+        let held: usize = all.iter().map(|o| o.bytes).sum();
+        if held.saturating_add(rule.bytes) > MAX_OVERRIDE_BYTES {
+            return Err(format!(
+                "the portal's overrides would take more than {} MiB: remove some first, or make this one smaller",
+                MAX_OVERRIDE_BYTES >> 20
             ));
         }
         all.push(rule);
@@ -429,8 +447,13 @@ impl PortalState {
         };
         match (req.method.as_str(), req.url.path()) {
             ("GET", "/__admin/requests") => {
-                let entries = self.journal.since(query("since").unwrap_or(0));
-                // WireMock lists the newest first; `limit` keeps the newest N.
+                // A page at a time (`cpc.more`, then `since=cpc.nextSince`): an answer is never
+                // the whole journal, however many readers ask at once.
+                let (entries, more) = self
+                    .journal
+                    .page(query("since").unwrap_or(0), JOURNAL_PAGE_BYTES);
+                let next_since = entries.last().map(|e| e.seq + 1);
+                // WireMock lists the newest first; `limit` keeps the newest N of the page.
                 let limit = query("limit").map_or(usize::MAX, |n| n as usize);
                 let requests: Vec<_> = entries
                     .iter()
@@ -443,7 +466,8 @@ impl PortalState {
                     "meta": {"total": requests.len()},
                     "requestJournalDisabled": false,
                     "cpc": {"dropped": self.journal.dropped(), "nextSeq": self.journal.next_seq(),
-                            "bytes": self.journal.bytes(), "tokens": self.tokens.live()},
+                            "bytes": self.journal.bytes(), "tokens": self.tokens.live(),
+                            "more": more, "nextSince": next_since},
                 }))
             }
             ("DELETE", "/__admin/requests") => {
@@ -452,7 +476,8 @@ impl PortalState {
             }
             ("POST", "/__admin/cpc/overrides") => {
                 match serde_json::from_slice::<Override>(&req.body) {
-                    Ok(rule) if (100..=599).contains(&rule.response.status) => {
+                    Ok(mut rule) if (100..=599).contains(&rule.response.status) => {
+                        rule.bytes = req.body.len().max(1);
                         match self.add_override(rule) {
                             Ok(id) => Reply::new(201).set_body_json(json!({"id": id})),
                             Err(e) => Reply::new(429).set_body_json(json!({"error": e})),

@@ -67,6 +67,7 @@ pub(super) async fn run(
         query,
         body,
         times: r.times,
+        bytes: 0,
         response: ResponseDefinition {
             status: r.status,
             json_body: json,
