@@ -161,6 +161,10 @@ async fn every_number_has_a_bound_validate_enforces() {
           request: { method: GET, path: /x }
           users: 1
           duration_ms: 18446744073709551615
+      - load:
+          request: { method: POST, path: /x, body: x, pad_to_bytes: 67108864 }
+          users: 10000
+          requests: 10
       - await:
           request: { method: POST, path: /cb }
           within_ms: 18446744073709551615

@@ -40,6 +40,8 @@ pub const MAX_PAGES: u32 = 10_000;
 
 /// The largest body `pad_to_bytes` may build (TP-4.6 needs just over 10 MiB).
 pub const MAX_PAD_BYTES: u64 = 64 * 1024 * 1024;
+/// The most a load's users may hold of request bodies at once.
+pub const MAX_LOAD_BYTES: u64 = 1024 * 1024 * 1024;
 /// The most requests an `await` may count, and a `portal` answer may be given.
 pub const MAX_COUNT: usize = 100_000;
 /// The shortest interval between a poll's attempts.
@@ -871,6 +873,21 @@ impl Validator<'_> {
                 format!(
                     "a load has between 1 and {MAX_USERS} users ({} given)",
                     l.users
+                ),
+            );
+        }
+        // Each user builds its own padded body: together they must fit in memory.
+        if let Some(pad) = l.request.value.pad_to_bytes
+            && (l.users as u64).saturating_mul(pad) > MAX_LOAD_BYTES
+        {
+            self.report(
+                path,
+                at,
+                format!(
+                    "{} users each sending a body padded to {pad} bytes hold up to {} MiB at once: at most {} MiB (fewer users, or a smaller body)",
+                    l.users,
+                    (l.users as u64).saturating_mul(pad) >> 20,
+                    MAX_LOAD_BYTES >> 20
                 ),
             );
         }
