@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::Outcome;
 use crate::results::RunResults;
 use crate::suite::Level;
-use crate::waiver::{self, JudgedWaiver};
+use crate::waiver::{self, JudgedWaiver, WaiverPolicy, WaiverStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -297,6 +297,8 @@ fn apply_waivers(
     mut requirements: Vec<RequirementVerdict>,
 ) -> (Vec<RequirementVerdict>, Vec<JudgedWaiver>) {
     let today = waiver::run_date(&results.started_at);
+    let policy = &results.waiver_policy;
+    let mut applied = 0;
     let judged = results
         .waivers
         .iter()
@@ -306,11 +308,15 @@ fn apply_waivers(
                 .as_deref()
                 .and_then(|id| requirements.iter_mut().find(|r| r.id == id.trim()));
             let passed = target.as_ref().map(|r| r.result == RequirementResult::Pass);
-            let status = waiver::judge(w, today, results.round, passed);
+            let mut status = waiver::judge(w, today, results.round, passed);
             if let Some(r) = target
                 && status.applies()
             {
-                r.waived = true;
+                status = allowed(policy, r, applied);
+                if status.applies() {
+                    r.waived = true;
+                    applied += 1;
+                }
             }
             JudgedWaiver {
                 waiver: w.clone(),
@@ -319,6 +325,48 @@ fn apply_waivers(
         })
         .collect();
     (requirements, judged)
+}
+
+/// Whether the suite's policy lets one more waiver pass over this requirement.
+fn allowed(policy: &WaiverPolicy, r: &RequirementVerdict, applied: usize) -> WaiverStatus {
+    let result = serde_json::to_value(r.result)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let allowed_results: Vec<String> = policy
+        .results
+        .iter()
+        .filter_map(|x| serde_json::to_value(x).ok()?.as_str().map(str::to_string))
+        .collect();
+    let (th, en) = if !policy.levels.contains(&r.level) {
+        let (th, en) = match r.level {
+            Level::Must => ("ต้อง", "must"),
+            Level::Should => ("ควร", "should"),
+        };
+        (
+            format!("ข้อกำหนดระดับ{th}ยกเว้นไม่ได้"),
+            format!("a `{en}` requirement may not be waived"),
+        )
+    } else if !policy.results.contains(&r.result) {
+        (
+            format!(
+                "ผลของข้อกำหนดคือ {result} ยกเว้นได้เฉพาะ {}",
+                allowed_results.join(", ")
+            ),
+            format!(
+                "its result is `{result}`; the suite allows waiving only {}",
+                allowed_results.join(", ")
+            ),
+        )
+    } else if applied >= policy.max {
+        (
+            format!("ยกเว้นได้ไม่เกิน {} ข้อกำหนดต่อการทดสอบ", policy.max),
+            format!("the suite allows at most {} waiver(s) a run", policy.max),
+        )
+    } else {
+        return WaiverStatus::Applied;
+    };
+    WaiverStatus::NotAllowed { th, en }
 }
 
 /// Fail outranks error (the target was shown wrong), error outranks not run; no cases is
@@ -386,6 +434,7 @@ pub(crate) mod tests {
         RunResults {
             cpc_version: "0".into(),
             run: Default::default(),
+            waiver_policy: Default::default(),
             suite: SuiteInfo {
                 id: "s".into(),
                 service_code: "S".into(),

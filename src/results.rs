@@ -48,6 +48,9 @@ pub struct RunResults {
     /// The waivers given (`--waivers`), as written: the gate judges them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<crate::waiver::Waiver>,
+    /// What the suite lets waivers do.
+    #[serde(default)]
+    pub waiver_policy: crate::waiver::WaiverPolicy,
     /// In suite order; a selected case not yet finished is `interrupted` once the run ends.
     pub cases: Vec<CaseResult>,
 }
@@ -471,6 +474,7 @@ impl RunResults {
             round: None,
             report: ReportOptions::default(),
             waivers: Vec::new(),
+            waiver_policy: m.waiver_policy.clone().unwrap_or_default(),
             previous_round: None,
             actors: m.actors.clone(),
             started_at,

@@ -33,6 +33,49 @@ pub struct Waiver {
     pub place: String,
 }
 
+/// What the suite lets waivers do (`waiver_policy` in suite.yaml): the waivers file is the
+/// committee's, the limits are the service's. Without one: at most 3 waivers, of requirements
+/// that failed or were flaky — never of one whose cases erred or did not run, for then nothing
+/// showed what the waiver accepts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverPolicy {
+    /// The most requirements waived in one run.
+    #[serde(default = "default_max")]
+    pub max: usize,
+    /// The levels that may be waived.
+    #[serde(default = "default_levels")]
+    pub levels: Vec<crate::suite::Level>,
+    /// The results that may be waived: `fail`, `flaky`, `error`, `not_run`, `not_tested`.
+    #[serde(default = "default_results")]
+    pub results: Vec<crate::gate::RequirementResult>,
+}
+
+fn default_max() -> usize {
+    3
+}
+
+fn default_levels() -> Vec<crate::suite::Level> {
+    vec![crate::suite::Level::Must, crate::suite::Level::Should]
+}
+
+fn default_results() -> Vec<crate::gate::RequirementResult> {
+    vec![
+        crate::gate::RequirementResult::Fail,
+        crate::gate::RequirementResult::Flaky,
+    ]
+}
+
+impl Default for WaiverPolicy {
+    fn default() -> Self {
+        Self {
+            max: default_max(),
+            levels: default_levels(),
+            results: default_results(),
+        }
+    }
+}
+
 /// What came of a waiver at this run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "detail")]
@@ -51,6 +94,8 @@ pub enum WaiverStatus {
     NotYetApproved,
     /// It names rounds, and this run's round is not one of them (or the run has no round).
     NotThisRound,
+    /// The suite's waiver policy does not allow it (why, in Thai and English).
+    NotAllowed { th: String, en: String },
 }
 
 impl WaiverStatus {
@@ -75,6 +120,10 @@ impl WaiverStatus {
                 "the suite has no such requirement".into(),
             ),
             Self::Expired => ("หมดอายุแล้ว".into(), "expired".into()),
+            Self::NotAllowed { th, en } => (
+                format!("นโยบายข้อยกเว้นของชุดทดสอบไม่อนุญาต: {th}"),
+                format!("the suite's waiver policy does not allow it: {en}"),
+            ),
             Self::NotYetApproved => (
                 "วันที่อนุมัติอยู่หลังวันที่ทดสอบ".into(),
                 "approved after the run's date".into(),

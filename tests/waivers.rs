@@ -70,6 +70,11 @@ async fn a_waived_must_failure_passes_with_the_waiver_on_page_one_and_an_expired
     );
     let console = stdout(&run);
     assert!(console.contains("ผลการตัดสิน: ผ่าน (มีข้อยกเว้น)"), "{console}");
+    // How much of the pass rests on waivers, said plainly.
+    assert!(
+        console.contains("ข้อกำหนด 1 จาก 24 ข้อ ผ่านเกณฑ์ด้วยข้อยกเว้น ไม่ใช่ผลการทดสอบ (TP-4.4)"),
+        "{console}"
+    );
     assert!(
         console.contains("ข้อยกเว้น: TP-4.4 — อนุมัติโดย นางสาวทดสอบ อนุมัติ"),
         "{console}"
@@ -123,6 +128,7 @@ async fn a_waived_must_failure_passes_with_the_waiver_on_page_one_and_an_expired
         .join(" ");
     for wanted in [
         "ผ่าน (มีข้อยกเว้น)",
+        "ผ่านเกณฑ์ด้วยข้อยกเว้น",
         "ข้อยกเว้นที่ได้รับอนุมัติ",
         "นางสาวทดสอบ อนุมัติ",
         "๓๑ ธันวาคม ๒๖๔๒",
@@ -175,4 +181,96 @@ async fn a_waivers_file_that_is_not_one_is_refused_with_its_place() {
         "{err}"
     );
     assert!(err.contains("expires"), "{err}");
+}
+
+const EVERY_REQUIREMENT: &str = r#"waivers:
+  - requirement: R-1
+    reason_th: ระบบยังไม่พร้อม
+    approved_by: คณะกรรมการ
+    approved_on: 2026-01-15
+    expires_on: 2099-12-31
+  - requirement: R-2
+    reason_th: ระบบยังไม่พร้อม
+    approved_by: คณะกรรมการ
+    approved_on: 2026-01-15
+    expires_on: 2099-12-31
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suite_says_what_may_be_waived_and_errors_never_pass_by_waiver() {
+    let work = tempfile::tempdir().unwrap();
+    let waivers = write(work.path(), "all.yaml", EVERY_REQUIREMENT);
+    // A target that answers nothing: every case errs. Waivers for every requirement do not
+    // make that a pass, however many.
+    let out = work.path().join("dead");
+    let run = cpc(args(&[
+        "run",
+        "tests/suites/mini",
+        "--target",
+        "http://127.0.0.1:9",
+        "--out",
+        out.to_str().unwrap(),
+        "--waivers",
+        &waivers,
+    ]))
+    .await;
+    assert_eq!(run.status.code(), Some(1), "{}", stdout(&run));
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(gate["verdict"], "fail");
+    assert!(
+        gate["waived"].as_array().is_none_or(|w| w.is_empty()),
+        "{gate}"
+    );
+    assert_eq!(
+        statuses(&gate),
+        [
+            ("R-1".to_string(), "not_allowed".to_string()),
+            ("R-2".to_string(), "not_allowed".to_string()),
+        ]
+    );
+    assert!(
+        stdout(&run).contains("its result is `error`; the suite allows waiving only fail, flaky")
+            || stdout(&run).contains("ผลของข้อกำหนดคือ error ยกเว้นได้เฉพาะ fail, flaky"),
+        "{}",
+        stdout(&run)
+    );
+
+    // A suite that allows one waiver, even of an error: the first applies, the second is over.
+    let suite = work.path().join("mini");
+    support::copy_dir(&support::repo().join("tests/suites/mini"), &suite);
+    let yaml = suite.join("suite.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(
+        &yaml,
+        format!("{text}waiver_policy:\n  max: 1\n  results: [error]\n"),
+    )
+    .unwrap();
+    let out = work.path().join("one");
+    let run = cpc(args(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--target",
+        "http://127.0.0.1:9",
+        "--out",
+        out.to_str().unwrap(),
+        "--waivers",
+        &waivers,
+        "--lang",
+        "en",
+    ]))
+    .await;
+    let gate = read_json(&out.join("gate.json"));
+    let said = statuses(&gate);
+    assert_eq!(
+        said[0],
+        ("R-1".to_string(), "applied".to_string()),
+        "{gate}"
+    );
+    assert_eq!(said[1].1, "not_allowed", "{gate}");
+    assert!(
+        stdout(&run).contains("the suite allows at most 1 waiver(s) a run")
+            || gate.to_string().contains("at most 1 waiver(s)"),
+        "{}",
+        stdout(&run)
+    );
 }

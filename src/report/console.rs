@@ -305,6 +305,9 @@ impl Console {
             Verdict::Fail => Outcome::Fail,
         };
         out.push_str(&self.paint(outcome, &verdict_line(gate, self.lang)));
+        if let Some(share) = waiver_share(gate, self.lang) {
+            out.push_str(&format!("\n  {share}"));
+        }
         out.push('\n');
         out
     }
@@ -352,6 +355,24 @@ impl Console {
         };
         lines.iter().map(|l| console_text(l) + "\n").collect()
     }
+}
+
+/// How much of a pass rests on waivers: `1 จาก 24 ข้อกำหนด ผ่านด้วยข้อยกเว้น`.
+pub fn waiver_share(gate: &Gate, lang: Lang) -> Option<String> {
+    if gate.waived.is_empty() {
+        return None;
+    }
+    let (n, all) = (gate.waived.len(), gate.requirements.len());
+    Some(match lang {
+        Lang::Th => format!(
+            "ข้อกำหนด {n} จาก {all} ข้อ ผ่านเกณฑ์ด้วยข้อยกเว้น ไม่ใช่ผลการทดสอบ ({})",
+            gate.waived.join(", ")
+        ),
+        Lang::En => format!(
+            "{n} of {all} requirements pass the gate by waiver, not by test ({})",
+            gate.waived.join(", ")
+        ),
+    })
 }
 
 /// The verdict and the next step, in the words of the onboarding procedure.

@@ -27,6 +27,8 @@ pub struct Document {
     pub pass: bool,
     pub verdict: String,
     pub next_step: String,
+    /// How much of a pass rests on waivers, when any does.
+    pub waiver_share: Option<String>,
     pub partial: bool,
     pub interrupted: bool,
     pub observations: Vec<RequirementRow>,
@@ -509,6 +511,7 @@ pub fn build(
         pass,
         verdict: label(verdict),
         next_step: next(if pass { "next_pass" } else { "next_fail" }),
+        waiver_share: super::console::waiver_share(gate, lang),
         partial: results.selection.partial,
         interrupted: results.interrupted,
         observations: requirement_rows

@@ -78,6 +78,9 @@ pub struct SuiteMeta {
     /// (e.g. `request_id: "{{ uuid() }}"` used by a shared fixture).
     #[serde(default)]
     pub case_vars: OrderedMap<Spanned<String>, Spanned<Value>>,
+    /// What waivers may do for this service (how many, which levels and results).
+    #[serde(default)]
+    pub waiver_policy: Option<crate::waiver::WaiverPolicy>,
     /// Environment variables (`{{ env.NAME }}`) whose values may be shown: every other one is
     /// masked as a secret.
     #[serde(default)]
