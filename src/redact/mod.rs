@@ -154,6 +154,11 @@ impl Redactor {
             let (start, end) = decoded.original(i, end);
             spans.push((start, end, masked));
         }
+        spans.extend(
+            self.in_base64(text)
+                .into_iter()
+                .map(|(s, e)| (s, e, MASK.to_string())),
+        );
         if spans.is_empty() {
             return text.to_string();
         }
@@ -198,6 +203,48 @@ impl Redactor {
         }
         out.push_str(&text[copied..]);
         out
+    }
+
+    /// Base64 runs (standard or URL-safe, padded or not, 16 characters or more) whose decoded
+    /// text holds a secret or a national ID (a token's base64, an ID inside an encoded JSON):
+    /// masked whole, since a part of one cannot be masked alone.
+    fn in_base64(&self, text: &str) -> Vec<(usize, usize)> {
+        use base64::Engine;
+        use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+        static RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").expect("a valid pattern")
+        });
+        let config =
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+        let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, config);
+        let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
+        let mut spans = Vec::new();
+        for run in RUN.find_iter(text) {
+            let token = run.as_str();
+            let engine = if token.contains(['-', '_']) {
+                &url
+            } else {
+                &standard
+            };
+            // A run whose length is not a whole number of bytes: its last character is not
+            // base64's (a word after it); decoded without it.
+            let body = token.trim_end_matches('=');
+            let body = if body.len() % 4 == 1 {
+                &body[..body.len() - 1]
+            } else {
+                body
+            };
+            let Ok(bytes) = engine.decode(body) else {
+                continue;
+            };
+            let decoded = String::from_utf8_lossy(&bytes);
+            let holds = self.secrets.iter().any(|s| decoded.contains(s.as_str()))
+                || !national_id::find(&decoded).is_empty();
+            if holds {
+                spans.push((run.start(), run.end()));
+            }
+        }
+        spans
     }
 
     /// Masked, then cut to `limit` characters (with `…`): never the other way round.
@@ -324,6 +371,37 @@ mod tests {
         assert!(!r.text("cid=1+1014+01234+56+6").contains("01234"));
         assert_eq!(r.header("consumer-KEY", "anything"), MASK);
         assert_eq!(r.header("Accept", "application/json"), "application/json");
+    }
+
+    #[test]
+    fn masks_what_base64_carries_and_ids_however_grouped_or_escaped() {
+        use base64::Engine;
+        let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+        let url = |t: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t);
+        let r = Redactor::new(["captured-token-123".to_string()]);
+        for text in [
+            // A token's base64, and a Basic credential holding it.
+            format!("X-Auth: {}", b64("captured-token-123")),
+            format!("Authorization: Basic {}", b64("user:captured-token-123")),
+            // An ID inside an encoded JSON, padded or not, either alphabet.
+            format!("payload={}", b64(&format!("{{\"cid\":\"{ID}\"}}"))),
+            format!("jwt.{}.sig", url(&format!("{{\"sub\":\"{ID}\",\"n\":1}}"))),
+            // IDs grouped however, and escaped in part.
+            "id 11014-01234-566 end".to_string(),
+            "id 11014\\u00301234566 end".to_string(),
+            "id \\u0031101401234566 end".to_string(),
+        ] {
+            let shown = r.text(&text);
+            assert!(!shown.contains("captured-token-123"), "{shown}");
+            assert!(
+                shown.contains(MASK) || shown.contains("1-1014-xxxxx-xx-6"),
+                "{text} → {shown}"
+            );
+            assert!(!shown.contains("01234"), "{text} → {shown}");
+        }
+        // Base64 of nothing secret stays.
+        let plain = format!("etag {}", b64("just an ordinary value here"));
+        assert_eq!(r.text(&plain), plain);
     }
 
     #[test]

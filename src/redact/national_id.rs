@@ -1,5 +1,6 @@
 //! Finding Thai national IDs in text, in the shapes they take: 13 digits in a row, or grouped
-//! `1-1014-01234-56-6` with one separator (dash, space, dot, a form's `+`); in ASCII, Thai (๑๒๓) or
+//! with one separator (dash, space, dot, a form's `+`) however the groups fall
+//! (`1-1014-01234-56-6`, `11014-01234-566`); in ASCII, Thai (๑๒๓) or
 //! full-width (１２３) digits; next to letters or not. An ID with a valid check digit is found
 //! in any of these shapes; 13 ASCII digits standing alone (no digit or ASCII letter beside
 //! them) are taken for an ID whatever their check digit, since a mistyped real ID is still
@@ -19,8 +20,6 @@ fn digit(c: char) -> Option<u8> {
 }
 
 const SEPARATORS: [char; 7] = ['-', ' ', '.', '+', '\u{a0}', '\u{2009}', '\u{202f}'];
-/// Digits per group of the printed form, `1-1014-01234-56-6`.
-const GROUPS: [usize; 5] = [1, 4, 5, 2, 1];
 
 /// Every ID in the text: its byte range and how it is shown masked.
 pub fn find(text: &str) -> Vec<(usize, usize, String)> {
@@ -93,40 +92,42 @@ fn digit_before(bytes: &[u8], i: usize) -> bool {
 }
 
 /// An ID-shaped run at the start of `text`: its byte length, its digits in ASCII, and whether
-/// it is 13 plain ASCII digits. No digit may follow it.
+/// it is 13 plain ASCII digits. Groups of any size, split by one separator used throughout; no
+/// digit may follow it, nor a separator and a digit (a longer grouped number).
 fn at(text: &str) -> Option<(usize, [u8; 13], bool)> {
     let mut chars = text.char_indices().peekable();
     let mut digits = [0u8; 13];
     let mut count = 0;
     let mut separator: Option<char> = None;
     let mut plain = true;
-    for (g, size) in GROUPS.iter().enumerate() {
-        for _ in 0..*size {
-            let (_, c) = chars.next()?;
-            digits[count] = b'0' + digit(c)?;
+    while count < 13 {
+        let (_, c) = *chars.peek()?;
+        if let Some(d) = digit(c) {
+            digits[count] = b'0' + d;
             count += 1;
             plain &= c.is_ascii_digit();
+            chars.next();
+            continue;
         }
-        if g + 1 == GROUPS.len() {
-            break;
+        // Between groups: the same separator every time, and a digit after it.
+        if count == 0 || separator.is_some_and(|s| s != c) || !SEPARATORS.contains(&c) {
+            return None;
         }
-        // Between groups: nothing (13 in a row), or the same separator every time.
-        let &(_, next) = chars.peek()?;
-        match separator {
-            None if count == 1 && SEPARATORS.contains(&next) => {
-                separator = Some(next);
-                chars.next();
-            }
-            Some(sep) if next == sep => {
-                chars.next();
-            }
-            Some(_) => return None,
-            None => {}
+        separator = Some(c);
+        chars.next();
+        if !chars.peek().is_some_and(|(_, n)| digit(*n).is_some()) {
+            return None;
         }
     }
     let end = chars.peek().map_or(text.len(), |(i, _)| *i);
-    if chars.peek().is_some_and(|(_, c)| digit(*c).is_some()) {
-        return None;
+    let rest = &text[end..];
+    let mut after = rest.chars();
+    match after.next() {
+        Some(c) if digit(c).is_some() => return None,
+        Some(c) if Some(c) == separator && after.next().is_some_and(|n| digit(n).is_some()) => {
+            return None;
+        }
+        _ => {}
     }
     Some((end, digits, plain && separator.is_none()))
 }
@@ -150,6 +151,9 @@ mod tests {
             "1-1014-01234-56-6",
             "1 1014 01234 56 6",
             "1.1014.01234.56.6",
+            "11014-01234-566",
+            "1101 4012 3456 6",
+            "1+101401234+566",
             "๑๑๐๑๔๐๑๒๓๔๕๖๖",
             "１１０１４０１２３４５６６",
         ] {

@@ -80,7 +80,9 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
                     .map(|c| format!("\\u{:04x}", c as u32))
                     .collect();
                 let percent: String = raw.bytes().map(|b| format!("%{b:02X}")).collect();
-                let answer = format!("{raw}\n{unicode}\n{percent}\n{}", echo_ids());
+                use base64::Engine;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
+                let answer = format!("{raw}\n{unicode}\n{percent}\n{b64}\n{}", echo_ids());
                 respond(&mut out, "200 OK", "text/plain", &answer)
             }
             "/base/long" => {
@@ -141,7 +143,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
 }
 
 /// A valid national ID (1101401234566) in every shape a target might write it.
-pub const ID_SHAPES: [&str; 7] = [
+pub const ID_SHAPES: [&str; 9] = [
     "1101401234566",
     "CID1101401234566",
     "1 1014 01234 56 6",
@@ -149,6 +151,9 @@ pub const ID_SHAPES: [&str; 7] = [
     "๑๑๐๑๔๐๑๒๓๔๕๖๖",
     "１１０１４０１２３４５６６",
     "\\u0031\\u0031\\u0030\\u00314\\u00301234566",
+    "11014-01234-566",
+    // {"cid":"1101401234566"} in base64.
+    "eyJjaWQiOiIxMTAxNDAxMjM0NTY2In0=",
 ];
 
 fn echo_ids() -> String {
