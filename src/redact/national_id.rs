@@ -115,7 +115,7 @@ fn at(text: &str) -> Option<(usize, [u8; 13], bool)> {
         }
         separator = Some(c);
         chars.next();
-        if !chars.peek().is_some_and(|(_, n)| digit(*n).is_some()) {
+        if chars.peek().is_none_or(|(_, n)| digit(*n).is_none()) {
             return None;
         }
     }
