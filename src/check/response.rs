@@ -1,6 +1,12 @@
 //! A response as the checks see it: pure data, whatever transport produced it.
 
+use std::sync::{Arc, OnceLock};
+
 use serde_json::Value;
+
+/// The most values a JSON body may hold to be judged: a parsed value costs tens of bytes, so
+/// this bounds the memory an answer costs (about 100 MiB at most), whatever its shape.
+pub const MAX_JSON_VALUES: usize = 2_000_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Response {
@@ -14,6 +20,8 @@ pub struct Response {
     pub received_ms: u64,
     /// Only the start of the body was kept (the portal's journal keeps 1 MiB of each).
     pub truncated: bool,
+    /// The body parsed once, for every check, capture and invariant that reads it.
+    pub parsed: OnceLock<Result<Arc<Value>, String>>,
 }
 
 impl Response {
@@ -28,12 +36,10 @@ impl Response {
         (!values.is_empty()).then(|| values.join(", "))
     }
 
-    /// The body as JSON, or why it is not (invalid UTF-8 is reported as such).
-    pub fn json(&self) -> Result<Value, String> {
-        if self.body.is_empty() {
-            return Err("the body is empty".into());
-        }
-        serde_json::from_slice(&self.body).map_err(|e| e.to_string())
+    /// The body as JSON, or why it is not (invalid UTF-8 is reported as such); parsed the
+    /// first time it is asked for.
+    pub fn json(&self) -> Result<Arc<Value>, String> {
+        self.parsed.get_or_init(|| parse(&self.body)).clone()
     }
 }
 
@@ -78,5 +84,69 @@ impl crate::template::Answer for Judged<'_> {
                 }
             }
         })
+    }
+}
+
+fn parse(body: &[u8]) -> Result<Arc<Value>, String> {
+    if body.is_empty() {
+        return Err("the body is empty".into());
+    }
+    let values = value_count(body);
+    if values > MAX_JSON_VALUES {
+        return Err(format!(
+            "the JSON holds about {values} values: cpc judges bodies of at most {MAX_JSON_VALUES}"
+        ));
+    }
+    serde_json::from_slice(body)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+/// About how many values a JSON text holds, from its separators and brackets outside strings:
+/// one pass, no allocation.
+fn value_count(body: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in body {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b',' | b'[' | b'{' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_parsed_once_and_a_huge_one_is_refused_before_it_is() {
+        let response = Response {
+            body: br#"{"a": [1, 2, "x,y[{"]}"#.to_vec(),
+            ..Response::default()
+        };
+        assert_eq!(value_count(&response.body), 5);
+        let first = response.json().unwrap();
+        assert!(Arc::ptr_eq(&first, &response.json().unwrap()));
+        let many = format!("[{}1]", "1,".repeat(MAX_JSON_VALUES));
+        let huge = Response {
+            body: many.into_bytes(),
+            ..Response::default()
+        };
+        let err = huge.json().unwrap_err();
+        assert!(
+            err.contains("cpc judges bodies of at most 2000000"),
+            "{err}"
+        );
     }
 }

@@ -186,6 +186,7 @@ impl Connection {
             elapsed_ms: started.elapsed().as_millis() as u64,
             received_ms: 0,
             truncated: false,
+            parsed: Default::default(),
         })
     }
 }

@@ -189,6 +189,7 @@ impl Proxied {
             elapsed_ms: started.elapsed().as_millis() as u64,
             received_ms: 0,
             truncated: false,
+            parsed: Default::default(),
         })
     }
 }

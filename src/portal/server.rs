@@ -248,20 +248,35 @@ impl PortalState {
             self.tokens.issue(token);
         }
         self.record(req, Some(m.label()), m.response.status);
+        // A 401 for a token the portal dropped early (past its cap of live tokens) says so.
+        if m.response.status == 401
+            && self
+                .presented_tokens(req)
+                .any(|t| self.tokens.was_evicted(t))
+        {
+            return reply.insert_header(
+                "X-Cpc-Token",
+                &format!(
+                    "dropped early: the portal keeps at most {} live tokens; ask for a new one",
+                    super::tokens::MAX_LIVE
+                ),
+            );
+        }
         reply
     }
 
-    fn record(&self, req: &Request, stub: Option<String>, status: u16) {
-        // A `Token` header (DGA's gateway) or an `Authorization: Bearer` one.
+    /// The tokens a request presents: a `Token` header (DGA's gateway) or a bearer one.
+    fn presented_tokens<'r>(&self, req: &'r Request) -> impl Iterator<Item = &'r str> {
         let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
         let bearer = header("authorization")
             .and_then(|v| v.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim());
-        let token_issued = [header("token"), bearer]
-            .into_iter()
-            .flatten()
-            .any(|t| self.tokens.is_issued(t));
+        [header("token"), bearer].into_iter().flatten()
+    }
+
+    fn record(&self, req: &Request, stub: Option<String>, status: u16) {
+        let token_issued = self.presented_tokens(req).any(|t| self.tokens.is_issued(t));
         let received_ms = clock::unix_ms();
         let mut entry = Entry {
             seq: 0,

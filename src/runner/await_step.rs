@@ -84,6 +84,7 @@ fn as_response(entry: &Entry) -> Response {
         elapsed_ms: 0,
         received_ms: entry.received_ms,
         truncated: entry.body_truncated,
+        parsed: Default::default(),
     }
 }
 

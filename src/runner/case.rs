@@ -574,8 +574,9 @@ pub(super) fn judge(
     let mut outcome = Outcome::combine(checks.iter().map(|c| c.outcome));
     if outcome == Outcome::Pass && !step.capture.is_empty() {
         let json = response.json().ok();
+        let json = json.as_deref();
         for (name, capture) in step.capture.iter() {
-            let taken = check::capture(&capture.value, response, json.as_ref(), &ctx.namespaces)
+            let taken = check::capture(&capture.value, response, json, &ctx.namespaces)
                 .and_then(|value| {
                 let length = crate::vars::value_text(&value).chars().count();
                 if capture.value.is_secret() && length < MIN_SECRET_LEN {

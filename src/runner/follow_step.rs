@@ -67,6 +67,7 @@ pub(super) async fn run(
             return (attempt, pages);
         };
         let json = response.json().ok();
+        let json = json.as_deref();
         if let (Some(path), Some(union)) = (&spec.items, &spec.union) {
             match (json.as_ref(), check::jsonpath::parse(&path.value)) {
                 (Some(json), Ok(parsed)) => {
@@ -114,7 +115,7 @@ pub(super) async fn run(
                 }
             }
         }
-        let next = check::capture(&spec.next.value, &response, json.as_ref(), &ctx.namespaces)
+        let next = check::capture(&spec.next.value, &response, json, &ctx.namespaces)
             .ok()
             .filter(|v| !v.is_null() && v.as_str() != Some(""));
         last = attempt;
