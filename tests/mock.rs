@@ -505,3 +505,61 @@ async fn big_overrides_are_capped_in_bytes_and_the_journal_is_read_a_page_at_a_t
     }
     assert_eq!(seen, 6, "every entry, once, over the pages");
 }
+
+#[tokio::test]
+async fn idle_connections_cannot_starve_a_client_with_a_request() {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    // Every slot, then every descriptor, held by connections that never finish a head, with a
+    // head timeout far longer than the client waits.
+    for (extra, descriptors) in [
+        (["--max-connections", "8"], 1024u64),
+        (["--max-connections", "1000"], 64),
+    ] {
+        let mut args = vec![
+            "--addr".to_string(),
+            format!("127.0.0.1:{}", free_port()),
+            "--header-timeout-ms".into(),
+            "600000".into(),
+            "--quiet".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let list: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mock = start_mock_with(&list, |c| {
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                c.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: descriptors,
+                        rlim_max: descriptors,
+                    };
+                    libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                    Ok(())
+                });
+            }
+        });
+        let addr = mock.url.trim_start_matches("http://").to_string();
+        let held: Vec<std::net::TcpStream> = (0..100)
+            .filter_map(|_| {
+                let mut s = std::net::TcpStream::connect(&addr).ok()?;
+                s.write_all(b"GET /slow HTTP/1.1\r\nHost:").ok()?;
+                Some(s)
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap();
+        for _ in 0..5 {
+            let answer = client
+                .get(format!("{}/__admin/requests", mock.url))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200);
+        }
+        drop(held);
+        drop(mock);
+    }
+}

@@ -78,6 +78,7 @@ pub fn mock(args: MockArgs) -> u8 {
         server: Limits {
             max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
             header_read_timeout: std::time::Duration::from_millis(args.header_timeout_ms),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             ..Limits::default()
         },
     };

@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -95,28 +96,62 @@ const BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// Accept errors are said at most this often (with how many were not said).
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
+/// An open connection: how to close it, and whether it is inside a request (else it waits
+/// for one: a new connection, a keep-alive one between requests, or a slow client's head).
+struct Open {
+    abort: tokio::task::AbortHandle,
+    busy: Arc<AtomicBool>,
+}
+
 async fn accept_loop(listener: TcpListener, answer: Arc<dyn Answer>, limits: Limits, log: Log) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // Dropped with this task, which aborts every connection still open.
     let mut connections = JoinSet::new();
+    // Oldest first.
+    let mut open: std::collections::VecDeque<Open> = std::collections::VecDeque::new();
     let mut backoff = BACKOFF_MIN;
     let mut last_said: Option<Instant> = None;
     let mut unsaid = 0u64;
+    // When full (every slot, or every descriptor), the connection idle longest goes: slow
+    // heads and idle keep-alives cannot starve clients that have a request to make.
+    let close_idlest = |open: &mut std::collections::VecDeque<Open>| {
+        if let Some(i) = open.iter().position(|c| !c.busy.load(Ordering::Acquire))
+            && let Some(idle) = open.remove(i)
+        {
+            idle.abort.abort();
+        }
+    };
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
         while connections.try_join_next().is_some() {}
+        open.retain(|c| !c.abort.is_finished());
         match listener.accept().await {
             Ok((stream, _)) => {
                 backoff = BACKOFF_MIN;
+                let slot = match slots.clone().try_acquire_owned() {
+                    Ok(slot) => slot,
+                    Err(_) => {
+                        close_idlest(&mut open);
+                        // With none idle, the new client waits for a connection to end.
+                        let Ok(slot) = slots.clone().acquire_owned().await else {
+                            return;
+                        };
+                        slot
+                    }
+                };
                 let answer = answer.clone();
-                connections.spawn(async move {
-                    serve_connection(stream, answer, limits).await;
+                let busy = Arc::new(AtomicBool::new(false));
+                let in_request = busy.clone();
+                let abort = connections.spawn(async move {
+                    serve_connection(stream, answer, limits, in_request).await;
                     drop(slot);
                 });
+                open.push_back(Open { abort, busy });
             }
             Err(e) => {
+                // Out of descriptors: an idle connection gives one back.
+                if out_of_descriptors(&e) {
+                    close_idlest(&mut open);
+                }
                 // EMFILE and friends pass when connections close: wait, never give up.
                 if last_said.is_none_or(|at| at.elapsed() >= LOG_EVERY) {
                     let more = if unsaid > 0 {
@@ -142,11 +177,34 @@ async fn accept_loop(listener: TcpListener, answer: Arc<dyn Answer>, limits: Lim
     }
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, answer: Arc<dyn Answer>, limits: Limits) {
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    answer: Arc<dyn Answer>,
+    limits: Limits,
+    busy: Arc<AtomicBool>,
+) {
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |request| {
         let answer = answer.clone();
-        async move { Ok::<_, Infallible>(handle(request, answer.as_ref(), limits).await) }
+        let busy = busy.clone();
+        async move {
+            busy.store(true, Ordering::Release);
+            let reply = handle(request, answer.as_ref(), limits).await;
+            busy.store(false, Ordering::Release);
+            Ok::<_, Infallible>(reply)
+        }
     });
     // A connection that breaks (reset, truncated request, timeout) just ends.
     let _ = http1::Builder::new()
