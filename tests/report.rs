@@ -43,6 +43,8 @@ fn pin(value: &mut Value) {
                     "duration_ms" | "elapsed_ms" => *v = json!(0),
                     "started_at" => *v = json!("2026-11-23T10:15:00+07:00"),
                     "cpc_version" => *v = json!("0.0.0"),
+                    // Each run's id is new.
+                    "run" => v["id"] = json!("pinned-run-id"),
                     "finished_at" => *v = json!("2026-11-23T10:15:42+07:00"),
                     "target" | "url" => *v = json!(pin_port(v.as_str().unwrap_or_default())),
                     "headers" => {

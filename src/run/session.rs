@@ -159,8 +159,17 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     } else {
         target
     };
-    let shown_portal = reqwest::Url::parse(&portal_uri)
-        .map_or_else(|_| portal_uri.clone(), |u| setup::shown_url(&u));
+    // Its password masked; the URL otherwise as it is (no `/` added).
+    let shown_portal = reqwest::Url::parse(&portal_uri).map_or_else(
+        |_| portal_uri.clone(),
+        |u| {
+            let shown = setup::shown_url(&u);
+            match portal_uri.ends_with('/') {
+                true => shown,
+                false => shown.trim_end_matches('/').to_string(),
+            }
+        },
+    );
     say(&format!(
         "cpc {VERSION} · {} ({}) · {} case(s) → {shown_target}\nPortal จำลอง (mock portal): {shown_portal}\n",
         suite.meta.id,
