@@ -41,6 +41,8 @@ pub enum EvidenceError {
         "requirement `{requirement}` and case `{case}` disagree on whether the case traces to it: the results were edited"
     )]
     Trace { requirement: String, case: String },
+    #[error("{0} is not as the suite says: the results were edited")]
+    Plan(String),
 }
 
 fn name(outcome: Outcome) -> String {
@@ -214,6 +216,57 @@ pub fn check(results: &RunResults) -> Result<(), EvidenceError> {
                 case: case.to_string(),
             });
         }
+    }
+    Ok(())
+}
+
+/// Checks what the gate weighs besides the checks — each requirement's level, cases and
+/// invariants, whether it is testable, and the waiver policy — against the suite that was run
+/// (`planned`: the run's frame as the suite makes it).
+pub fn plan(results: &RunResults, planned: &RunResults) -> Result<(), EvidenceError> {
+    let key = |r: &RunResults| -> Vec<_> {
+        r.requirements
+            .iter()
+            .map(|q| {
+                (
+                    q.id.clone(),
+                    q.level,
+                    q.cases.clone(),
+                    q.invariants.clone(),
+                    q.not_tested_reason.is_some(),
+                )
+            })
+            .collect()
+    };
+    if key(results) != key(planned) {
+        let differs = results
+            .requirements
+            .iter()
+            .zip(&planned.requirements)
+            .find(|(a, b)| {
+                (a.id != b.id)
+                    || a.level != b.level
+                    || a.cases != b.cases
+                    || a.invariants != b.invariants
+                    || a.not_tested_reason.is_some() != b.not_tested_reason.is_some()
+            })
+            .map_or_else(
+                || "the list of requirements".to_string(),
+                |(a, _)| format!("requirement `{}`", a.id),
+            );
+        return Err(EvidenceError::Plan(differs));
+    }
+    let invariants = |r: &RunResults| -> Vec<_> {
+        r.invariants
+            .iter()
+            .map(|i| (i.id.clone(), i.requirements.clone()))
+            .collect()
+    };
+    if invariants(results) != invariants(planned) {
+        return Err(EvidenceError::Plan("the list of invariants".into()));
+    }
+    if results.waiver_policy != planned.waiver_policy {
+        return Err(EvidenceError::Plan("the waiver policy".into()));
     }
     Ok(())
 }

@@ -104,6 +104,38 @@ async fn edited_evidence_is_refused_naming_what_disagrees() {
         "{message}"
     );
 
+    // A failing must requirement made a should one (or its waiver policy loosened): the suite
+    // that was run says otherwise.
+    let demoted = copy(&run, w, "demoted");
+    let requirement = results["cases"][index]["requirements"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    edit_json(&demoted.join("results.json"), |r| {
+        for req in r["requirements"].as_array_mut().unwrap() {
+            if req["id"] == requirement.as_str() {
+                req["level"] = "should".into();
+            }
+        }
+    });
+    let message = stderr(&report(&demoted).await);
+    assert!(
+        message.contains(&format!(
+            "requirement `{requirement}` is not as the suite says"
+        )),
+        "{message}"
+    );
+    let loosened = copy(&run, w, "loosened");
+    edit_json(&loosened.join("results.json"), |r| {
+        r["waiver_policy"]["max"] = 1000.into();
+        r["waiver_policy"]["results"] = serde_json::json!(["fail", "error", "not_run"]);
+    });
+    let message = stderr(&report(&loosened).await);
+    assert!(
+        message.contains("the waiver policy is not as the suite says"),
+        "{message}"
+    );
+
     // A case twice.
     let twice = copy(&run, w, "twice");
     edit_json(&twice.join("results.json"), |r| {

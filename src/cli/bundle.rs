@@ -159,6 +159,15 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
             results.suite.digest
         ));
     }
+    // What the gate weighs besides the checks (levels, traces, the waiver policy) is the suite's.
+    let planned = crate::results::RunResults::start(
+        &suite,
+        &results.target,
+        results.selection.clone(),
+        results.started_at.clone(),
+    );
+    crate::evidence::plan(&results, &planned)
+        .map_err(|e| format!("{}: {e}", args.run_dir.join(RESULTS).display()))?;
     let suite_names: Vec<String> = suite_files.iter().map(|(p, _)| p.clone()).collect();
     let masked = mask_suite_files(&suite, &mut suite_files);
     files.extend(suite_files);

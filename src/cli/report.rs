@@ -73,8 +73,36 @@ pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
         })?;
         (results, path)
     };
-    crate::evidence::check(&results).map_err(|e| format!("{}: {e}", from.display()))?;
+    crate::evidence::check(&results)
+        .and_then(|()| against_suite(&results))
+        .map_err(|e| format!("{}: {e}", from.display()))?;
     Ok(results)
+}
+
+/// When the suite that was run is at hand (`suites/<id>`, with the run's digest), what the gate
+/// weighs besides the checks — levels, traces, the waiver policy — must be as it says.
+fn against_suite(results: &RunResults) -> Result<(), crate::evidence::EvidenceError> {
+    let id = &results.suite.id;
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+    {
+        return Ok(());
+    }
+    let Ok(suite) = crate::suite::load(&std::path::Path::new("suites").join(id)) else {
+        return Ok(());
+    };
+    if suite.digest != results.suite.digest {
+        return Ok(());
+    }
+    let planned = RunResults::start(
+        &suite,
+        &results.target,
+        results.selection.clone(),
+        results.started_at.clone(),
+    );
+    crate::evidence::plan(results, &planned)
 }
 
 pub fn report(args: ReportArgs) -> u8 {
