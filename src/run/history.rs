@@ -58,15 +58,15 @@ pub fn assign_round(dir: &Path, results: &mut RunResults) {
         // A record's bytes may reach the message (serde quotes what it did not expect).
         crate::complain!("warning: {}", crate::report::escape::console_text(warning));
     }
-    // With no record to count from, the round comes after the newest file's name: a record
-    // not read is never written over.
-    let after = found
-        .last
-        .as_ref()
-        .map(|r| r.round)
-        .or(found.newest_name)
-        .map_or(1, |round| round.min(MAX_ROUND) + 1);
-    results.round = Some(results.round.unwrap_or(after));
+    // The round after the last record read whole. Damaged files never count (a file's name
+    // is not a round); when the newest files were too many or too big to read to the last
+    // record, the run has no round rather than one a damaged history made up.
+    let after = match (&found.last, found.exhausted) {
+        (Some(record), _) => Some(record.round.min(MAX_ROUND) + 1),
+        (None, false) => Some(1),
+        (None, true) => None,
+    };
+    results.round = results.round.or(after);
     results.previous_round = found.last;
 }
 
@@ -74,8 +74,8 @@ pub fn assign_round(dir: &Path, results: &mut RunResults) {
 struct Before {
     /// The last round before the run's, read whole and named as it is numbered.
     last: Option<RoundRecord>,
-    /// The highest round a file of this target is named for, below the run's.
-    newest_name: Option<u32>,
+    /// The reading stopped at its bounds before a record was found.
+    exhausted: bool,
     warnings: Vec<String>,
 }
 
@@ -91,7 +91,7 @@ const START_BYTES: u64 = 64 * 1024 * 1024;
 fn last_before(dir: &Path, suite: &str, target: &str, before: u32) -> Before {
     let mut found = Before {
         last: None,
-        newest_name: None,
+        exhausted: false,
         warnings: Vec::new(),
     };
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -110,16 +110,16 @@ fn last_before(dir: &Path, suite: &str, target: &str, before: u32) -> Before {
         .filter(|(number, _)| *number < before)
         .collect();
     rounds.sort_unstable_by(|a, b| b.cmp(a));
-    found.newest_name = rounds.first().map(|(number, _)| *number);
     let mut bytes = 0u64;
     for (read, (number, name)) in rounds.into_iter().enumerate() {
         let path = dir.join(name);
         if read == START_FILES || bytes > START_BYTES {
             found.warnings.push(format!(
                 "history: the newest {read} files of this target in `{}` hold no round to \
-                 count from; the round follows the newest file's number, without a comparison",
+                 count from; this run has no round (give --round N, or remove the damaged files)",
                 dir.display()
             ));
+            found.exhausted = true;
             break;
         }
         bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
@@ -385,14 +385,14 @@ mod tests {
             found.warnings
         );
 
-        // More damaged files than a start reads: it stops, and numbers after the newest name
-        // so no record it did not read is written over.
+        // More damaged files than a start reads: it stops, and the run gets no round rather
+        // than one the damaged files' names made up.
         for round in 1000..1100 {
             std::fs::write(named(round), "{").unwrap();
         }
         let found = last_before(dir.path(), "csg", "reference", u32::MAX);
         assert!(found.last.is_none());
-        assert_eq!(found.newest_name, Some(1099));
+        assert!(found.exhausted);
         assert_eq!(
             found.warnings.len(),
             START_FILES + 1,
@@ -400,5 +400,32 @@ mod tests {
             found.warnings
         );
         assert!(found.warnings[START_FILES].contains("hold no round to count from"));
+    }
+
+    #[test]
+    fn damaged_files_do_not_make_up_a_round() {
+        let dir = tempfile::tempdir().unwrap();
+        let named = |round: u32| {
+            dir.path().join(format!(
+                "round-{round:03}-{}.json",
+                target_hash("reference")
+            ))
+        };
+        let next = || {
+            let mut results = crate::gate::tests::results(Vec::new(), Vec::new());
+            results.suite.id = "csg".into();
+            results.target = "reference".into();
+            results.reference_target = true;
+            assign_round(dir.path(), &mut results);
+            results.round
+        };
+        // Junk under high numbers, and no record: the first round, not 3001.
+        for round in 3000..3003 {
+            std::fs::write(named(round), "not a record").unwrap();
+        }
+        assert_eq!(next(), Some(1));
+        // With round 2 kept, the next is 3.
+        write(dir.path(), &record_of(2, "csg", "reference")).unwrap();
+        assert_eq!(next(), Some(3));
     }
 }
