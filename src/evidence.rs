@@ -52,6 +52,44 @@ fn name(outcome: Outcome) -> String {
         .unwrap_or_default()
 }
 
+/// A check's own outcome: one a check can have (pass, fail, error), and for a status check the
+/// one its expected and actual codes give.
+fn check_outcome(case: &str, step: usize, check: &CheckResult) -> Result<(), EvidenceError> {
+    let bad = |what: String| EvidenceError::Inconsistent {
+        case: case.to_string(),
+        what: format!("step {step}, check `{}`: {what}", check.check),
+    };
+    if !matches!(
+        check.outcome,
+        Outcome::Pass | Outcome::Fail | Outcome::Error
+    ) {
+        return Err(bad(format!(
+            "`{}` is not an outcome a check has",
+            name(check.outcome)
+        )));
+    }
+    let status = check.check == "status" || check.check.ends_with(": status");
+    if let (true, Some(expected), Some(actual)) = (status, &check.expected, &check.actual)
+        && let Ok(code) = actual.trim().parse::<u16>()
+        && check.outcome != Outcome::Error
+    {
+        let accepts = expected.split('|').map(str::trim).any(|want| {
+            want.parse::<u16>().ok() == Some(code)
+                || (want.len() == 3
+                    && want.ends_with("xx")
+                    && want.starts_with(|c: char| c.is_ascii_digit())
+                    && u16::from(want.as_bytes()[0] - b'0') == code / 100)
+        });
+        if accepts != (check.outcome == Outcome::Pass) {
+            return Err(bad(format!(
+                "expected {expected}, got {actual}, yet `{}`",
+                name(check.outcome)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What a step's checks and error give: a step with none of either that did not run stays not
 /// run; else the checks combined, an error counting as one.
 fn step_outcome(step: &StepResult) -> Outcome {
@@ -70,6 +108,9 @@ fn run_outcome(
     error: Option<&Text>,
 ) -> Result<Option<Outcome>, EvidenceError> {
     for step in steps {
+        for check in &step.checks {
+            check_outcome(case, step.index, check)?;
+        }
         let implied = step_outcome(step);
         if implied != step.outcome {
             return Err(EvidenceError::Step {
@@ -268,6 +309,19 @@ pub fn plan(results: &RunResults, planned: &RunResults) -> Result<(), EvidenceEr
     if results.waiver_policy != planned.waiver_policy {
         return Err(EvidenceError::Plan("the waiver policy".into()));
     }
+    // Only the suite's cases: one it does not have cannot add evidence (an invariant judged).
+    let cases: BTreeSet<&str> = planned
+        .requirements
+        .iter()
+        .flat_map(|r| r.cases.iter().map(String::as_str))
+        .collect();
+    if let Some(extra) = results
+        .cases
+        .iter()
+        .find(|c| !cases.contains(c.id.as_str()))
+    {
+        return Err(EvidenceError::Plan(format!("case `{}`", extra.id)));
+    }
     Ok(())
 }
 
@@ -347,6 +401,30 @@ mod tests {
             "steps": [step("fail", &[("invariant INV-1: status", "fail")])],
         }));
         assert!(case_outcome(&gone).is_err());
+    }
+
+    #[test]
+    fn a_check_says_what_its_codes_say() {
+        let status = |expected: &str, actual: &str, outcome: &str| {
+            let mut s = step(outcome, &[("status", outcome)]);
+            s["checks"][0]["expected"] = expected.into();
+            s["checks"][0]["actual"] = actual.into();
+            case(json!({"outcome": outcome, "steps": [s]}))
+        };
+        assert_eq!(case_outcome(&status("422", "422", "pass")), Ok(()));
+        assert_eq!(case_outcome(&status("2xx | 404", "404", "pass")), Ok(()));
+        assert_eq!(case_outcome(&status("422", "201", "fail")), Ok(()));
+        assert!(case_outcome(&status("422", "201", "pass")).is_err());
+        assert!(case_outcome(&status("4xx", "201", "pass")).is_err());
+        // A check is pass, fail or error; `not_run` would read as a pass.
+        let not_run = case(json!({"outcome": "pass",
+            "steps": [step("pass", &[("body $.a", "not_run")])]}));
+        assert!(
+            case_outcome(&not_run)
+                .unwrap_err()
+                .to_string()
+                .contains("not an outcome a check has")
+        );
     }
 
     #[test]

@@ -164,7 +164,8 @@ fn invariant_verdicts(results: &RunResults) -> Vec<InvariantVerdict> {
             let mut violated_in = Vec::new();
             for case in &results.cases {
                 if let Some(tally) = case.invariants.get(&inv.id) {
-                    checked += tally.checked;
+                    // Saturating: counts read from a file may be anything.
+                    checked = u64::saturating_add(checked, tally.checked);
                     if tally.violated > 0 {
                         violated_in.push(case.id.clone());
                     }

@@ -136,6 +136,24 @@ async fn edited_evidence_is_refused_naming_what_disagrees() {
         "{message}"
     );
 
+    // Every check of the failing case said not to have run (which would read as a pass).
+    let unrun = copy(&run, w, "unrun");
+    edit_json(&unrun.join("results.json"), |r| {
+        let case = &mut r["cases"][index];
+        case["outcome"] = "pass".into();
+        for step in case["steps"].as_array_mut().unwrap() {
+            step["outcome"] = "pass".into();
+            for check in step["checks"].as_array_mut().unwrap() {
+                check["outcome"] = "not_run".into();
+            }
+        }
+    });
+    let message = stderr(&report(&unrun).await);
+    assert!(
+        message.contains("is not an outcome a check has"),
+        "{message}"
+    );
+
     // A case twice.
     let twice = copy(&run, w, "twice");
     edit_json(&twice.join("results.json"), |r| {
@@ -266,6 +284,34 @@ async fn a_forged_gate_or_appended_file_does_not_verify() {
         "{said}"
     );
     assert!(said.contains("NOT VERIFIED"), "{said}");
+
+    // The suite named by a path instead of an id: never followed.
+    let elsewhere = copy(&run, w, "elsewhere");
+    edit_json(&elsewhere.join("results.json"), |r| {
+        r["suite"]["id"] = "/tmp/somewhere/suites/s".into()
+    });
+    let (made, _) = bundle(&elsewhere, "elsewhere.tar").await;
+    assert_eq!(made.status.code(), Some(2));
+    assert!(
+        stderr(&made).contains("is not a plain name: give the suite that was run with --suite DIR"),
+        "{}",
+        stderr(&made)
+    );
+    // results.json and the stream disagree (a case's line taken out of the stream).
+    let split = copy(&run, w, "split");
+    let stream = std::fs::read_to_string(split.join("results.jsonl")).unwrap();
+    let kept: Vec<&str> = stream
+        .lines()
+        .filter(|l| !(l.starts_with("{\"event\":\"case\"") && l.contains("\"outcome\":\"fail\"")))
+        .collect();
+    std::fs::write(split.join("results.jsonl"), kept.join("\n") + "\n").unwrap();
+    let (made, _) = bundle(&split, "split.tar").await;
+    assert_eq!(made.status.code(), Some(2));
+    assert!(
+        stderr(&made).contains("and results.jsonl disagree"),
+        "{}",
+        stderr(&made)
+    );
 
     // A gate.json appended after the archive's end (which `tar -i -x` would extract).
     let appended = w.join("appended.tar");

@@ -132,10 +132,38 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         .unwrap_or_default();
 
     // The suite as it was run: the files its digest is made of, read once and checked.
-    let suite_dir = args
-        .suite
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("suites").join(&results.suite.id));
+    // The id is read from a file anyone may edit: it names a folder under suites/ only when it
+    // is a plain name.
+    let plain = |id: &str| {
+        !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+    };
+    let suite_dir = match (&args.suite, plain(&results.suite.id)) {
+        (Some(dir), _) => dir.clone(),
+        (None, true) => PathBuf::from("suites").join(&results.suite.id),
+        (None, false) => {
+            return Err(format!(
+                "the run's suite id `{}` is not a plain name: give the suite that was run with --suite DIR",
+                crate::report::escape::console_text(&results.suite.id)
+            ));
+        }
+    };
+    // The stream and results.json are two records of one run: they must agree on every case.
+    if args.run_dir.join(crate::report::stream::STREAM).is_file() {
+        let streamed =
+            crate::report::stream::rebuild(&args.run_dir.join(crate::report::stream::STREAM))?;
+        let outcomes = |r: &crate::results::RunResults| -> Vec<(String, crate::check::Outcome)> {
+            r.cases.iter().map(|c| (c.id.clone(), c.outcome)).collect()
+        };
+        if outcomes(&streamed) != outcomes(&results) {
+            return Err(format!(
+                "`{}` and results.jsonl disagree on the cases' outcomes: one of them was edited",
+                args.run_dir.join(RESULTS).display()
+            ));
+        }
+    }
     let suite = crate::suite::load(&suite_dir).map_err(|e| {
         format!(
             "the suite `{}` does not load ({e}); give the suite that was run with --suite DIR",

@@ -88,12 +88,26 @@ fn against_suite(results: &RunResults) -> Result<(), crate::evidence::EvidenceEr
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
     {
+        crate::complain!(
+            "note: the run was not compared with its suite (its id is not a plain name): the levels, traces and waiver policy in results.json are taken as written"
+        );
         return Ok(());
     }
-    let Ok(suite) = crate::suite::load(&std::path::Path::new("suites").join(id)) else {
+    let dir = std::path::Path::new("suites").join(id);
+    let Ok(suite) = crate::suite::load(&dir) else {
+        crate::complain!(
+            "note: the run was not compared with its suite (`{}` is not here): the levels, traces and waiver policy in results.json are taken as written",
+            dir.display()
+        );
         return Ok(());
     };
     if suite.digest != results.suite.digest {
+        crate::complain!(
+            "note: the run was not compared with its suite: `{}` has changed since (digest {}, the run's {}); the levels, traces and waiver policy in results.json are taken as written",
+            dir.display(),
+            suite.digest,
+            crate::report::escape::console_text(&results.suite.digest)
+        );
         return Ok(());
     }
     let planned = RunResults::start(
