@@ -310,8 +310,10 @@ fn apply_waivers(
                 .and_then(|id| requirements.iter_mut().find(|r| r.id == id.trim()));
             let passed = target.as_ref().map(|r| r.result == RequirementResult::Pass);
             let mut status = waiver::judge(w, today, results.round, passed);
+            // A second waiver of a requirement already waived takes no more of `max`.
             if let Some(r) = target
                 && status.applies()
+                && !r.waived
             {
                 status = allowed(policy, r, applied);
                 if status.applies() {

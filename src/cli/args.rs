@@ -164,8 +164,8 @@ pub struct MockArgs {
     /// A connection that has not sent a whole request head within this is closed.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub header_timeout_ms: u64,
-    /// Connections open at once, at most; when all are open, the one idle longest (waiting for
-    /// a request) is closed to let a new client in.
+    /// Connections open at once, at most; when all are open, the oldest one waiting for a
+    /// request (not inside one) is closed to let a new client in.
     #[arg(long, default_value_t = crate::serve::Limits::default().max_connections as u64,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub max_connections: u64,

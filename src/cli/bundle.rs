@@ -197,7 +197,7 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
     crate::evidence::plan(&results, &planned)
         .map_err(|e| format!("{}: {e}", args.run_dir.join(RESULTS).display()))?;
     let suite_names: Vec<String> = suite_files.iter().map(|(p, _)| p.clone()).collect();
-    let masked = mask_suite_files(&suite, &mut suite_files);
+    let masked = mask_suite_files(&suite, &mut suite_files)?;
     files.extend(suite_files);
 
     let manifest = Manifest {
@@ -246,10 +246,16 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
 fn mask_suite_files(
     suite: &crate::suite::Suite,
     files: &mut [(String, Vec<u8>)],
-) -> BTreeMap<String, String> {
+) -> Result<BTreeMap<String, String>, String> {
+    // Validation finds the credentials written in the suite: without it, they would go in raw.
     let mut secrets: Vec<String> = crate::suite::validate(suite, true)
         .map(|checked| checked.credentials)
-        .unwrap_or_default();
+        .map_err(|problems| {
+            format!(
+                "the suite does not validate ({} problem(s); `cpc validate` names them), so its credentials cannot be told apart to mask them",
+                problems.len()
+            )
+        })?;
     secrets.extend(
         suite
             .meta
@@ -270,7 +276,7 @@ fn mask_suite_files(
             *bytes = shown.into_bytes();
         }
     }
-    masked
+    Ok(masked)
 }
 
 /// Each suite file (as the loader found it, fixtures with `..` in their path too) and its name

@@ -464,9 +464,13 @@ impl PortalState {
             ("GET", "/__admin/requests") => {
                 // A page at a time (`cpc.more`, then `since=cpc.nextSince`): an answer is never
                 // the whole journal, however many readers ask at once.
-                let (entries, more) = self
-                    .journal
-                    .page(query("since").unwrap_or(0), JOURNAL_PAGE_BYTES);
+                // `limit` alone (WireMock's) asks for the newest N: their page starts there.
+                let since = match (query("since"), query("limit")) {
+                    (Some(since), _) => since,
+                    (None, Some(n)) => self.journal.next_seq().saturating_sub(n),
+                    (None, None) => 0,
+                };
+                let (entries, more) = self.journal.page(since, JOURNAL_PAGE_BYTES);
                 let next_since = entries.last().map(|e| e.seq + 1);
                 // WireMock lists the newest first; `limit` keeps the newest N of the page.
                 let limit = query("limit").map_or(usize::MAX, |n| n as usize);

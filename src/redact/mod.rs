@@ -219,8 +219,18 @@ impl Redactor {
         let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, config);
         let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
         let mut spans = Vec::new();
-        for run in RUN.find_iter(text) {
-            let token = run.as_str();
+        // A path holds base64 between its `/`s (`/hook/<base64>`): each piece on its own too.
+        let pieces = RUN.find_iter(text).flat_map(|run| {
+            let whole = (run.start(), run.as_str());
+            let mut at = run.start();
+            let parts = run.as_str().split('/').filter_map(move |piece| {
+                let start = at;
+                at += piece.len() + 1;
+                (piece.len() >= 16 && piece.len() < run.as_str().len()).then_some((start, piece))
+            });
+            std::iter::once(whole).chain(parts)
+        });
+        for (start, token) in pieces {
             let engine = if token.contains(['-', '_']) {
                 &url
             } else {
@@ -241,7 +251,7 @@ impl Redactor {
             let holds = self.secrets.iter().any(|s| decoded.contains(s.as_str()))
                 || !national_id::find(&decoded).is_empty();
             if holds {
-                spans.push((run.start(), run.end()));
+                spans.push((start, start + token.len()));
             }
         }
         spans
@@ -383,6 +393,7 @@ mod tests {
             // A token's base64, and a Basic credential holding it.
             format!("X-Auth: {}", b64("captured-token-123")),
             format!("Authorization: Basic {}", b64("user:captured-token-123")),
+            format!("POST /hook/{}/done", url("captured-token-123!")),
             // An ID inside an encoded JSON, padded or not, either alphabet.
             format!("payload={}", b64(&format!("{{\"cid\":\"{ID}\"}}"))),
             format!("jwt.{}.sig", url(&format!("{{\"sub\":\"{ID}\",\"n\":1}}"))),

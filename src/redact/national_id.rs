@@ -100,11 +100,16 @@ fn at(text: &str) -> Option<(usize, [u8; 13], bool)> {
     let mut count = 0;
     let mut separator: Option<char> = None;
     let mut plain = true;
+    // Digits per group, for the shape of a grouped run.
+    let mut groups: Vec<usize> = vec![0];
     while count < 13 {
         let (_, c) = *chars.peek()?;
         if let Some(d) = digit(c) {
             digits[count] = b'0' + d;
             count += 1;
+            if let Some(last) = groups.last_mut() {
+                *last += 1;
+            }
             plain &= c.is_ascii_digit();
             chars.next();
             continue;
@@ -114,6 +119,7 @@ fn at(text: &str) -> Option<(usize, [u8; 13], bool)> {
             return None;
         }
         separator = Some(c);
+        groups.push(0);
         chars.next();
         if chars.peek().is_none_or(|(_, n)| digit(*n).is_none()) {
             return None;
@@ -128,6 +134,11 @@ fn at(text: &str) -> Option<(usize, [u8; 13], bool)> {
             return None;
         }
         _ => {}
+    }
+    // Grouped, it is an ID's shape only in three groups or more, and not a number written
+    // with thousands separators (`1.234.567.890.123`).
+    if separator.is_some() && (groups.len() < 3 || groups[1..].iter().all(|g| *g == 3)) {
+        return None;
     }
     Some((end, digits, plain && separator.is_none()))
 }
@@ -173,6 +184,8 @@ mod tests {
             "CSG-2569-000123",
             "x1234545678789",    // invalid check digit next to a letter
             "1-1014-01234 56-6", // mixed separators
+            "1717171717.123",    // one separator: a decimal, whatever its check digit
+            "1.234.567.890.123", // thousands
             "2026-11-24T13:51:47+07:00",
             "550e8400-e29b-41d4-a716-446655440000",
         ] {

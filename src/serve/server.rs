@@ -112,8 +112,9 @@ async fn accept_loop(listener: TcpListener, answer: Arc<dyn Answer>, limits: Lim
     let mut backoff = BACKOFF_MIN;
     let mut last_said: Option<Instant> = None;
     let mut unsaid = 0u64;
-    // When full (every slot, or every descriptor), the connection idle longest goes: slow
-    // heads and idle keep-alives cannot starve clients that have a request to make.
+    // When full (every slot, or every descriptor), the oldest connection that is not inside a
+    // request goes: slow heads and idle keep-alives cannot starve clients that have a request
+    // to make.
     let close_idlest = |open: &mut std::collections::VecDeque<Open>| {
         if let Some(i) = open.iter().position(|c| !c.busy.load(Ordering::Acquire))
             && let Some(idle) = open.remove(i)
