@@ -75,14 +75,6 @@ pub fn read_whole(path: &str) -> bool {
     is_meta(path) || path == RESULTS_PATH || path == GATE_PATH
 }
 
-fn from_hex(text: &str) -> Option<[u8; 32]> {
-    let bytes: Option<Vec<u8>> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect();
-    bytes?.try_into().ok()
-}
-
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -222,7 +214,7 @@ pub fn verify(entries: &BTreeMap<String, Entry>, trusted: Option<&VerifyingKey>)
     // A masked file counts as it was run: its digest then is in the signed manifest.
     let as_run = |path: &String| -> Option<[u8; 32]> {
         match manifest.masked.get(path) {
-            Some(original) => from_hex(original),
+            Some(original) => crate::suite::digest::from_hex(original)?.try_into().ok(),
             None => entries.get(path).map(|e| e.sha256),
         }
     };

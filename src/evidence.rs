@@ -258,6 +258,17 @@ pub fn check(results: &RunResults) -> Result<(), EvidenceError> {
     Ok(())
 }
 
+/// `plan` against the suite itself.
+pub fn against(results: &RunResults, suite: &crate::suite::Suite) -> Result<(), EvidenceError> {
+    let planned = RunResults::start(
+        suite,
+        &results.target,
+        results.selection.clone(),
+        results.started_at.clone(),
+    );
+    plan(results, &planned)
+}
+
 /// Checks what the gate weighs besides the checks — each requirement's level, cases and
 /// invariants, whether it is testable, and the waiver policy — against the suite that was run
 /// (`planned`: the run's frame as the suite makes it).

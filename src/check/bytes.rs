@@ -12,19 +12,6 @@ use crate::vars::Vars;
 
 use crate::suite::digest::hex;
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    text.len()
-        .is_multiple_of(2)
-        .then(|| {
-            (0..text.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-                .collect()
-        })
-        .flatten()
-}
-
 pub fn evaluate(
     spec: &BytesSpec,
     body: &[u8],
@@ -85,7 +72,7 @@ pub fn evaluate(
                 )
             }
             "bytes prefix_hex" => {
-                let Some(prefix) = decode_hex(&want) else {
+                let Some(prefix) = crate::suite::digest::from_hex(&want) else {
                     results.push(CheckResult::new(
                         check,
                         Outcome::Error,

@@ -132,18 +132,10 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         .unwrap_or_default();
 
     // The suite as it was run: the files its digest is made of, read once and checked.
-    // The id is read from a file anyone may edit: it names a folder under suites/ only when it
-    // is a plain name.
-    let plain = |id: &str| {
-        !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-    };
-    let suite_dir = match (&args.suite, plain(&results.suite.id)) {
+    let suite_dir = match (&args.suite, crate::suite::dir_of_id(&results.suite.id)) {
         (Some(dir), _) => dir.clone(),
-        (None, true) => PathBuf::from("suites").join(&results.suite.id),
-        (None, false) => {
+        (None, Some(dir)) => dir,
+        (None, None) => {
             return Err(format!(
                 "the run's suite id `{}` is not a plain name: give the suite that was run with --suite DIR",
                 crate::report::escape::console_text(&results.suite.id)
@@ -188,13 +180,7 @@ fn make_bundle(args: &BundleArgs) -> Result<Manifest, String> {
         ));
     }
     // What the gate weighs besides the checks (levels, traces, the waiver policy) is the suite's.
-    let planned = crate::results::RunResults::start(
-        &suite,
-        &results.target,
-        results.selection.clone(),
-        results.started_at.clone(),
-    );
-    crate::evidence::plan(&results, &planned)
+    crate::evidence::against(&results, &suite)
         .map_err(|e| format!("{}: {e}", args.run_dir.join(RESULTS).display()))?;
     let suite_names: Vec<String> = suite_files.iter().map(|(p, _)| p.clone()).collect();
     let masked = mask_suite_files(&suite, &mut suite_files)?;

@@ -82,18 +82,12 @@ pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
 /// When the suite that was run is at hand (`suites/<id>`, with the run's digest), what the gate
 /// weighs besides the checks — levels, traces, the waiver policy — must be as it says.
 fn against_suite(results: &RunResults) -> Result<(), crate::evidence::EvidenceError> {
-    let id = &results.suite.id;
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-    {
+    let Some(dir) = crate::suite::dir_of_id(&results.suite.id) else {
         crate::complain!(
             "note: the run was not compared with its suite (its id is not a plain name): the levels, traces and waiver policy in results.json are taken as written"
         );
         return Ok(());
-    }
-    let dir = std::path::Path::new("suites").join(id);
+    };
     let Ok(suite) = crate::suite::load(&dir) else {
         crate::complain!(
             "note: the run was not compared with its suite (`{}` is not here): the levels, traces and waiver policy in results.json are taken as written",
@@ -110,13 +104,7 @@ fn against_suite(results: &RunResults) -> Result<(), crate::evidence::EvidenceEr
         );
         return Ok(());
     }
-    let planned = RunResults::start(
-        &suite,
-        &results.target,
-        results.selection.clone(),
-        results.started_at.clone(),
-    );
-    crate::evidence::plan(results, &planned)
+    crate::evidence::against(results, &suite)
 }
 
 pub fn report(args: ReportArgs) -> u8 {

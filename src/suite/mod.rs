@@ -15,3 +15,13 @@ pub use load::{LoadError, load, parse_yaml};
 pub use model::*;
 pub use ordered_map::OrderedMap;
 pub use validate::{Checked, MAX_WINDOW_MS, validate};
+
+/// `suites/<id>` for a run's suite id, when the id is a plain name (it is read from files
+/// anyone may edit: never a path).
+pub fn dir_of_id(id: &str) -> Option<std::path::PathBuf> {
+    let plain = !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+    plain.then(|| std::path::Path::new("suites").join(id))
+}

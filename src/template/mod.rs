@@ -69,7 +69,7 @@ pub fn finished_at_key(name: &str) -> String {
 }
 
 /// One `{{ … }}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 struct Expression {
     /// As written (without a final `| raw`), for messages.
     text: String,
@@ -78,16 +78,18 @@ struct Expression {
     uses: Vec<Expr>,
     /// `{{ expr | raw }}`: inserted into a path as it is (see `render_path`).
     raw: bool,
+    /// Compiled once, when the template is read.
+    compiled: std::sync::Arc<minijinja::Expression<'static, 'static>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum Part {
     Text(String),
     Expr(Box<Expression>),
 }
 
 /// A parsed template string.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Template {
     parts: Vec<Part>,
 }
@@ -149,9 +151,8 @@ fn strip_raw(inner: &str) -> (&str, bool) {
 fn compile(text: &str) -> Result<Expression, String> {
     let (inner, raw) = strip_raw(text.trim());
     let scanned = scan::scan(inner)?;
-    // Compiled here to refuse a malformed one when the suite is read; again when evaluated.
-    functions::ENV
-        .compile_expression(&scanned.source)
+    let compiled = functions::ENV
+        .compile_expression_owned(scanned.source.clone())
         .map_err(|e| message(&e))?;
     let mut uses = scanned.specials.clone();
     uses.extend(scanned.env.iter().cloned().map(Expr::Env));
@@ -162,6 +163,7 @@ fn compile(text: &str) -> Result<Expression, String> {
         scanned,
         uses,
         raw,
+        compiled: std::sync::Arc::new(compiled),
     })
 }
 
@@ -338,11 +340,9 @@ fn eval(
             message
         },
     };
-    let value = functions::ENV
-        .compile_expression(&expr.scanned.source)
-        .and_then(|compiled| {
-            compiled.eval(minijinja::Value::from(minijinja::value::Serde(&context)))
-        })
+    let value = expr
+        .compiled
+        .eval(minijinja::Value::from(minijinja::value::Serde(&context)))
         .map_err(|e| failed(message(&e)))?;
     if value.kind() == minijinja::value::ValueKind::Bytes {
         return Err(failed(
