@@ -305,8 +305,9 @@ impl Console {
             Verdict::Fail => Outcome::Fail,
         };
         out.push_str(&self.paint(outcome, &verdict_line(gate, self.lang)));
+        // It names requirement ids read back from files (`cpc merge`): shown, never obeyed.
         if let Some(share) = waiver_share(gate, self.lang) {
-            out.push_str(&format!("\n  {share}"));
+            out.push_str(&format!("\n  {}", super::escape::console_text(&share)));
         }
         out.push('\n');
         out

@@ -154,27 +154,12 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         let _ = stdout.write_all(secrets.redactor().text(text).as_bytes());
         let _ = stdout.flush();
     };
-    let shown_target = if reference.is_some() {
-        format!("{target} (ระบบอ้างอิงในตัว / built-in reference e-service)")
-    } else {
-        target
-    };
-    // Its password masked; the URL otherwise as it is (no `/` added).
-    let shown_portal = reqwest::Url::parse(&portal_uri).map_or_else(
-        |_| portal_uri.clone(),
-        |u| {
-            let shown = setup::shown_url(&u);
-            match portal_uri.ends_with('/') {
-                true => shown,
-                false => shown.trim_end_matches('/').to_string(),
-            }
-        },
-    );
-    say(&format!(
-        "cpc {VERSION} · {} ({}) · {} case(s) → {shown_target}\nPortal จำลอง (mock portal): {shown_portal}\n",
-        suite.meta.id,
-        suite.meta.name_th,
+    say(&banner(
+        &suite,
         plan.len(),
+        &target,
+        reference.is_some(),
+        &portal_uri,
     ));
     if let Some(token) = &admin_token {
         say(&format!(
@@ -183,26 +168,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
     }
     say_alone(&suite, &plan, options.lang, &say);
 
-    // The stream starts with every planned case as not finished: a run killed at any moment
-    // can be rebuilt from it.
-    let stream = StreamWriter::create(out.path(), secrets.clone())
-        .and_then(|mut stream| {
-            let planned = RunResults {
-                cases: plan
-                    .iter()
-                    .map(|r| {
-                        let (file, case) = r.get(&suite);
-                        skeleton(file, case, Outcome::Interrupted)
-                    })
-                    .collect(),
-                ..results.clone()
-            };
-            stream.start(&planned).map(|()| stream)
-        })
-        .map_err(|e| Failure {
-            code: exit::OUTPUT,
-            message: format!("cannot write to `{}`: {e}", out.path().display()),
-        })?;
+    let stream = start_stream(&out, &secrets, &results, &suite, &plan)?;
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let widths = plan
         .iter()
@@ -395,6 +361,62 @@ fn close(results: &mut RunResults, suite: &Suite, plan: &[CaseRef], interrupted:
         .sort_by_key(|c| order.get(c.id.as_str()).copied().unwrap_or(usize::MAX));
     results.interrupted = interrupted;
     results.finished_at = Some(clock::rfc3339(clock::now()));
+}
+
+/// The stream starts with every planned case as not finished: a run killed at any moment can be
+/// rebuilt from it.
+fn start_stream(
+    out: &OutDir,
+    secrets: &crate::redact::Secrets,
+    results: &RunResults,
+    suite: &crate::suite::Suite,
+    plan: &[runner::CaseRef],
+) -> Result<StreamWriter, Failure> {
+    let planned = RunResults {
+        cases: plan
+            .iter()
+            .map(|r| {
+                let (file, case) = r.get(suite);
+                skeleton(file, case, Outcome::Interrupted)
+            })
+            .collect(),
+        ..results.clone()
+    };
+    StreamWriter::create(out.path(), secrets.clone())
+        .and_then(|mut stream| stream.start(&planned).map(|()| stream))
+        .map_err(|e| Failure {
+            code: exit::OUTPUT,
+            message: format!("cannot write to `{}`: {e}", out.path().display()),
+        })
+}
+
+/// The first lines of the console: the suite, how many cases, the target and the portal (its
+/// password masked; the URL otherwise as given, no `/` added).
+fn banner(
+    suite: &crate::suite::Suite,
+    cases: usize,
+    target: &str,
+    reference: bool,
+    portal_uri: &str,
+) -> String {
+    let target = match reference {
+        true => format!("{target} (ระบบอ้างอิงในตัว / built-in reference e-service)"),
+        false => target.to_string(),
+    };
+    let portal = reqwest::Url::parse(portal_uri).map_or_else(
+        |_| portal_uri.to_string(),
+        |u| {
+            let shown = setup::shown_url(&u);
+            match portal_uri.ends_with('/') {
+                true => shown,
+                false => shown.trim_end_matches('/').to_string(),
+            }
+        },
+    );
+    format!(
+        "cpc {VERSION} · {} ({}) · {cases} case(s) → {target}\nPortal จำลอง (mock portal): {portal}\n",
+        suite.meta.id, suite.meta.name_th,
+    )
 }
 
 /// The run's id and the options that change what it finds, for `cpc merge` to compare.

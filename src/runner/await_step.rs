@@ -225,30 +225,10 @@ pub(super) async fn run(
         (early, late),
     )];
     checks.extend(across_requests(spec, &matched));
-    // The expectations hold for every matching request; captures come from the first. The
-    // exchange shown is the first request that does not meet them, or else the first.
-    let mut shown = matched.first();
-    let mut found_wrong = false;
-    for (i, entry) in matched.iter().enumerate() {
-        let (outcome, entry_checks) = if i == 0 {
-            judge(ctx, file, step, &as_response(entry), vars)
-        } else {
-            // Captures come from the first; what the others' checks computed from a secret
-            // is kept, to be masked.
-            let mut copy = vars.clone();
-            let judged = judge(ctx, file, step, &as_response(entry), &mut copy);
-            vars.keep_derived(&copy);
-            judged
-        };
-        if i == 0 || outcome != Outcome::Pass {
-            checks.extend(entry_checks);
-        }
-        if outcome != Outcome::Pass {
-            shown = Some(entry);
-            found_wrong = true;
-            break;
-        }
-    }
+    let (judged, mut shown) = judge_each(ctx, file, step, &matched, vars);
+    checks.extend(judged);
+    let mut found_wrong = shown.is_some();
+    shown = shown.or(matched.first());
     // The agency's calls to the portal are exchanges of this case: the portal-side invariants
     // judge each of them.
     for entry in &matched {
@@ -265,18 +245,7 @@ pub(super) async fn run(
         }
         checks.extend(broken);
     }
-    // The agency's credentials on these calls are secrets too, should they show up elsewhere.
-    for entry in &matched {
-        let pairs = entry.query.iter().map(|(k, v)| (k.clone(), v.clone()));
-        let credentials = entry
-            .headers
-            .iter()
-            .cloned()
-            .chain(pairs)
-            .filter(|(k, _)| is_sensitive_header(k))
-            .flat_map(|(_, v)| credential_values(&v));
-        vars.add_secret_values(credentials.collect::<Vec<_>>());
-    }
+    keep_credentials(&matched, vars);
     let redactor = ctx.redactor(vars);
     let first_exchange = shown.and_then(|e| exchange(e, &portal.uri(), &redactor));
     let arrivals = arrivals_kept(&matched, opened.unix_ms, &portal.uri(), &redactor);
@@ -290,6 +259,52 @@ pub(super) async fn run(
             .min(),
         arrivals,
         ..Attempt::default()
+    }
+}
+
+/// The expectations hold for every matching request; captures come from the first. Returns the
+/// checks to show (the first request's, and those of the first that does not meet them) and
+/// that request, if one does not.
+fn judge_each<'m>(
+    ctx: &RunContext,
+    file: &CaseFile,
+    step: &Step,
+    matched: &'m [Entry],
+    vars: &mut Vars,
+) -> (Vec<CheckResult>, Option<&'m Entry>) {
+    let mut checks = Vec::new();
+    for (i, entry) in matched.iter().enumerate() {
+        let (outcome, entry_checks) = if i == 0 {
+            judge(ctx, file, step, &as_response(entry), vars)
+        } else {
+            // What the others' checks computed from a secret is kept, to be masked.
+            let mut copy = vars.clone();
+            let judged = judge(ctx, file, step, &as_response(entry), &mut copy);
+            vars.keep_derived(&copy);
+            judged
+        };
+        if i == 0 || outcome != Outcome::Pass {
+            checks.extend(entry_checks);
+        }
+        if outcome != Outcome::Pass {
+            return (checks, Some(entry));
+        }
+    }
+    (checks, None)
+}
+
+/// The agency's credentials on its calls are secrets too, should they show up elsewhere.
+fn keep_credentials(matched: &[Entry], vars: &mut Vars) {
+    for entry in matched {
+        let pairs = entry.query.iter().map(|(k, v)| (k.clone(), v.clone()));
+        let credentials = entry
+            .headers
+            .iter()
+            .cloned()
+            .chain(pairs)
+            .filter(|(k, _)| is_sensitive_header(k))
+            .flat_map(|(_, v)| credential_values(&v));
+        vars.add_secret_values(credentials.collect::<Vec<_>>());
     }
 }
 
