@@ -186,7 +186,11 @@ async fn edited_evidence_is_refused_naming_what_disagrees() {
         "{message}"
     );
     let mut torn: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    let half = lines[case_line].floor_char_boundary(lines[case_line].len() / 2);
+    // Cut at a character boundary (str::floor_char_boundary is newer than the MSRV).
+    let mut half = lines[case_line].len() / 2;
+    while !lines[case_line].is_char_boundary(half) {
+        half -= 1;
+    }
     torn[case_line] = lines[case_line][..half].to_string();
     let message = stderr(&report(&rewrite("torn", torn.clone())).await);
     assert!(
