@@ -26,6 +26,7 @@ pub mod history;
 pub mod http;
 pub mod i18n;
 pub mod merge;
+pub mod openapi;
 pub mod pdf;
 pub mod portal;
 pub mod proposal;

@@ -200,6 +200,13 @@ pub struct CaseResult {
     /// The invariants that judged exchanges of this case, by id (over every attempt).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub invariants: BTreeMap<String, InvariantTally>,
+    /// Each documented operation and response the case's answers reached (`POST /applications
+    /// 201`), when the suite has an OpenAPI document.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub api_calls: BTreeMap<String, u64>,
+    /// For a case a `generate:` block made: what it varies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
     /// Whose part of the service flow it tests (`citizen`, `staff`, `admin`, or the suite's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -210,6 +217,20 @@ pub struct CaseResult {
 }
 
 /// One earlier run of a case that did not pass.
+/// What a generated case varies (`generate:` in the suite): the report groups such cases by
+/// block and member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generated {
+    /// The `generate` block's id.
+    pub from: String,
+    /// The member's JSON pointer in the body.
+    pub member: String,
+    /// `missing`, `null`, `wrong_type`, `exact_max_length`, …
+    pub violation: String,
+    /// A valid boundary (expects success), not a violation.
+    pub valid: bool,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Attempt {
     pub outcome: Outcome,

@@ -8,7 +8,7 @@ pub mod link;
 mod outcome;
 mod predicate;
 mod response;
-mod schema;
+pub mod schema;
 pub mod signature;
 mod status;
 pub mod xml;

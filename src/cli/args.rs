@@ -24,6 +24,9 @@ pub enum Command {
     Validate {
         /// The suite directory (holding suite.yaml, requirements.yaml, cases/, schemas/).
         suite: PathBuf,
+        /// List every case (generated ones too) with its requirements and title.
+        #[arg(long)]
+        list: bool,
     },
     /// Run a suite against a target and write results.json, junit.xml and gate.json.
     Run(Box<RunOptions>),

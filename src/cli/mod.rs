@@ -28,7 +28,7 @@ pub fn main() -> ExitCode {
         crate::run::stop::release_signals();
     }
     let code = match cli.command {
-        Command::Validate { suite } => validate::validate(&suite),
+        Command::Validate { suite, list } => validate::validate(&suite, list),
         Command::Run(options) => crate::run::execute(*options),
         Command::Mock(args) => mock::mock(args),
         Command::Report(args) => report::report(args),

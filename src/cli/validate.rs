@@ -2,21 +2,50 @@
 
 use std::path::Path;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::run::exit;
 use crate::run::setup::load_checked;
 
-pub fn validate(dir: &Path) -> u8 {
-    match load_checked(dir) {
-        Ok((suite, _)) => {
-            let cases = suite.cases().count();
+pub fn validate(dir: &Path, list: bool) -> u8 {
+    let suite = match load_checked(dir) {
+        Ok((suite, _)) => suite,
+        Err(code) => return code,
+    };
+    let cases = suite.cases().count();
+    let generated = suite
+        .cases()
+        .filter(|(_, c)| c.value.generated.is_some())
+        .count();
+    if list {
+        let width = suite
+            .cases()
+            .map(|(_, c)| c.value.id.value.width())
+            .max()
+            .unwrap_or(0);
+        for (_, case) in suite.cases() {
+            let c = &case.value;
+            let requirements: Vec<&str> = c.requirements.iter().map(|r| r.value.as_str()).collect();
+            let pad = " ".repeat(width - c.id.value.width());
+            let pending = if c.pending { " (pending)" } else { "" };
             super::say(format_args!(
-                "{}: {} requirement(s), {} case(s) — OK",
-                dir.display(),
-                suite.requirements.len(),
-                cases
+                "{}{pad}  {}  {}{pending}",
+                c.id.value,
+                requirements.join(","),
+                c.title_th
             ));
-            exit::PASS
         }
-        Err(code) => code,
     }
+    let made = if generated > 0 {
+        format!(" ({generated} generated)")
+    } else {
+        String::new()
+    };
+    super::say(format_args!(
+        "{}: {} requirement(s), {} case(s){made} — OK",
+        dir.display(),
+        suite.requirements.len(),
+        cases
+    ));
+    exit::PASS
 }

@@ -74,6 +74,79 @@ const REQUIRED: &[&str] = &[
     "/consent/accepted_at",
 ];
 
+/// The JSON type of each member of §4's example, as the agency's API description
+/// (suites/csg/openapi.yaml) gives it: a member sent with another type is refused like a
+/// missing one. `email` may be `null`.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    TextOrNull,
+    Integer,
+    Number,
+    Boolean,
+    Object,
+    List,
+}
+
+const SHAPE: &[(&str, Kind)] = &[
+    ("/request_id", Kind::Text),
+    ("/service_code", Kind::Text),
+    ("/submitted_at", Kind::Text),
+    ("/applicant", Kind::Object),
+    ("/applicant/citizen_id", Kind::Text),
+    ("/applicant/title_th", Kind::Text),
+    ("/applicant/first_name_th", Kind::Text),
+    ("/applicant/last_name_th", Kind::Text),
+    ("/applicant/birth_date", Kind::Text),
+    ("/applicant/phone", Kind::Text),
+    ("/applicant/email", Kind::TextOrNull),
+    ("/applicant/address", Kind::Object),
+    ("/applicant/address/house_no", Kind::Text),
+    ("/applicant/address/moo", Kind::Text),
+    ("/applicant/address/subdistrict", Kind::Text),
+    ("/applicant/address/district", Kind::Text),
+    ("/applicant/address/province", Kind::Text),
+    ("/applicant/address/postcode", Kind::Text),
+    ("/form", Kind::Object),
+    ("/form/child", Kind::Object),
+    ("/form/child/citizen_id", Kind::Text),
+    ("/form/child/first_name_th", Kind::Text),
+    ("/form/child/last_name_th", Kind::Text),
+    ("/form/child/birth_date", Kind::Text),
+    ("/form/household_members", Kind::Integer),
+    ("/form/household_income_per_year", Kind::Number),
+    ("/form/bank_account", Kind::Object),
+    ("/form/bank_account/bank_code", Kind::Text),
+    ("/form/bank_account/account_no", Kind::Text),
+    ("/attachments", Kind::List),
+    ("/consent", Kind::Object),
+    ("/consent/pdpa", Kind::Boolean),
+    ("/consent/accepted_at", Kind::Text),
+];
+
+/// Every member of an attachment is required ("every field above").
+const ATTACHMENT_SHAPE: &[(&str, Kind)] = &[
+    ("", Kind::Object),
+    ("/type", Kind::Text),
+    ("/file_name", Kind::Text),
+    ("/content_type", Kind::Text),
+    ("/size", Kind::Integer),
+    ("/sha256", Kind::Text),
+    ("/content_base64", Kind::Text),
+];
+
+fn is(kind: Kind, value: &Value) -> bool {
+    match kind {
+        Kind::Text => value.is_string(),
+        Kind::TextOrNull => value.is_string() || value.is_null(),
+        Kind::Integer => value.is_i64() || value.is_u64(),
+        Kind::Number => value.is_number(),
+        Kind::Boolean => value.is_boolean(),
+        Kind::Object => value.is_object(),
+        Kind::List => value.is_array(),
+    }
+}
+
 const ATTACHMENT_TYPES: &[&str] = &[
     "birth_certificate",
     "house_registration",
@@ -91,6 +164,21 @@ pub fn validate(body: &Value, check_ids: bool) -> Vec<Value> {
         if body.pointer(pointer).is_none_or(Value::is_null) {
             fail(pointer, "ต้องระบุข้อมูลนี้");
         }
+    }
+    let mut typed = |root: &str, shape: &[(&str, Kind)], all_required: bool| {
+        for (member, kind) in shape {
+            let pointer = format!("{root}{member}");
+            match body.pointer(&pointer) {
+                Some(value) if !is(*kind, value) => fail(&pointer, "ชนิดข้อมูลไม่ถูกต้อง"),
+                None if all_required => fail(&pointer, "ต้องระบุข้อมูลนี้"),
+                _ => {}
+            }
+        }
+    };
+    typed("", SHAPE, false);
+    let attachments = body["attachments"].as_array().map_or(0, Vec::len);
+    for i in 0..attachments {
+        typed(&format!("/attachments/{i}"), ATTACHMENT_SHAPE, true);
     }
     if check_ids {
         for pointer in ["/applicant/citizen_id", "/form/child/citizen_id"] {

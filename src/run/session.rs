@@ -144,6 +144,7 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         schemas: checked.schemas,
         namespaces: suite.meta.xml_namespaces.0.clone(),
         invariants: runner::prepare_invariants(&suite),
+        api: suite.api.clone(),
         defaults: request_defaults(&suite, &options, target_url, &portal_uri),
         vars,
         events,

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use serde_json::Value;
 
-use std::collections::BTreeMap;
-
 use super::case::{Attempt, Moment, RunContext, judge};
 use super::invariants::Seen;
 use super::record;
@@ -16,7 +14,7 @@ use crate::http::Outgoing;
 use crate::i18n::Text;
 use crate::portal::journal::Entry;
 use crate::redact::{Redactor, credential_values, is_sensitive_header};
-use crate::results::{Arrival, Exchange, InvariantTally, MAX_ARRIVAL_EXCHANGES, MAX_ARRIVALS};
+use crate::results::{Arrival, Exchange, MAX_ARRIVAL_EXCHANGES, MAX_ARRIVALS};
 use crate::suite::Side;
 use crate::suite::{
     AwaitSpec, CaseFile, CountSpec, GapSpec, InboundFilter, OrderSpec, Step, TokenExpectation,
@@ -118,7 +116,7 @@ pub(super) async fn run(
     step: &Step,
     vars: &mut Vars,
     (since, window): (u64, Option<(u64, Moment)>),
-    tally: &mut BTreeMap<String, InvariantTally>,
+    tally: &mut super::invariants::Tally,
 ) -> Attempt {
     let Some(portal) = &ctx.portal else {
         return Attempt::error(

@@ -18,7 +18,7 @@ use crate::http::Transport;
 use crate::i18n::Text;
 use crate::portal::PortalLink;
 use crate::redact::{MESSAGE_LIMIT, MIN_SECRET_LEN, Redactor, Secrets};
-use crate::results::{Arrival, CaseResult, Exchange, InvariantTally, LoadSummary, StepResult};
+use crate::results::{Arrival, CaseResult, Exchange, LoadSummary, StepResult};
 use crate::suite::{
     Case, CaseFile, MAX_WINDOW_MS, OrderedMap, PollSpec, RequestSpec, Scalar, Side, Step, StepKind,
     WaitSpec,
@@ -39,6 +39,8 @@ pub struct RunContext {
     pub namespaces: Vec<(String, String)>,
     /// Checks on every matching exchange.
     pub invariants: Vec<super::invariants::LiveInvariant>,
+    /// The agency's API description and its compiled schemas, when the suite has one.
+    pub api: Option<Arc<crate::openapi::ApiDoc>>,
     /// Where the runner says what happens.
     pub events: super::Events,
     pub defaults: RequestDefaults,
@@ -91,6 +93,8 @@ pub fn skeleton(file: &CaseFile, case: &Spanned<Case>, outcome: Outcome) -> Case
         error: None,
         steps: Vec::new(),
         invariants: BTreeMap::new(),
+        api_calls: BTreeMap::new(),
+        generated: c.generated.clone(),
         actor: c.actor.as_ref().map(|a| a.value.clone()),
         attempts: Vec::new(),
     }
@@ -140,7 +144,7 @@ pub async fn run_case(
         since,
         overrides: Vec::new(),
         finished: HashMap::new(),
-        invariants: BTreeMap::new(),
+        tally: Default::default(),
         case: case.value.id.value.clone(),
     };
     let mut stopped = false;
@@ -177,7 +181,8 @@ pub async fn run_case(
             mask_step(step, &redactor);
         }
     }
-    result.invariants = scope.invariants;
+    result.invariants = scope.tally.invariants;
+    result.api_calls = scope.tally.api_calls;
     result.outcome = Outcome::combine(
         result
             .steps
@@ -251,8 +256,8 @@ pub(super) struct CaseScope {
     /// Each named step's first journal sequence number (what the portal received from its
     /// start on) and when it finished: `since: name` opens a window there.
     pub finished: HashMap<String, (u64, Moment)>,
-    /// What the invariants judged in this case.
-    pub invariants: BTreeMap<String, InvariantTally>,
+    /// What the invariants judged in this case, and the operations it reached.
+    pub tally: super::invariants::Tally,
     /// The case's id, for events.
     pub case: String,
 }
@@ -315,13 +320,13 @@ async fn run_step(
     let mut result = not_run(file, i, step);
     let (attempt, attempts) = match s.kind() {
         Some(StepKind::Request(r)) => (
-            attempt(ctx, file, &r.value, s, vars, &mut scope.invariants).await,
+            attempt(ctx, file, &r.value, s, vars, &mut scope.tally).await,
             1,
         ),
         Some(StepKind::Poll(p)) => match scope.since(p.value.since.as_ref()) {
             Ok(since) => {
                 let since = since.map(|(_, finished)| finished);
-                poll(ctx, file, &p.value, s, vars, since, &mut scope.invariants).await
+                poll(ctx, file, &p.value, s, vars, since, &mut scope.tally).await
             }
             Err(e) => (Attempt::error(e, None), 0),
         },
@@ -334,7 +339,7 @@ async fn run_step(
                     s,
                     vars,
                     (scope.since, since),
-                    &mut scope.invariants,
+                    &mut scope.tally,
                 )
                 .await;
                 let received = u32::from(attempt.exchange.is_some());
@@ -350,7 +355,7 @@ async fn run_step(
         Some(StepKind::Portal(p)) => (super::portal_step::run(ctx, &p.value, vars, scope).await, 0),
         Some(StepKind::Follow(f)) => {
             let (attempt, pages) =
-                super::follow_step::run(ctx, file, &f.value, s, vars, &mut scope.invariants).await;
+                super::follow_step::run(ctx, file, &f.value, s, vars, &mut scope.tally).await;
             (attempt, pages)
         }
         Some(StepKind::Wait(w)) => (wait(&w.value, vars).await, 0),
@@ -466,19 +471,19 @@ async fn poll(
     step: &Step,
     vars: &mut Vars,
     since: Option<Moment>,
-    tally: &mut BTreeMap<String, InvariantTally>,
+    tally: &mut super::invariants::Tally,
 ) -> (Attempt, u32) {
     let start = since.map_or_else(Instant::now, |m| m.instant);
     let deadline = start + Duration::from_millis(p.within_ms);
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let violated_before: u64 = tally.values().map(|t| t.violated).sum();
+        let violated_before: u64 = tally.invariants.values().map(|t| t.violated).sum();
         let last = attempt(ctx, file, &p.request.value, step, vars, tally).await;
         let next = Instant::now() + Duration::from_millis(p.interval_ms);
         // An attempt that broke an invariant ends the poll: that answer was wrong whatever
         // comes later.
-        let violated = tally.values().map(|t| t.violated).sum::<u64>() > violated_before;
+        let violated = tally.invariants.values().map(|t| t.violated).sum::<u64>() > violated_before;
         if last.outcome == Outcome::Pass || violated || next > deadline {
             return (last, attempts);
         }
@@ -492,7 +497,7 @@ async fn attempt(
     spec: &RequestSpec,
     step: &Step,
     vars: &mut Vars,
-    tally: &mut BTreeMap<String, InvariantTally>,
+    tally: &mut super::invariants::Tally,
 ) -> Attempt {
     exchange(ctx, file, spec, step, vars, tally).await.0
 }
@@ -505,7 +510,7 @@ pub(super) async fn exchange(
     spec: &RequestSpec,
     step: &Step,
     vars: &mut Vars,
-    tally: &mut BTreeMap<String, InvariantTally>,
+    tally: &mut super::invariants::Tally,
 ) -> (Attempt, Option<(Response, reqwest::Url)>) {
     let error = |e, x| (Attempt::error(e, x), None);
     let (out, timeout) = match build(spec, &ctx.defaults, vars) {

@@ -3,13 +3,12 @@
 //! page is judged by the step's `expect`; the items of all pages are judged together by
 //! `union` (every item once, in order, as many as the suite knows).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::Value;
 
 use super::case::{Attempt, RunContext, exchange};
 use crate::check::{self, CheckContext, CheckResult, Outcome};
-use crate::results::InvariantTally;
 use crate::suite::{CaseFile, FollowSpec, RequestSpec, Step, UnionSpec};
 use crate::text;
 use crate::vars::Vars;
@@ -34,7 +33,7 @@ pub(super) async fn run(
     spec: &FollowSpec,
     step: &Step,
     vars: &mut Vars,
-    tally: &mut BTreeMap<String, InvariantTally>,
+    tally: &mut super::invariants::Tally,
 ) -> (Attempt, u32) {
     // Later pages: the suite's `next_request`, or the same method to the link.
     let along = spec.next_request.as_ref().map(|r| r.value.clone());

@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::case::RunContext;
 use crate::check::{self, CheckContext, CheckResult, Outcome, Response};
+use crate::openapi;
 use crate::results::InvariantTally;
 use crate::suite::{Invariant, Side, Suite};
 
@@ -103,13 +104,27 @@ impl Filter<'_> {
     }
 }
 
+/// What a case's exchanges added up to.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Each invariant's judgements.
+    pub invariants: BTreeMap<String, InvariantTally>,
+    /// `POST /applications 201`: each documented operation and response the target's answers
+    /// reached, when the suite has an OpenAPI document (`cpc coverage`).
+    pub api_calls: BTreeMap<String, u64>,
+}
+
 /// Judges the exchange with every invariant that applies; returns the checks that did not
 /// pass (named `invariant ID: …`), and counts each judgement in `tally`.
-pub fn judge(
-    ctx: &RunContext,
-    seen: &Seen,
-    tally: &mut BTreeMap<String, InvariantTally>,
-) -> Vec<CheckResult> {
+pub fn judge(ctx: &RunContext, seen: &Seen, tally: &mut Tally) -> Vec<CheckResult> {
+    if seen.side == Side::Agency
+        && let Some(doc) = &ctx.api
+        && let Ok(op) = doc.operation(seen.method, seen.path)
+        && let Some(response) = op.response(seen.response.status)
+    {
+        let key = format!("{} {}", op.key(), response.status);
+        *tally.api_calls.entry(key).or_default() += 1;
+    }
     let mut broken = Vec::new();
     for inv in ctx.invariants.iter().filter(|i| i.applies(seen, ctx)) {
         let check_ctx = CheckContext {
@@ -119,15 +134,28 @@ pub fn judge(
             namespaces: &ctx.namespaces,
         };
         let id = &inv.spec.id.value;
-        let failed: Vec<CheckResult> = check::evaluate(&inv.spec.expect, seen.response, &check_ctx)
+        let expected = inv
+            .spec
+            .expect
+            .as_ref()
+            .map(|e| check::evaluate(e, seen.response, &check_ctx))
+            .unwrap_or_default();
+        let conformance = match (&inv.spec.conforms, &ctx.api) {
+            (Some(_), Some(doc)) => {
+                openapi::conformance::judge(doc, seen.method, seen.path, seen.response)
+            }
+            _ => Vec::new(),
+        };
+        let failed: Vec<CheckResult> = expected
             .into_iter()
+            .chain(conformance)
             .filter(|c| c.outcome != Outcome::Pass)
             .map(|mut c| {
                 c.check = format!("invariant {id}: {}", c.check);
                 c
             })
             .collect();
-        let count = tally.entry(id.clone()).or_default();
+        let count = tally.invariants.entry(id.clone()).or_default();
         count.checked += 1;
         if !failed.is_empty() {
             count.violated += 1;

@@ -196,6 +196,10 @@ fn body(
                 &render_json(&patch.value, vars).map_err(template_error)?,
             );
         }
+        for op in &spec.json_patch {
+            crate::suite::json_patch(&mut value, op)
+                .map_err(|e| text!("json_patch: {}", "json_patch: {}", e))?;
+        }
         // A suite default (`application/json; charset=utf-8`) stands for JSON.
         if !headers
             .iter()

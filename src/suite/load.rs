@@ -66,11 +66,28 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         })
         .collect();
     let parsed = super::parallel::parse_case_files(&texts);
-    for ((path, _), cases) in texts.into_iter().zip(parsed) {
-        match cases {
-            Ok(cases) => {
-                let mut file = CaseFile { path, cases };
+    // Each file's `generate:` blocks, made into cases once the OpenAPI document is read.
+    let mut generators = Vec::new();
+    for ((path, _), doc) in texts.into_iter().zip(parsed) {
+        match doc {
+            Ok(doc) => {
+                let mut file = CaseFile {
+                    path,
+                    cases: doc.cases,
+                };
                 resolve_fixtures(&mut file, &fixture_root, &mut digest, &mut problems);
+                for mut spec in doc.generate {
+                    let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    resolve_request_fixtures(
+                        &mut spec.value.request.value,
+                        &file.path,
+                        &base,
+                        &fixture_root,
+                        &mut digest,
+                        &mut problems,
+                    );
+                    generators.push((case_files.len(), spec));
+                }
                 case_files.push(file);
             }
             Err(problem) => problems.push(problem),
@@ -108,6 +125,19 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         .as_ref()
         .and_then(|m| m.proposal.as_ref().map(|name| (name, &m.proposal_skipped)))
         .and_then(|(name, skipped)| read_proposal(dir, name, skipped, &mut digest, &mut problems));
+
+    let api = meta
+        .as_ref()
+        .and_then(|m| m.openapi.as_ref())
+        .and_then(|name| read_openapi(dir, name, &mut digest, &mut problems));
+    for (file, spec) in generators {
+        let path = case_files[file].path.clone();
+        let mut add = |p: &Path, bytes: &[u8]| digest.add(p, bytes);
+        match super::generated::expand(&spec, &path, dir, api.as_deref(), &mut add) {
+            Ok(cases) => case_files[file].cases.extend(cases),
+            Err(more) => problems.extend(more),
+        }
+    }
 
     let mut invariants = Vec::new();
     let invariants_file = dir.join("invariants.yaml");
@@ -149,6 +179,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
                 (name.clone(), params)
             })
             .collect(),
+        api,
         digested: digest.files(),
         digest: digest.finish(),
         proposal,
@@ -161,6 +192,46 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             partial: Some(Box::new(suite)),
             cases_complete,
         })
+    }
+}
+
+/// The OpenAPI document `suite.yaml` names: a file in the suite, its `$ref`s within its folder.
+fn read_openapi(
+    dir: &Path,
+    name: &Spanned<String>,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Arc<crate::openapi::ApiDoc>> {
+    let inside = Path::new(&name.value)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        let place = Place::of(&dir.join("suite.yaml"), &name.referenced);
+        problems.push(Diagnostic::at(
+            place,
+            format!(
+                "`openapi: {}`: the document is a file inside the suite",
+                name.value
+            ),
+        ));
+        return None;
+    }
+    let root = dir.join(&name.value);
+    if !root.is_file() {
+        let place = Place::of(&dir.join("suite.yaml"), &name.referenced);
+        problems.push(Diagnostic::at(
+            place,
+            format!("`openapi: {}`: no such file in the suite", name.value),
+        ));
+        return None;
+    }
+    let mut add = |path: &Path, bytes: &[u8]| digest.add(path, bytes);
+    match crate::openapi::load(&root, &mut add) {
+        Ok(doc) => Some(Arc::new(doc)),
+        Err(more) => {
+            problems.extend(more);
+            None
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 
 pub mod digest;
 mod drift;
+mod generated;
 mod isolation;
+mod json_patch;
 mod load;
 mod model;
 mod ordered_map;
@@ -11,6 +13,7 @@ mod shapes;
 mod validate;
 
 pub use isolation::runs_alone;
+pub use json_patch::json_patch;
 pub use load::{LoadError, load, parse_yaml};
 pub use model::*;
 pub use ordered_map::OrderedMap;

@@ -25,6 +25,8 @@ pub struct Suite {
     pub fragments: std::collections::BTreeMap<String, Vec<String>>,
     /// Hex SHA-256 over every file of the suite and the fixtures it reads.
     pub digest: String,
+    /// The agency's API description `suite.yaml` names (`openapi:`), read.
+    pub api: Option<std::sync::Arc<crate::openapi::ApiDoc>>,
     /// The proposal `suite.yaml` names, read.
     pub proposal: Option<LoadedProposal>,
     /// Those files, as they were found (what `cpc bundle` packs as the suite that was run).
@@ -94,6 +96,11 @@ pub struct SuiteMeta {
     /// Checks that hold for every matching exchange of the run (also in `invariants.yaml`).
     #[serde(default)]
     pub invariants: Vec<Spanned<Invariant>>,
+    /// The agency's API as an OpenAPI 3.0 or 3.1 document (YAML or JSON, in the suite): every
+    /// answer can be judged against it (`conforms: openapi`), `cpc coverage` lists its
+    /// operations × statuses, and `generate:` makes negative cases from its request schemas.
+    #[serde(default)]
+    pub openapi: Option<Spanned<String>>,
 }
 
 /// `invariants.yaml`.
@@ -115,7 +122,11 @@ pub struct Invariant {
     pub requirements: Vec<Spanned<String>>,
     #[serde(default)]
     pub when: InvariantWhen,
-    pub expect: Expect,
+    /// The checks each matching exchange must pass.
+    pub expect: Option<Expect>,
+    /// `openapi`: each matching exchange must be what the suite's OpenAPI document says its
+    /// operation answers (path, method, status, content type, body schema, required headers).
+    pub conforms: Option<Spanned<String>>,
 }
 
 /// Which exchanges an invariant judges (all it gives must hold).
@@ -276,10 +287,59 @@ pub struct CaseFile {
     pub cases: Vec<Spanned<Case>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CasesDocument {
+    #[serde(default)]
     pub cases: Vec<Spanned<Case>>,
+    /// Cases made from a request schema, one per violation (expanded when the suite loads).
+    #[serde(default)]
+    pub generate: Vec<Spanned<GenerateSpec>>,
+}
+
+/// `generate:` — from a request schema and one valid request, one case per violation of the
+/// schema (expecting `invalid`) and one per valid boundary (expecting `valid`). Each case is
+/// `ID:POINTER:VIOLATION` (`CSG-GEN-SUBMIT:/applicant/first_name_th:missing`) and traces to
+/// `requirements`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    pub id: Spanned<String>,
+    pub title_th: String,
+    pub title_en: Option<String>,
+    pub requirements: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub actor: Option<Spanned<String>>,
+    pub from: GenerateFrom,
+    /// The valid request; its `json` is the body each case changes in one place.
+    pub request: Spanned<RequestSpec>,
+    /// What a request that breaks the schema gets (`status: 422` and the error body's checks).
+    pub invalid: Expect,
+    /// What a request at a valid boundary gets; without it, no boundary cases are made.
+    pub valid: Option<Expect>,
+    /// Members (JSON pointers in the body) not varied, with everything under them.
+    #[serde(default)]
+    pub skip: Vec<Spanned<String>>,
+    /// More values per member from a seeded generator (the same seed, the same cases).
+    pub random: Option<RandomSpec>,
+}
+
+/// Where the request schema is: exactly one of an operation of the suite's OpenAPI document
+/// (`POST /applications`, its `application/json` request body) or a JSON Schema file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateFrom {
+    pub operation: Option<Spanned<String>>,
+    pub schema: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomSpec {
+    pub seed: u64,
+    pub count: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -309,6 +369,9 @@ pub struct Case {
     pub exclusive: bool,
     #[serde(default)]
     pub steps: Vec<Spanned<Step>>,
+    /// Made by a `generate:` block: what it varies.
+    #[serde(skip)]
+    pub generated: Option<crate::results::Generated>,
 }
 
 /// A step: exactly one kind (`request`, `poll`, `await` or `portal`), what to expect, and
@@ -615,6 +678,11 @@ pub struct RequestSpec {
     /// case says "the valid application, but with this field wrong or removed (`null`)".
     #[serde(default, deserialize_with = "present")]
     pub merge_patch: Option<Box<Spanned<Value>>>,
+    /// RFC 6902 operations (`add`, `remove`, `replace`) applied to `json` after `merge_patch`:
+    /// what a merge patch cannot say (a member set to `null`, an array item changed). Values
+    /// are sent as written, not templated. Generated cases (`generate:`) are written this way.
+    #[serde(default)]
+    pub json_patch: Vec<PatchOp>,
     /// A raw text body (templated).
     pub body: Option<String>,
     /// A raw body read from a file, sent byte for byte (not templated, unless `template`).
@@ -635,6 +703,30 @@ pub struct RequestSpec {
     /// The bytes of `body_file`, read at load time.
     #[serde(skip)]
     pub body_file_bytes: Option<std::sync::Arc<Vec<u8>>>,
+}
+
+/// One operation of an RFC 6902 JSON Patch.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOp {
+    pub op: PatchKind,
+    /// A JSON pointer (RFC 6901): `/applicant/first_name_th`, `/attachments/0`.
+    pub path: String,
+    /// What `add` and `replace` put there (`null` too).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<Value>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PatchKind {
+    Add,
+    Remove,
+    Replace,
 }
 
 /// One part of a `multipart` body: its field name, an optional file name (UTF-8, Thai too) and

@@ -9,10 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_saphyr::Spanned;
-
 use super::load::parse_yaml;
-use super::model::{Case, CasesDocument};
+use super::model::CasesDocument;
 use crate::diagnostic::Diagnostic;
 
 /// Below this, a file is one piece: splitting costs more than it saves.
@@ -21,9 +19,7 @@ const SPLIT_FROM_BYTES: usize = 64 * 1024;
 const PIECE_LINES: usize = 2000;
 
 /// Each file's cases, or its problem, in the order given.
-pub fn parse_case_files(
-    files: &[(PathBuf, String)],
-) -> Vec<Result<Vec<Spanned<Case>>, Diagnostic>> {
+pub fn parse_case_files(files: &[(PathBuf, String)]) -> Vec<Result<CasesDocument, Diagnostic>> {
     // Work: (file, piece text), pieces of a file in order.
     let mut work: Vec<(usize, String)> = Vec::new();
     let threads = threads();
@@ -34,17 +30,18 @@ pub fn parse_case_files(
         }
     }
     let parsed = in_parallel(&work, |(f, text)| {
-        parse_yaml::<CasesDocument>(&files[*f].0, text).map(|d| d.cases)
+        parse_yaml::<CasesDocument>(&files[*f].0, text)
     });
-    let mut out: Vec<Option<Result<Vec<Spanned<Case>>, Diagnostic>>> =
+    let mut out: Vec<Option<Result<CasesDocument, Diagnostic>>> =
         files.iter().map(|_| None).collect();
     for ((f, _), result) in work.iter().zip(parsed) {
         let slot = &mut out[*f];
         *slot = match (slot.take(), result) {
             (None, result) => Some(result),
-            (Some(Ok(mut cases)), Ok(more)) => {
-                cases.extend(more);
-                Some(Ok(cases))
+            (Some(Ok(mut doc)), Ok(more)) => {
+                doc.cases.extend(more.cases);
+                doc.generate.extend(more.generate);
+                Some(Ok(doc))
             }
             (Some(Err(e)), _) | (Some(Ok(_)), Err(e)) => Some(Err(e)),
         };
@@ -52,15 +49,15 @@ pub fn parse_case_files(
     out.into_iter()
         .zip(files)
         .map(|(result, (path, text))| match result {
-            Some(Ok(cases)) => Ok(cases),
+            Some(Ok(doc)) => Ok(doc),
             // A piece failed: the whole file's first problem, as a sequential read gives it.
             _ => whole(path, text),
         })
         .collect()
 }
 
-fn whole(path: &Path, text: &str) -> Result<Vec<Spanned<Case>>, Diagnostic> {
-    parse_yaml::<CasesDocument>(path, text).map(|d| d.cases)
+fn whole(path: &Path, text: &str) -> Result<CasesDocument, Diagnostic> {
+    parse_yaml::<CasesDocument>(path, text)
 }
 
 /// Runs `job` on every item, on as many threads as there are cores, results in item order.

@@ -327,7 +327,19 @@ impl Validator<'_> {
                     self.predicate(path, &i.id.referenced, content_type, &known);
                 }
             }
-            let e = &i.expect;
+            if let Some(conforms) = &i.conforms {
+                self.conforms(path, conforms, w.side);
+            } else if i.expect.is_none() {
+                self.report(
+                    path,
+                    &i.id.referenced,
+                    format!(
+                        "invariant `{}` checks nothing: give `expect` or `conforms: openapi`",
+                        i.id.value
+                    ),
+                );
+            }
+            let Some(e) = &i.expect else { continue };
             if e.latency_ms.is_some()
                 || e.error_rate.is_some()
                 || e.throughput_rps.is_some()
@@ -340,6 +352,27 @@ impl Validator<'_> {
                 );
             }
             self.expect(path, e, &known);
+        }
+    }
+
+    /// `conforms: openapi`: the suite has a document, and the invariant judges the target's
+    /// answers (the portal's are not the agency's API).
+    fn conforms(&mut self, path: &Path, conforms: &Spanned<String>, side: crate::suite::Side) {
+        if conforms.value != "openapi" {
+            let message = format!("`conforms: {}`: the one kind is `openapi`", conforms.value);
+            self.report(path, &conforms.referenced, message);
+        } else if self.suite.meta.openapi.is_none() {
+            self.report(
+                path,
+                &conforms.referenced,
+                "`conforms: openapi` needs the suite's OpenAPI document: add `openapi: FILE` to suite.yaml",
+            );
+        } else if side != crate::suite::Side::Agency {
+            self.report(
+                path,
+                &conforms.referenced,
+                "`conforms: openapi` judges the agency's answers: it takes `side: agency`",
+            );
         }
     }
 
@@ -1097,6 +1130,33 @@ impl Validator<'_> {
                 at,
                 "`merge_patch` patches `json`, which this request does not have",
             );
+        }
+        if !r.json_patch.is_empty() && r.json.is_none() {
+            self.report(
+                path,
+                at,
+                "`json_patch` patches `json`, which this request does not have",
+            );
+        }
+        for op in &r.json_patch {
+            if !(op.path.is_empty() || op.path.starts_with('/')) {
+                let message = format!(
+                    "`json_patch`: `{}` is not a JSON pointer (it starts with `/`)",
+                    op.path
+                );
+                self.report(path, at, message);
+            }
+            if op.op != PatchKind::Remove && op.value.is_none() {
+                self.report(
+                    path,
+                    at,
+                    format!(
+                        "`json_patch`: `{:?}` at `{}` needs a `value`",
+                        op.op, op.path
+                    )
+                    .to_lowercase(),
+                );
+            }
         }
         for json in [&r.json, &r.merge_patch].into_iter().flatten() {
             match json_templates(&json.value) {

@@ -1,0 +1,127 @@
+//! Whether an answer is what the document says its operation answers (`conforms: openapi`):
+//! the method and path are documented, the status is (or `default` is), the content type is
+//! one the response declares, the body validates against its schema, and the headers it
+//! requires are there. Each finding names the operation and, in the body, the JSON pointer.
+
+use super::operations::pick;
+use super::{ApiDoc, Undocumented};
+use crate::check::{CheckResult, Outcome, Response};
+use crate::i18n::Text;
+
+/// The most schema violations reported for one body (the whole body is in the evidence).
+const MAX_VIOLATIONS: usize = 10;
+
+pub fn judge(doc: &ApiDoc, method: &str, path: &str, response: &Response) -> Vec<CheckResult> {
+    let mut findings = Vec::new();
+    let method = method.to_ascii_uppercase();
+    let op = match doc.operation(&method, path) {
+        Ok(op) => op,
+        Err(Undocumented::Path) => {
+            findings.push(finding(
+                format!("openapi {method} {path}"),
+                Text::new(
+                    "ไม่มีเส้นทางนี้ในเอกสาร OpenAPI".to_string(),
+                    "the path is not in the OpenAPI document".to_string(),
+                ),
+            ));
+            return findings;
+        }
+        Err(Undocumented::Method(methods)) => {
+            let methods = methods.join(", ");
+            findings.push(finding(
+                format!("openapi {method} {path}"),
+                Text::new(
+                    format!("เอกสาร OpenAPI ระบุเส้นทางนี้เฉพาะ {methods}"),
+                    format!("the OpenAPI document gives this path only {methods}"),
+                ),
+            ));
+            return findings;
+        }
+    };
+    let status = response.status;
+    let check = format!("openapi {} → {status}", op.key());
+    let Some(documented) = op.response(status) else {
+        let listed: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
+        let listed = listed.join(", ");
+        findings.push(finding(
+            check,
+            Text::new(
+                format!("ไม่มีสถานะนี้ในเอกสาร (ที่ระบุไว้: {listed})"),
+                format!("the status is not documented (documented: {listed})"),
+            ),
+        ));
+        return findings;
+    };
+    for header in &documented.required_headers {
+        if response.header(header).is_none() {
+            findings.push(finding(
+                check.clone(),
+                Text::new(
+                    format!("ไม่มี header `{header}` ที่เอกสารระบุว่าต้องมี"),
+                    format!("the required header `{header}` is missing"),
+                ),
+            ));
+        }
+    }
+    if documented.content.is_empty() {
+        return findings;
+    }
+    let declared: Vec<&str> = documented
+        .content
+        .iter()
+        .map(|m| m.media_type.as_str())
+        .collect();
+    let declared = declared.join(", ");
+    let content_type = response.header("content-type");
+    let media = match &content_type {
+        Some(ct) => pick(&documented.content, ct),
+        None if response.body.is_empty() => return findings,
+        None => None,
+    };
+    let Some(media) = media else {
+        let shown = content_type.as_deref().unwrap_or("(none)");
+        findings.push(finding(
+            check,
+            Text::new(
+                format!("Content-Type `{shown}` ไม่ใช่ชนิดที่เอกสารระบุ ({declared})"),
+                format!("Content-Type `{shown}` is not one the document declares ({declared})"),
+            ),
+        ));
+        return findings;
+    };
+    let Some(validator) = media
+        .schema
+        .as_ref()
+        .and_then(|at| doc.compiled.validator(at))
+    else {
+        return findings;
+    };
+    let is_json = {
+        let ct = content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or("").trim().to_string();
+        essence == "application/json" || essence.ends_with("+json")
+    };
+    if !is_json {
+        // A schema for text or bytes: JSON Schema has nothing to judge in them.
+        return findings;
+    }
+    match response.json() {
+        Err(e) => findings.push(finding(
+            check,
+            Text::new(
+                format!("body ไม่ใช่ JSON ที่ถูกต้อง: {e}"),
+                format!("the body is not valid JSON: {e}"),
+            ),
+        )),
+        Ok(body) => {
+            for v in crate::check::schema::violations(validator, &body, MAX_VIOLATIONS) {
+                findings.push(finding(check.clone(), v.text));
+            }
+        }
+    }
+    findings
+}
+
+fn finding(check: String, message: Text) -> CheckResult {
+    CheckResult::new(check, Outcome::Fail, message)
+}

@@ -1,0 +1,706 @@
+//! Negative cases from a request schema: the valid request, broken in one place at a time.
+//!
+//! For each member the schema describes (nested objects and the first item of each array too)
+//! and the valid body gives, one variant per violation, as Schemathesis' coverage phase makes
+//! them: the member missing when required; `null`; a value of the wrong type; each constraint
+//! broken (`minLength`−1, `maxLength`+1, `pattern`, `format`, below `minimum`, above
+//! `maximum`, outside `enum`/`const`, `multipleOf`, array sizes and `uniqueItems`); an extra
+//! member where `additionalProperties: false`. Valid boundaries (exactly `minLength`,
+//! `maxLength`, `minimum`, `maximum`) are variants too, expecting success.
+//!
+//! Every value made is judged with the member's own schema before it is kept: a "violation"
+//! the schema accepts (or a "boundary" it refuses) is dropped, so no case expects a refusal
+//! of a valid body. Nothing is random unless a seed is given; the same schema and body give the
+//! same variants in the same order.
+
+use serde_json::{Map, Value, json};
+
+use super::ApiDoc;
+use super::resolve::Resolver;
+use crate::i18n::Text;
+use crate::suite::{PatchKind, PatchOp};
+
+/// The most variants one `generate` block may make.
+pub const MAX_VARIANTS: usize = 2_000;
+/// The deepest member looked into.
+const MAX_DEPTH: usize = 32;
+
+/// One generated request: what it breaks (or keeps at a boundary) and the patch that does it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// The member's JSON pointer in the body (`/applicant/first_name_th`; empty: the body).
+    pub member: String,
+    /// `missing`, `null`, `wrong_type`, `above_max_length`, `exact_minimum`, …
+    pub violation: String,
+    /// A boundary the schema accepts: the request should succeed.
+    pub valid: bool,
+    pub patch: PatchOp,
+    /// What it does, for the case's title.
+    pub description: Text,
+}
+
+/// Where the request schema is (a file of `doc` and a pointer in it), and what to vary.
+pub struct Request<'a> {
+    pub file: usize,
+    pub pointer: &'a str,
+    /// Members (JSON pointers) left as they are, and everything under them.
+    pub skip: &'a [String],
+    /// `(seed, count)`: this many more values per member, drawn from a generator seeded so.
+    pub random: Option<(u64, u32)>,
+}
+
+pub fn variants(doc: &ApiDoc, request: &Request, base: &Value) -> Result<Vec<Variant>, String> {
+    let mut walk = Walk {
+        doc,
+        resolver: Resolver { files: &doc.files },
+        request,
+        out: Vec::new(),
+        rng: request.random.map(|(seed, _)| SplitMix(seed)),
+    };
+    walk.member(request.file, request.pointer, "", Some(base), false, 0)?;
+    Ok(walk.out)
+}
+
+/// What a schema says of one member, its `allOf` branches taken together.
+#[derive(Default)]
+struct Facets {
+    types: Vec<String>,
+    properties: Vec<(String, usize, String)>,
+    required: Vec<String>,
+    closed: bool,
+    items: Option<(usize, String)>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<String>,
+    format: Option<String>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    exclusive_minimum: Option<f64>,
+    exclusive_maximum: Option<f64>,
+    multiple_of: Option<f64>,
+    enumeration: Option<Vec<Value>>,
+    constant: Option<Value>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    unique_items: bool,
+    read_only: bool,
+}
+
+struct Walk<'a> {
+    doc: &'a ApiDoc,
+    resolver: Resolver<'a>,
+    request: &'a Request<'a>,
+    out: Vec<Variant>,
+    rng: Option<SplitMix>,
+}
+
+impl Walk<'_> {
+    fn facets(
+        &self,
+        file: usize,
+        pointer: &str,
+        into: &mut Facets,
+        depth: usize,
+    ) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        let (file, pointer, node) = self.resolver.deref(file, pointer)?;
+        let Value::Object(map) = node else {
+            return Ok(());
+        };
+        let number = |key: &str| map.get(key).and_then(Value::as_f64);
+        let count = |key: &str| map.get(key).and_then(Value::as_u64);
+        match map.get("type") {
+            Some(Value::String(t)) => into.types.push(t.clone()),
+            Some(Value::Array(ts)) => into
+                .types
+                .extend(ts.iter().filter_map(Value::as_str).map(str::to_string)),
+            _ => {}
+        }
+        if let Some(Value::Object(props)) = map.get("properties") {
+            for name in props.keys() {
+                if !into.properties.iter().any(|(n, _, _)| n == name) {
+                    let at = format!("{pointer}/properties/{}", super::escape(name));
+                    into.properties.push((name.clone(), file, at));
+                }
+            }
+        }
+        if let Some(Value::Array(required)) = map.get("required") {
+            into.required.extend(
+                required
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string),
+            );
+        }
+        into.closed |= map.get("additionalProperties") == Some(&Value::Bool(false));
+        if map.get("items").is_some_and(Value::is_object) && into.items.is_none() {
+            into.items = Some((file, format!("{pointer}/items")));
+        }
+        into.min_length = into.min_length.or(count("minLength"));
+        into.max_length = into.max_length.or(count("maxLength"));
+        into.pattern = into.pattern.take().or_else(|| {
+            map.get("pattern")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        into.format = into.format.take().or_else(|| {
+            map.get("format")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        into.minimum = into.minimum.or(number("minimum"));
+        into.maximum = into.maximum.or(number("maximum"));
+        into.exclusive_minimum = into.exclusive_minimum.or(number("exclusiveMinimum"));
+        into.exclusive_maximum = into.exclusive_maximum.or(number("exclusiveMaximum"));
+        into.multiple_of = into.multiple_of.or(number("multipleOf"));
+        if into.enumeration.is_none()
+            && let Some(Value::Array(values)) = map.get("enum")
+        {
+            into.enumeration = Some(values.clone());
+        }
+        into.constant = into.constant.take().or_else(|| map.get("const").cloned());
+        into.min_items = into.min_items.or(count("minItems"));
+        into.max_items = into.max_items.or(count("maxItems"));
+        into.unique_items |= map.get("uniqueItems") == Some(&Value::Bool(true));
+        into.read_only |= map.get("readOnly") == Some(&Value::Bool(true));
+        if let Some(Value::Array(branches)) = map.get("allOf") {
+            for i in 0..branches.len() {
+                self.facets(file, &format!("{pointer}/allOf/{i}"), into, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn skipped(&self, member: &str) -> bool {
+        self.request.skip.iter().any(|s| {
+            member == s || (member.starts_with(s.as_str()) && member[s.len()..].starts_with('/'))
+        })
+    }
+
+    fn member(
+        &mut self,
+        file: usize,
+        pointer: &str,
+        member: &str,
+        base: Option<&Value>,
+        required: bool,
+        depth: usize,
+    ) -> Result<(), String> {
+        if depth > MAX_DEPTH || self.skipped(member) {
+            return Ok(());
+        }
+        let mut f = Facets::default();
+        self.facets(file, pointer, &mut f, 0)?;
+        // The client does not send what only the server writes.
+        if f.read_only {
+            return Ok(());
+        }
+        let validator = {
+            let (file, pointer, _) = self.resolver.deref(file, pointer)?;
+            self.doc.compiled.build(&self.doc.files, file, &pointer)?
+        };
+        let mut made = Made {
+            member,
+            base,
+            validator: &validator,
+            out: Vec::new(),
+        };
+        if required && base.is_some() {
+            made.out.push(Variant {
+                member: member.to_string(),
+                violation: "missing".into(),
+                valid: false,
+                patch: PatchOp {
+                    op: PatchKind::Remove,
+                    path: member.to_string(),
+                    value: None,
+                },
+                description: crate::text!("ไม่มี {}", "{} left out", shown(member)),
+            });
+        }
+        made.values(&f, self.rng.as_mut().zip(self.request.random.map(|r| r.1)));
+        self.out.append(&mut made.out);
+        if self.out.len() > MAX_VARIANTS {
+            return Err(format!(
+                "more than {MAX_VARIANTS} cases: leave members out with `skip:`"
+            ));
+        }
+        // Inside: the members the body gives, and the first item of a list.
+        match base {
+            Some(Value::Object(object)) => {
+                for (name, file, at) in &f.properties {
+                    let child = format!("{member}/{}", super::escape(name));
+                    let required = f.required.contains(name);
+                    self.member(*file, at, &child, object.get(name), required, depth + 1)?;
+                }
+            }
+            Some(Value::Array(items)) if !items.is_empty() => {
+                if let Some((file, at)) = &f.items {
+                    let child = format!("{member}/0");
+                    self.member(*file, &at.clone(), &child, items.first(), false, depth + 1)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A member's path as a title shows it: `applicant.first_name_th`, `attachments[0].type`.
+fn shown(member: &str) -> String {
+    if member.is_empty() {
+        return "body".into();
+    }
+    let mut out = String::new();
+    for segment in member.trim_start_matches('/').split('/') {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&segment);
+        }
+    }
+    out
+}
+
+/// The variants of one member's value, each checked with the member's schema.
+struct Made<'a> {
+    member: &'a str,
+    base: Option<&'a Value>,
+    validator: &'a jsonschema::Validator,
+    out: Vec<Variant>,
+}
+
+impl Made<'_> {
+    /// Keeps a value when the schema judges it as the variant says (invalid, or a valid
+    /// boundary) and no variant of this member already sends it.
+    fn push(&mut self, violation: &str, value: Value, valid: bool, description: Text) {
+        if self.validator.is_valid(&value) != valid
+            || self
+                .out
+                .iter()
+                .any(|v| v.patch.value.as_ref() == Some(&value))
+            || (valid && self.base == Some(&value))
+        {
+            return;
+        }
+        let op = if self.base.is_some() || self.member.is_empty() {
+            PatchKind::Replace
+        } else {
+            PatchKind::Add
+        };
+        let member = shown(self.member);
+        let description = Text::new(
+            format!("{member}: {}", description.th),
+            format!("{member}: {}", description.en),
+        );
+        self.out.push(Variant {
+            member: self.member.to_string(),
+            violation: violation.to_string(),
+            valid,
+            patch: PatchOp {
+                op,
+                path: self.member.to_string(),
+                value: Some(value),
+            },
+            description,
+        });
+    }
+
+    /// The body's own value when it is written out (not a template), to build on.
+    fn literal(&self) -> Option<&str> {
+        self.base
+            .and_then(Value::as_str)
+            .filter(|s| !s.contains("{{"))
+    }
+
+    fn values(&mut self, f: &Facets, random: Option<(&mut SplitMix, u32)>) {
+        let allows = |t: &str| {
+            f.types.is_empty()
+                || f.types
+                    .iter()
+                    .any(|x| x == t || (t == "integer" && x == "number"))
+        };
+        self.push("null", Value::Null, false, crate::text!("เป็น null", "null"));
+        let wrong: Value = if !allows("string") {
+            json!("12345")
+        } else if !allows("integer") {
+            json!(12345)
+        } else if !allows("object") {
+            json!(["12345"])
+        } else {
+            json!({"value": "12345"})
+        };
+        let kind = type_of(&wrong);
+        self.push(
+            "wrong_type",
+            wrong,
+            false,
+            crate::text!("ชนิดข้อมูลผิด ({})", "wrong type ({})", kind),
+        );
+        if f.types.iter().any(|t| t == "integer") {
+            let at = self.base.and_then(Value::as_f64).unwrap_or(1.0).trunc() + 0.5;
+            self.push(
+                "not_integer",
+                json!(at),
+                false,
+                crate::text!("ไม่ใช่จำนวนเต็ม", "not an integer"),
+            );
+        }
+        self.strings(f);
+        self.numbers(f);
+        if let Some(values) = &f.enumeration {
+            let outside = outside_of(values);
+            self.push(
+                "not_in_enum",
+                outside,
+                false,
+                crate::text!("ไม่อยู่ในค่าที่กำหนด (enum)", "outside the enum"),
+            );
+        }
+        if let Some(constant) = &f.constant {
+            let outside = outside_of(std::slice::from_ref(constant));
+            self.push(
+                "not_const",
+                outside,
+                false,
+                crate::text!("ไม่ใช่ค่าที่กำหนด (const)", "not the const"),
+            );
+        }
+        self.arrays(f);
+        if f.closed
+            && let Some(Value::Object(object)) = self.base
+        {
+            let mut extra: Map<String, Value> = object.clone();
+            let mut name = "cpc_unexpected".to_string();
+            while extra.contains_key(&name) {
+                name.push('_');
+            }
+            extra.insert(name, json!("x"));
+            self.push(
+                "unexpected_property",
+                Value::Object(extra),
+                false,
+                crate::text!("มีฟิลด์ที่ไม่ได้กำหนด", "a member the schema does not allow"),
+            );
+        }
+        if let Some((rng, count)) = random {
+            for n in 1..=count {
+                let value = rng.value(f);
+                self.push(
+                    &format!("random_{n}"),
+                    value,
+                    false,
+                    crate::text!("ค่าสุ่ม #{}", "random value #{}", n),
+                );
+            }
+        }
+    }
+
+    fn strings(&mut self, f: &Facets) {
+        let base = self.literal().unwrap_or("a").to_string();
+        let sized = |n: u64| -> String {
+            let mut chars: Vec<char> = base.chars().collect();
+            let fill = chars.last().copied().unwrap_or('a');
+            chars.resize(n as usize, fill);
+            chars.into_iter().collect()
+        };
+        if let Some(min) = f.min_length.filter(|m| *m > 0 && *m <= 100_000) {
+            self.push(
+                "below_min_length",
+                json!(sized(min - 1)),
+                false,
+                crate::text!("สั้นกว่า minLength {}", "shorter than minLength {}", min),
+            );
+            self.push(
+                "exact_min_length",
+                json!(sized(min)),
+                true,
+                crate::text!("ยาวเท่ากับ minLength {} พอดี", "exactly minLength {}", min),
+            );
+        }
+        if let Some(max) = f.max_length.filter(|m| *m <= 100_000) {
+            self.push(
+                "above_max_length",
+                json!(sized(max + 1)),
+                false,
+                crate::text!("ยาวกว่า maxLength {}", "longer than maxLength {}", max),
+            );
+            self.push(
+                "exact_max_length",
+                json!(sized(max)),
+                true,
+                crate::text!("ยาวเท่ากับ maxLength {} พอดี", "exactly maxLength {}", max),
+            );
+        }
+        if let Some(pattern) = &f.pattern {
+            let length = f.min_length.unwrap_or(1).clamp(1, 64) as usize;
+            let candidates = [
+                "!".repeat(length),
+                format!("!{}", base.chars().skip(1).collect::<String>()),
+                "ก".repeat(length),
+                " ".repeat(length),
+            ];
+            for candidate in candidates {
+                let before = self.out.len();
+                self.push(
+                    "pattern",
+                    json!(candidate),
+                    false,
+                    crate::text!("ไม่ตรงรูปแบบ {}", "does not match {}", pattern),
+                );
+                if self.out.len() > before {
+                    break;
+                }
+            }
+        }
+        if let Some(format) = &f.format {
+            for candidate in invalid_formats(format, self.literal()) {
+                let before = self.out.len();
+                self.push(
+                    "format",
+                    json!(candidate),
+                    false,
+                    crate::text!("ไม่อยู่ในรูปแบบ {}", "not a valid {}", format),
+                );
+                if self.out.len() > before {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn numbers(&mut self, f: &Facets) {
+        let integer = f.types.iter().any(|t| t == "integer");
+        let step = if integer { 1.0 } else { 0.01 };
+        let number = |n: f64| {
+            if integer && n.fract() == 0.0 && n.abs() < 9e15 {
+                json!(n as i64)
+            } else {
+                json!(n)
+            }
+        };
+        if let Some(min) = f.minimum {
+            self.push(
+                "below_minimum",
+                number(min - step),
+                false,
+                crate::text!("น้อยกว่า minimum {}", "below minimum {}", min),
+            );
+            self.push(
+                "exact_minimum",
+                number(min),
+                true,
+                crate::text!("เท่ากับ minimum {} พอดี", "exactly minimum {}", min),
+            );
+        }
+        if let Some(max) = f.maximum {
+            self.push(
+                "above_maximum",
+                number(max + step),
+                false,
+                crate::text!("มากกว่า maximum {}", "above maximum {}", max),
+            );
+            self.push(
+                "exact_maximum",
+                number(max),
+                true,
+                crate::text!("เท่ากับ maximum {} พอดี", "exactly maximum {}", max),
+            );
+        }
+        if let Some(min) = f.exclusive_minimum {
+            self.push(
+                "below_minimum",
+                number(min),
+                false,
+                crate::text!(
+                    "ไม่มากกว่า exclusiveMinimum {}",
+                    "not above exclusiveMinimum {}",
+                    min
+                ),
+            );
+        }
+        if let Some(max) = f.exclusive_maximum {
+            self.push(
+                "above_maximum",
+                number(max),
+                false,
+                crate::text!(
+                    "ไม่น้อยกว่า exclusiveMaximum {}",
+                    "not below exclusiveMaximum {}",
+                    max
+                ),
+            );
+        }
+        if let Some(m) = f.multiple_of.filter(|m| *m > 0.0) {
+            let at = self.base.and_then(Value::as_f64).unwrap_or(m);
+            self.push(
+                "not_multiple_of",
+                json!(at + m / 2.0),
+                false,
+                crate::text!("ไม่ใช่พหุคูณของ {}", "not a multiple of {}", m),
+            );
+        }
+    }
+
+    fn arrays(&mut self, f: &Facets) {
+        let Some(Value::Array(items)) = self.base else {
+            return;
+        };
+        let first = items.first().cloned().unwrap_or(Value::Null);
+        let sized = |n: u64| -> Value {
+            let mut list = items.clone();
+            list.resize(n as usize, first.clone());
+            Value::Array(list)
+        };
+        if let Some(min) = f.min_items.filter(|m| *m > 0 && *m <= 10_000) {
+            self.push(
+                "below_min_items",
+                sized(min - 1),
+                false,
+                crate::text!(
+                    "มีสมาชิกน้อยกว่า minItems {}",
+                    "fewer items than minItems {}",
+                    min
+                ),
+            );
+        }
+        if let Some(max) = f.max_items.filter(|m| *m <= 10_000)
+            && !items.is_empty()
+        {
+            self.push(
+                "above_max_items",
+                sized(max + 1),
+                false,
+                crate::text!(
+                    "มีสมาชิกมากกว่า maxItems {}",
+                    "more items than maxItems {}",
+                    max
+                ),
+            );
+        }
+        if f.unique_items && !items.is_empty() {
+            let mut list = items.clone();
+            list.push(first);
+            self.push(
+                "duplicate_items",
+                Value::Array(list),
+                false,
+                crate::text!("มีสมาชิกซ้ำ", "a duplicate item"),
+            );
+        }
+    }
+}
+
+fn type_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A value of the same type as the listed ones that is none of them.
+fn outside_of(values: &[Value]) -> Value {
+    if values.iter().all(Value::is_boolean) {
+        let t = values.contains(&Value::Bool(true));
+        let f = values.contains(&Value::Bool(false));
+        return if !t {
+            json!(true)
+        } else if !f {
+            json!(false)
+        } else {
+            json!("true")
+        };
+    }
+    if values.iter().all(Value::is_number) {
+        let top = values.iter().filter_map(Value::as_f64).fold(0.0, f64::max);
+        return json!(top.floor() as i64 + 1);
+    }
+    let mut candidate = "cpc-not-listed".to_string();
+    while values.contains(&json!(candidate)) {
+        candidate.push('-');
+    }
+    json!(candidate)
+}
+
+/// Strings a format refuses, the likeliest first (the base value with its check digit turned,
+/// for a citizen ID).
+fn invalid_formats(format: &str, base: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    if format == "thai-citizen-id"
+        && let Some(id) = base.filter(|b| b.len() == 13 && b.bytes().all(|c| c.is_ascii_digit()))
+    {
+        let last = id.as_bytes()[12] - b'0';
+        out.push(format!("{}{}", &id[..12], (last + 1) % 10));
+    }
+    out.extend(
+        match format {
+            "thai-citizen-id" => vec!["1234567890123", "1101700230706", "110170023070"],
+            "date" => vec!["2026-13-45", "23/11/2026"],
+            "date-time" => vec!["2026-11-23 10:15", "2026-11-23T25:00:00+07:00"],
+            "time" => vec!["25:61:00"],
+            "email" => vec!["not-an-email", "a@"],
+            "uuid" => vec!["not-a-uuid", "0b9e3c52-6a0f-4a53-9d0e"],
+            "uri" | "url" => vec!["not a uri"],
+            "ipv4" => vec!["999.1.1.1"],
+            "ipv6" => vec!["not:an:ipv6::::"],
+            "hostname" => vec!["-bad-.example"],
+            "byte" => vec!["!!not base64!!"],
+            _ => vec![],
+        }
+        .into_iter()
+        .map(str::to_string),
+    );
+    out
+}
+
+/// SplitMix64: a tiny, fixed generator, so a seed gives the same values on every machine.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value the member's constraints are likely to refuse: out of its range, too long, or
+    /// of another type.
+    fn value(&mut self, f: &Facets) -> Value {
+        let pick = self.next() % 4;
+        let n = (self.next() % 1_000_000) as i64;
+        match pick {
+            0 if f.minimum.is_some() => json!(f.minimum.unwrap_or(0.0) - 1.0 - n as f64),
+            0 | 1 if f.maximum.is_some() => json!(f.maximum.unwrap_or(0.0) + 1.0 + n as f64),
+            2 if f.max_length.is_some() => {
+                let extra = 1 + (self.next() % 64) as usize;
+                json!("x".repeat(f.max_length.unwrap_or(0) as usize + extra))
+            }
+            _ if f.types.iter().any(|t| t == "string") => json!(n),
+            _ => json!(format!("{n}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn members_read_as_paths() {
+        assert_eq!(shown("/applicant/first_name_th"), "applicant.first_name_th");
+        assert_eq!(shown("/attachments/0/type"), "attachments[0].type");
+        assert_eq!(shown(""), "body");
+    }
+}
