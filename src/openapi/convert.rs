@@ -48,7 +48,10 @@ const SCHEMA_ONE: &[&str] = &[
 /// Keywords whose value is a list of schemas.
 const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 
-pub fn convert(files: &mut [ApiFile], version: Version) -> Result<(), String> {
+/// A problem in the document: the file, the pointer, and what.
+pub type Problem = (usize, String, String);
+
+pub fn convert(files: &mut [ApiFile], version: Version) -> Result<(), Problem> {
     let positions = {
         let resolver = Resolver { files };
         let mut walk = Walk {
@@ -75,18 +78,20 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn target(&self, file: usize, reference: &str) -> Result<(usize, String), String> {
-        let (name, pointer) = split(&self.resolver.files[file].name, reference)?;
+    /// Where the `$ref` of the node at `file`/`at` leads.
+    fn target(&self, file: usize, at: &str, reference: &str) -> Result<(usize, String), Problem> {
+        let problem = |e: String| (file, at.to_string(), e);
+        let (name, pointer) = split(&self.resolver.files[file].name, reference).map_err(problem)?;
         let target = self
             .resolver
             .file(&name)
-            .ok_or_else(|| format!("`{name}` was not read"))?;
+            .ok_or_else(|| problem(format!("`{name}` was not read")))?;
         Ok((target, pointer))
     }
 
     /// A part of the document that is not a schema: schemas are under `schema` keys and
     /// `components/schemas`.
-    fn any(&mut self, file: usize, pointer: String) -> Result<(), String> {
+    fn any(&mut self, file: usize, pointer: String) -> Result<(), Problem> {
         if !self.seen.insert((file, pointer.clone())) {
             return Ok(());
         }
@@ -96,7 +101,7 @@ impl Walk<'_> {
         match node {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
-                    let (f, p) = self.target(file, r)?;
+                    let (f, p) = self.target(file, &pointer, r)?;
                     self.any(f, p)?;
                 }
                 for (key, child) in map {
@@ -127,14 +132,18 @@ impl Walk<'_> {
         Ok(())
     }
 
-    fn schema(&mut self, file: usize, pointer: String, native: bool) -> Result<(), String> {
+    fn schema(&mut self, file: usize, pointer: String, native: bool) -> Result<(), Problem> {
         // Seen as a schema: a node reached both ways is converted once.
         if !self.seen.insert((file, format!("{pointer}\u{0}schema"))) {
             return Ok(());
         }
         if self.schemas.len() >= MAX_SCHEMA_NODES {
-            return Err(format!(
-                "the document holds more than {MAX_SCHEMA_NODES} schemas: more than cpc reads"
+            return Err((
+                file,
+                pointer,
+                format!(
+                    "the document holds more than {MAX_SCHEMA_NODES} schemas: more than cpc reads"
+                ),
             ));
         }
         let Some(Value::Object(map)) = self.resolver.node(file, &pointer) else {
@@ -147,7 +156,12 @@ impl Walk<'_> {
                 .is_some_and(|s| !is_oas_dialect(s));
         self.schemas.push((file, pointer.clone(), native));
         if let Some(Value::String(r)) = map.get("$ref") {
-            let (f, p) = self.target(file, r)?;
+            // A chain of bare references that comes back on itself describes no value: the
+            // validator would follow it for ever.
+            self.resolver
+                .deref(file, &pointer)
+                .map_err(|e| (file, pointer.clone(), e))?;
+            let (f, p) = self.target(file, &pointer, r)?;
             self.schema(f, p, native)?;
         }
         for (key, child) in map {

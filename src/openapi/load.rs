@@ -42,7 +42,7 @@ pub fn load(root: &Path, on_read: &mut dyn FnMut(&Path, &[u8])) -> Result<ApiDoc
         }
     };
     super::convert::convert(&mut files, version)
-        .map_err(|e| vec![Diagnostic::at(Place::new(root, 1, 1), e)])?;
+        .map_err(|(file, at, e)| vec![at_pointer(&files[file].path, &at, e)])?;
     let (operations, problems) = super::operations::extract(&Resolver { files: &files });
     if !problems.is_empty() {
         return Err(problems
@@ -213,10 +213,42 @@ impl Reader {
     }
 }
 
-/// A problem at a JSON pointer of a file of the document.
+/// A problem at a JSON pointer of a file of the document, placed at the line that holds it.
 pub(super) fn at_pointer(file: &Path, at: &str, message: String) -> Diagnostic {
+    let text = crate::read::bounded(file, MAX_DOCUMENT_BYTES)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let (line, column) = locate(&text, at);
     let at = if at.is_empty() { "/" } else { at };
-    Diagnostic::at(Place::new(file, 1, 1), format!("at #{at}: {message}"))
+    Diagnostic::at(
+        Place::new(file, line, column),
+        format!("at #{at}: {message}"),
+    )
+}
+
+/// Where a pointer's last member is written in YAML or JSON text: each segment's key is looked
+/// for after the one before it (`key:` or `"key"`). A guess that holds for documents as people
+/// write them; the message names the pointer in any case.
+fn locate(text: &str, pointer: &str) -> (u64, u64) {
+    let mut from = 0;
+    for segment in pointer.split('/').skip(1) {
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        if key.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let found = [format!("\"{key}\""), format!("'{key}'"), format!("{key}:")]
+            .iter()
+            .filter_map(|k| text[from..].find(k.as_str()))
+            .min();
+        match found {
+            Some(i) => from += i,
+            None => break,
+        }
+    }
+    let before = &text[..from];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
 }
 
 /// Every `$ref` string in a value, with the pointer of the object holding it; data (examples,

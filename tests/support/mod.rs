@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod library;
 pub mod pay;
 pub mod steps;
 pub mod tls;

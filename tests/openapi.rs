@@ -1,0 +1,394 @@
+//! OpenAPI documents: 3.0 and 3.1 read and converted, bounds, and conformance findings naming
+//! the operation and the JSON pointer.
+
+use std::path::{Path, PathBuf};
+
+use cpc::check::Response;
+use cpc::openapi::{self, ApiDoc, conformance};
+use serde_json::json;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/openapi")
+        .join(name)
+}
+
+fn load(path: &Path) -> Result<ApiDoc, Vec<String>> {
+    openapi::load(path, &mut |_, _| {})
+        .map_err(|problems| problems.into_iter().map(|d| d.message).collect())
+}
+
+fn answer(status: u16, content_type: &str, body: serde_json::Value) -> Response {
+    Response {
+        status,
+        headers: vec![
+            ("Content-Type".into(), content_type.into()),
+            ("ETag".into(), "\"1\"".into()),
+        ],
+        body: body.to_string().into_bytes(),
+        ..Response::default()
+    }
+}
+
+/// Each finding as `check | message (English)`.
+fn findings(doc: &ApiDoc, method: &str, path: &str, response: &Response) -> Vec<String> {
+    conformance::judge(doc, method, path, response)
+        .into_iter()
+        .map(|c| format!("{} | {}", c.check, c.message.en))
+        .collect()
+}
+
+#[test]
+fn an_openapi_30_document_is_read_with_its_keywords_converted() {
+    let doc = load(&fixture("v30/openapi.yaml")).unwrap();
+    let keys: Vec<String> = doc.operations.iter().map(|o| o.key()).collect();
+    // Concrete paths first: `/items/mine` is not `/items/{id}`.
+    assert_eq!(keys, ["GET /items/mine", "GET /items/{id}"]);
+    let good = json!({"id": "a", "price": 1.5, "note": null});
+    // The server's base path is taken off; `pin` is writeOnly, so not required in an answer;
+    // `nullable` lets `note` be null.
+    assert_eq!(
+        findings(
+            &doc,
+            "GET",
+            "/v1/items/a",
+            &answer(200, "application/json", good)
+        ),
+        Vec::<String>::new()
+    );
+    // Boolean exclusiveMinimum: 0 is out; a `$ref`'s `nullable` sibling is ignored (3.0).
+    let bad = json!({"id": "a", "price": 0, "owner": null});
+    let got = findings(
+        &doc,
+        "GET",
+        "/items/a",
+        &answer(200, "application/json", bad),
+    );
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(
+        got[0].starts_with("openapi GET /items/{id} → 200 | "),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|f| f.contains("/price: 0 is less than or equal to the minimum of 0")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|f| f.contains("/owner: null is not of type \"object\"")),
+        "{got:#?}"
+    );
+    // The document's own arrays of items, from the concrete path.
+    let list = json!([{"id": 1, "price": 2}]);
+    let got = findings(
+        &doc,
+        "GET",
+        "/items/mine",
+        &answer(200, "application/json", list),
+    );
+    assert_eq!(
+        got,
+        ["openapi GET /items/mine → 200 | /0/id: 1 is not of type \"string\""]
+    );
+}
+
+#[test]
+fn statuses_content_types_and_headers_are_judged_against_the_operation() {
+    let doc = load(&fixture("v30/openapi.yaml")).unwrap();
+    // A 404 is documented by `4XX`, as problem+json.
+    let problem = answer(404, "application/problem+json", json!({"title": "ไม่พบ"}));
+    assert!(findings(&doc, "GET", "/items/a", &problem).is_empty());
+    let wrong = answer(404, "text/html", json!("<h1>404</h1>"));
+    assert_eq!(
+        findings(&doc, "GET", "/items/a", &wrong),
+        [
+            "openapi GET /items/{id} → 404 | Content-Type `text/html` is not one the document declares (application/problem+json)"
+        ]
+    );
+    // `default` documents any other status; it declares no body.
+    assert!(
+        findings(
+            &doc,
+            "GET",
+            "/items/a",
+            &answer(503, "text/plain", json!("down"))
+        )
+        .is_empty()
+    );
+    // `/items/mine` documents 200 only.
+    assert_eq!(
+        findings(
+            &doc,
+            "GET",
+            "/items/mine",
+            &answer(500, "application/json", json!({}))
+        ),
+        ["openapi GET /items/mine → 500 | the status is not documented (documented: 200)"]
+    );
+    // A required response header.
+    let mut no_etag = answer(200, "application/json", json!({"id": "a", "price": 1}));
+    no_etag.headers.retain(|(n, _)| n != "ETag");
+    assert_eq!(
+        findings(&doc, "GET", "/items/a", &no_etag),
+        ["openapi GET /items/{id} → 200 | the required header `ETag` is missing"]
+    );
+    // Undocumented paths and methods.
+    assert_eq!(
+        findings(
+            &doc,
+            "GET",
+            "/nothing",
+            &answer(200, "application/json", json!({}))
+        ),
+        ["openapi GET /nothing | the path is not in the OpenAPI document"]
+    );
+    assert_eq!(
+        findings(
+            &doc,
+            "DELETE",
+            "/items/a",
+            &answer(204, "application/json", json!({}))
+        ),
+        ["openapi DELETE /items/a | the OpenAPI document gives this path only GET"]
+    );
+    // A body that is not JSON under a JSON media type.
+    let mut broken = answer(200, "application/json", json!({}));
+    broken.body = b"{not json".to_vec();
+    let got = findings(&doc, "GET", "/items/a", &broken);
+    assert!(got[0].contains("the body is not valid JSON"), "{got:#?}");
+}
+
+#[test]
+fn an_openapi_31_document_in_two_files_is_read() {
+    let doc = load(Path::new("tests/suites/library/api/openapi.json")).unwrap();
+    assert_eq!(doc.version, openapi::Version::V31);
+    let book = json!({"id": "1", "title": "ก", "copies": 0, "isbn": null});
+    let mut ok = answer(200, "application/json", book);
+    ok.headers.push(("X-Request-Id".into(), "r1".into()));
+    assert!(findings(&doc, "GET", "/books/1", &ok).is_empty());
+}
+
+#[test]
+fn reference_cycles_and_references_out_of_the_folder_are_refused_with_their_place() {
+    let problems = load(&fixture("cycle/openapi.yaml")).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("`$ref`s go round in a cycle"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[0].contains("#/components/schemas/A → "),
+        "{problems:#?}"
+    );
+    let problems = load(&fixture("outside/openapi.yaml")).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("outside the document's folder")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("no URL")),
+        "{problems:#?}"
+    );
+    // The place is the line of the reference.
+    let place = openapi::load(&fixture("outside/openapi.yaml"), &mut |_, _| {})
+        .unwrap_err()
+        .remove(0)
+        .place
+        .unwrap();
+    assert_eq!((place.line, place.column), (11, 15));
+}
+
+#[test]
+fn a_huge_document_or_one_of_too_many_files_is_refused_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    // Over MAX_DOCUMENT_BYTES: refused before it is read, however it is built.
+    let root = dir.path().join("openapi.yaml");
+    let filler = "x".repeat(openapi::MAX_DOCUMENT_BYTES as usize);
+    std::fs::write(
+        &root,
+        format!("openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\nx-pad: {filler}\n"),
+    )
+    .unwrap();
+    let problems = load(&root).unwrap_err();
+    assert!(problems[0].contains("at most"), "{problems:#?}");
+    // A chain of files, each naming the next: no more than MAX_FILES are read.
+    let count = openapi::MAX_FILES + 5;
+    for i in 0..count {
+        let next = format!("f{}.yaml", i + 1);
+        std::fs::write(
+            dir.path().join(format!("f{i}.yaml")),
+            format!("A: {{ $ref: '{next}#/A' }}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        &root,
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    A: { $ref: 'f0.yaml#/A' }\n",
+    )
+    .unwrap();
+    let problems = load(&root).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains(&format!("more than {} files", openapi::MAX_FILES))),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn swagger_2_is_named_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("swagger.json");
+    std::fs::write(&root, r#"{"swagger": "2.0", "paths": {}}"#).unwrap();
+    let problems = load(&root).unwrap_err();
+    assert!(
+        problems[0].contains("a Swagger 2.0 document"),
+        "{problems:#?}"
+    );
+}
+
+mod support;
+
+async fn run_library(
+    forget_max_length: bool,
+    extra: &[&str],
+) -> (std::process::Output, serde_json::Value) {
+    let agency = support::library::start(forget_max_length).await;
+    let out = tempfile::tempdir().unwrap();
+    let mut list = support::args(&[
+        "run",
+        "tests/suites/library",
+        "--target",
+        &agency.uri(),
+        "--lang",
+        "en",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    list.extend(support::args(extra));
+    let output = support::cpc(list).await;
+    (output, support::read_json(&out.path().join("results.json")))
+}
+
+fn case<'a>(results: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no case {id}"))
+}
+
+fn messages(case: &serde_json::Value) -> Vec<String> {
+    case["steps"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] != "pass")
+        .map(|c| {
+            format!(
+                "{} | {}",
+                c["check"].as_str().unwrap(),
+                c["message"]["en"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_pointer() {
+    let (output, results) = run_library(false, &[]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        support::stdout(&output)
+    );
+    assert_eq!(
+        messages(case(&results, "LIB-BOOK-1")),
+        [
+            "invariant LIB-INV-API: openapi GET /books/{book_id} → 200 | /title: 123 is not of type \"string\""
+        ]
+    );
+    assert_eq!(
+        messages(case(&results, "LIB-BOOK-2")),
+        [
+            "invariant LIB-INV-API: openapi GET /books/{book_id} → 418 | the status is not documented (documented: 200, 404)"
+        ]
+    );
+    assert_eq!(
+        messages(case(&results, "LIB-BOOK-3")),
+        [
+            "invariant LIB-INV-API: openapi GET /books/{book_id} → 200 | Content-Type `text/plain` is not one the document declares (application/json)"
+        ]
+    );
+    // Every generated case passes against an agency that checks loans as documented, and
+    // the invariant judged their answers too (201 and 422 are documented).
+    let generated: Vec<&serde_json::Value> = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["generated"].is_object())
+        .collect();
+    assert_eq!(generated.len(), 31);
+    for c in &generated {
+        assert_eq!(c["outcome"], "pass", "{c}");
+        assert_eq!(c["requirements"], json!(["LIB-2"]));
+    }
+    let calls = |c: &serde_json::Value| c["api_calls"].clone();
+    assert_eq!(
+        calls(case(&results, "LIB-GEN-LOAN:/days:exact_maximum")),
+        json!({"POST /loans 201": 1})
+    );
+    assert_eq!(
+        calls(case(&results, "LIB-GEN-LOAN:/days:above_maximum")),
+        json!({"POST /loans 422": 1})
+    );
+    assert_eq!(
+        calls(case(&results, "LIB-BOOK-1")),
+        json!({"GET /books/{book_id} 200": 1})
+    );
+    assert!(
+        calls(case(&results, "LIB-BOOK-2")).is_null(),
+        "418 reaches no documented response"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_case_catches_a_forgotten_constraint_and_can_be_picked_alone() {
+    let (output, results) = run_library(true, &[]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let failed: Vec<&str> = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["generated"].is_object() && c["outcome"] != "pass")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["LIB-GEN-LOAN:/note:above_max_length"]);
+    let c = case(&results, "LIB-GEN-LOAN:/note:above_max_length");
+    assert_eq!(
+        c["generated"],
+        json!({"from": "LIB-GEN-LOAN", "member": "/note", "violation": "above_max_length", "valid": false})
+    );
+    // The request sent is the valid one with the note one character too long.
+    let sent = c["steps"][0]["exchange"]["request"]["body"]["text"]
+        .as_str()
+        .unwrap();
+    let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+    assert_eq!(sent["note"].as_str().unwrap().chars().count(), 21);
+    assert_eq!(sent["member_id"], "M-0001");
+
+    let (output, results) =
+        run_library(true, &["--case", "LIB-GEN-LOAN:/note:above_max_length"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        support::stdout(&output)
+    );
+    assert_eq!(results["cases"].as_array().unwrap().len(), 1);
+}
