@@ -71,7 +71,14 @@ pub fn rows(suite: &Suite) -> Vec<Row> {
                     row.pending.push(c.id.value.clone());
                     continue;
                 }
-                row.cases.push(c.id.value.clone());
+                // A generated case is listed as its block, once (its count is in the report).
+                let listed = match &c.generated {
+                    Some(g) => format!("{} (generate)", g.from),
+                    None => c.id.value.clone(),
+                };
+                if !row.cases.contains(&listed) {
+                    row.cases.push(listed);
+                }
                 for step in &c.steps {
                     if let Some(kind) = step.value.kind() {
                         row.checks.insert(kind.name());
@@ -153,6 +160,122 @@ pub fn table(rows: &[Row], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
                 r.checks.iter().copied().collect::<Vec<_>>().join(", "),
                 r.gap.clone().unwrap_or_default(),
             ]
+        })
+        .collect();
+    (header, body)
+}
+
+/// One documented response of one operation: the cases that expect it, and how many of a
+/// run's answers it documented (`None`: no run given).
+pub struct OperationRow {
+    pub operation: String,
+    pub status: String,
+    pub cases: Vec<String>,
+    pub reached: Option<u64>,
+}
+
+/// The OpenAPI document's operations × documented statuses, as Schemathesis shows API
+/// coverage: the cases whose request to the operation (its path matched against the template,
+/// `{{ … }}` standing for a segment) expects a status the response documents, and what a
+/// run's answers reached. `default` is expected by no case: it stands for what is not listed.
+pub fn operations(
+    suite: &Suite,
+    api: &crate::openapi::ApiDoc,
+    run: Option<&crate::results::RunResults>,
+) -> Vec<OperationRow> {
+    let mut reached: std::collections::BTreeMap<&str, u64> = Default::default();
+    for case in run.iter().flat_map(|r| r.cases.iter()) {
+        for (key, n) in &case.api_calls {
+            let total = reached.entry(key.as_str()).or_default();
+            *total = total.saturating_add(*n);
+        }
+    }
+    let mut rows = Vec::new();
+    for op in &api.operations {
+        for response in &op.responses {
+            let key = response.status.to_ascii_uppercase();
+            let codes: Vec<u16> = match key.strip_suffix("XX").and_then(|c| c.parse::<u16>().ok()) {
+                Some(class) => (class * 100..class * 100 + 100).collect(),
+                None => key.parse().into_iter().collect(),
+            };
+            let mut cases: Vec<String> = Vec::new();
+            for (_, case) in suite.cases().filter(|(_, c)| !c.value.pending) {
+                let c = &case.value;
+                let expects = c.steps.iter().any(|s| {
+                    let (Some(r), Some(status)) = (s.value.request_spec(), &s.value.expect.status)
+                    else {
+                        return false;
+                    };
+                    let path = r
+                        .value
+                        .path
+                        .as_ref()
+                        .map(|p| p.value.as_str())
+                        .unwrap_or("");
+                    let path = path.split('?').next().unwrap_or("");
+                    api.operation(&r.value.method.value, path)
+                        .is_ok_and(|o| std::ptr::eq(o, op))
+                        && codes.iter().any(|code| status.value.accepts(*code))
+                });
+                let listed = match &c.generated {
+                    Some(g) => format!("{} (generate)", g.from),
+                    None => c.id.value.clone(),
+                };
+                if expects && !cases.contains(&listed) {
+                    cases.push(listed);
+                }
+            }
+            rows.push(OperationRow {
+                operation: op.key(),
+                status: response.status.clone(),
+                cases,
+                reached: run.map(|_| {
+                    let key = format!("{} {}", op.key(), response.status);
+                    reached.get(key.as_str()).copied().unwrap_or(0)
+                }),
+            });
+        }
+    }
+    rows
+}
+
+/// Header and cells of the operations table, in the reader's language.
+pub fn operations_table(rows: &[OperationRow], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+    let th = lang == Lang::Th;
+    let header: Vec<String> = if th {
+        [
+            "operation",
+            "สถานะ",
+            "คำตอบในการทดสอบ",
+            "กรณีทดสอบที่คาดสถานะนี้",
+        ]
+    } else {
+        [
+            "Operation",
+            "Status",
+            "Answers in the run",
+            "Cases expecting it",
+        ]
+    }
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let body = rows
+        .iter()
+        .map(|r| {
+            let reached = match (r.reached, th) {
+                (None, _) => "—".to_string(),
+                (Some(0), true) => "ไม่ถึง (never)".to_string(),
+                (Some(0), false) => "never".to_string(),
+                (Some(n), _) => n.to_string(),
+            };
+            let cases = match r.cases.len() {
+                0 if th => "ไม่มี (none)".to_string(),
+                0 => "none".to_string(),
+                n if n > 4 => format!("{} … (+{})", r.cases[..4].join(", "), n - 4),
+                _ => r.cases.join(", "),
+            };
+            vec![r.operation.clone(), r.status.clone(), reached, cases]
         })
         .collect();
     (header, body)

@@ -256,6 +256,15 @@ async fn run_library(
     forget_max_length: bool,
     extra: &[&str],
 ) -> (std::process::Output, serde_json::Value) {
+    let (output, results, _) = run_library_in(forget_max_length, extra).await;
+    (output, results)
+}
+
+/// The library suite against the fake library; the run's directory is kept while it is held.
+async fn run_library_in(
+    forget_max_length: bool,
+    extra: &[&str],
+) -> (std::process::Output, serde_json::Value, tempfile::TempDir) {
     let agency = support::library::start(forget_max_length).await;
     let out = tempfile::tempdir().unwrap();
     let mut list = support::args(&[
@@ -270,7 +279,8 @@ async fn run_library(
     ]);
     list.extend(support::args(extra));
     let output = support::cpc(list).await;
-    (output, support::read_json(&out.path().join("results.json")))
+    let results = support::read_json(&out.path().join("results.json"));
+    (output, results, out)
 }
 
 fn case<'a>(results: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
@@ -300,7 +310,7 @@ fn messages(case: &serde_json::Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_pointer() {
-    let (output, results) = run_library(false, &[]).await;
+    let (output, results, out) = run_library_in(false, &[]).await;
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -391,4 +401,138 @@ async fn a_generated_case_catches_a_forgotten_constraint_and_can_be_picked_alone
         support::stdout(&output)
     );
     assert_eq!(results["cases"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn generation_is_deterministic_and_a_seed_gives_the_same_values_every_time() {
+    let doc = load(Path::new("tests/suites/library/api/openapi.json")).unwrap();
+    let at = doc
+        .find("POST /loans")
+        .unwrap()
+        .request_schema()
+        .unwrap()
+        .clone();
+    let base = json!({"member_id": "M-0001", "book_ids": ["B-1"], "days": 7});
+    let make = |skip: &[String], random: Option<(u64, u32)>| {
+        let request = openapi::generate::Request {
+            file: at.file,
+            pointer: &at.pointer,
+            skip,
+            random,
+        };
+        openapi::generate::variants(&doc, &request, &base).unwrap()
+    };
+    let plain = make(&[], None);
+    assert_eq!(plain, make(&[], None));
+    let seeded = make(&[], Some((7, 2)));
+    assert_eq!(seeded, make(&[], Some((7, 2))));
+    assert_ne!(seeded, make(&[], Some((8, 2))));
+    let random: Vec<_> = seeded
+        .iter()
+        .filter(|v| v.violation.starts_with("random_"))
+        .collect();
+    assert!(!random.is_empty() && random.iter().all(|v| !v.valid));
+    // `skip` leaves a member and everything under it alone.
+    let skipped = make(&["/book_ids".to_string()], None);
+    assert!(skipped.iter().all(|v| !v.member.starts_with("/book_ids")));
+    assert!(skipped.len() < plain.len());
+    // Every variant is what it says: the body with its patch breaks the schema, or (a
+    // boundary) keeps to it.
+    let validator = doc
+        .compiled
+        .build(&doc.files, at.file, &at.pointer)
+        .unwrap();
+    for v in &plain {
+        let mut body = base.clone();
+        cpc::suite::json_patch(&mut body, &v.patch).unwrap();
+        assert_eq!(validator.is_valid(&body), v.valid, "{v:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_adds_the_document_a_pending_case_per_operation_and_the_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("csg");
+    let suite_arg = suite.to_str().unwrap();
+    let output = support::cpc(support::args(&[
+        "init",
+        "--proposal",
+        "suites/csg/proposal.md",
+        "--openapi",
+        "suites/csg/openapi.yaml",
+        suite_arg,
+    ]))
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&output)
+    );
+    assert!(support::stdout(&output).contains("5 operation(s) as pending cases"));
+    for file in [
+        "openapi/openapi.yaml",
+        "openapi/schemas/receipt.json",
+        "schemas/ApplicationSubmission.json",
+    ] {
+        assert!(suite.join(file).is_file(), "{file}");
+    }
+    let cases = std::fs::read_to_string(suite.join("cases/openapi.yaml")).unwrap();
+    assert!(cases.contains("id: \"API-SUBMIT-APPLICATION\""), "{cases}");
+    assert!(cases.contains("status: 201"), "{cases}");
+    // The written schema is 2020-12: the 3.0 `nullable` email takes null.
+    let schema = support::read_json(&suite.join("schemas/ApplicationSubmission.json"));
+    assert_eq!(
+        schema["$defs"]["ApplicationSubmission"]["properties"]["applicant"]["properties"]["email"]
+            ["type"],
+        json!(["string", "null"])
+    );
+    // Nothing is invented: validate refuses the clause each case tests until a person names it.
+    let validated = support::cpc(support::args(&["validate", suite_arg])).await;
+    assert_eq!(validated.status.code(), Some(2));
+    let errors = support::stderr(&validated) + &support::stdout(&validated);
+    assert_eq!(
+        errors.matches("unknown requirement `FILL-IN:").count(),
+        5,
+        "{errors}"
+    );
+    // Adding it twice is refused, and nothing is overwritten.
+    let again = support::cpc(support::args(&[
+        "init",
+        "--openapi",
+        "suites/csg/openapi.yaml",
+        suite_arg,
+    ]))
+    .await;
+    assert_eq!(again.status.code(), Some(2));
+    assert!(support::stderr(&again).contains("already names an `openapi:` document"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_case_catches_the_reference_fault_that_skips_the_citizen_id_checksum() {
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().to_str().unwrap();
+    let output = support::csg_with_fault("no-checksum", out, &["--tag", "generated"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        support::stdout(&output)
+    );
+    let results = support::read_json(&Path::new(out).join("results.json"));
+    let mut failed: Vec<&str> = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] != "pass")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [
+            "CSG-GEN-SUBMIT:/applicant/citizen_id:format",
+            "CSG-GEN-SUBMIT:/form/child/citizen_id:format"
+        ]
+    );
 }

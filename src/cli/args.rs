@@ -70,6 +70,12 @@ pub struct InitArgs {
     /// place (hand-written text, reasons and comments kept); cases untouched.
     #[arg(long)]
     pub update: bool,
+    /// The agency's OpenAPI document (3.0 or 3.1, YAML or JSON): copied into the suite under
+    /// openapi/ and named in suite.yaml, with a pending case per operation
+    /// (cases/openapi.yaml) and each component schema under schemas/. With --proposal, added to
+    /// the new suite; alone, added to the existing suite DIR.
+    #[arg(long, value_name = "FILE", conflicts_with = "update")]
+    pub openapi: Option<PathBuf>,
     /// Write the suite although the proposal holds what cpc could not read as clauses: each is
     /// listed under `proposal_skipped` in suite.yaml with a FILL-IN reason a person must write.
     #[arg(long, conflicts_with = "update")]
@@ -80,6 +86,13 @@ pub struct InitArgs {
 pub struct CoverageArgs {
     /// The suite directory.
     pub dir: PathBuf,
+    /// The API's operations × documented statuses (from the suite's OpenAPI document) instead
+    /// of the clauses: which cases call each, and with --results which a run reached.
+    #[arg(long)]
+    pub api: bool,
+    /// A run's directory (holding results.json): what its answers reached, for --api.
+    #[arg(long, requires = "api")]
+    pub results: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = crate::report::table::Format::Console)]
     pub format: crate::report::table::Format,
     #[arg(long, value_enum, default_value_t = Lang::Th)]

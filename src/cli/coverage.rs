@@ -13,21 +13,52 @@ pub fn coverage(args: CoverageArgs) -> u8 {
         Ok(suite) => suite,
         Err(code) => return code,
     };
-    let rows = crate::coverage::rows(&suite);
-    let (header, body) = crate::coverage::table(&rows, args.lang);
+    let (header, body) = if args.api {
+        let Some(api) = &suite.api else {
+            crate::complain!(
+                "error: {} has no OpenAPI document (`openapi:` in suite.yaml)",
+                args.dir.display()
+            );
+            return exit::INVALID;
+        };
+        let run = match args.results.as_deref().map(super::report::read).transpose() {
+            Ok(run) => run,
+            Err(e) => {
+                crate::complain!("error: {e}");
+                return exit::INVALID;
+            }
+        };
+        if let Some(run) = &run
+            && run.suite.id != suite.meta.id
+        {
+            crate::complain!(
+                "error: the run is of suite `{}`, not `{}`",
+                crate::report::escape::console_text(&run.suite.id),
+                suite.meta.id
+            );
+            return exit::INVALID;
+        }
+        let rows = crate::coverage::operations(&suite, api, run.as_ref());
+        crate::coverage::operations_table(&rows, args.lang)
+    } else {
+        crate::coverage::table(&crate::coverage::rows(&suite), args.lang)
+    };
     let text = match args.format {
         Format::Console => table::console(&header, &body),
         Format::Markdown => table::markdown(&header, &body),
         Format::Csv => table::csv(&header, &body),
         Format::Html => {
             let meta = &suite.meta;
+            let what = match (args.lang, args.api) {
+                (Lang::Th, false) => "การโยงข้อกำหนดกับกรณีทดสอบ",
+                (Lang::Th, true) => "การทดสอบ API ตาม operation และสถานะ",
+                (Lang::En, false) => "Requirement coverage",
+                (Lang::En, true) => "API coverage by operation and status",
+            };
             let title = match args.lang {
-                Lang::Th => format!(
-                    "การโยงข้อกำหนดกับกรณีทดสอบ — {} ({})",
-                    meta.name_th, meta.service_code
-                ),
+                Lang::Th => format!("{what} — {} ({})", meta.name_th, meta.service_code),
                 Lang::En => format!(
-                    "Requirement coverage — {} ({})",
+                    "{what} — {} ({})",
                     meta.name_en.as_deref().unwrap_or(&meta.name_th),
                     meta.service_code
                 ),

@@ -18,10 +18,18 @@ fn fail(message: impl std::fmt::Display) -> u8 {
 }
 
 pub fn init(args: InitArgs) -> u8 {
-    match (&args.proposal, args.update) {
-        (Some(proposal), false) => create(proposal, &args.dir, args.allow_skipped),
-        (None, true) => update(&args.dir),
-        _ => fail("give --proposal FILE for a new suite, or --update for an existing one"),
+    match (&args.proposal, args.update, &args.openapi) {
+        (Some(proposal), false, openapi) => match create(proposal, &args.dir, args.allow_skipped) {
+            exit::PASS => openapi
+                .as_ref()
+                .map_or(exit::PASS, |f| add_openapi(f, &args.dir)),
+            code => code,
+        },
+        (None, true, None) => update(&args.dir),
+        (None, false, Some(openapi)) => add_openapi(openapi, &args.dir),
+        _ => fail(
+            "give --proposal FILE for a new suite, --update for an existing one, or --openapi FILE to add the agency's API to one",
+        ),
     }
 }
 
@@ -300,3 +308,88 @@ fn holds(path: &Path, text: &str, entries: &[scaffold::Entry]) -> bool {
 
 /// requirements.yaml as it was before `--update` wrote it anew.
 const BEFORE_UPDATE: &str = "requirements.yaml.before-update";
+
+/// `cpc init --openapi FILE DIR`: the document and the files it names copied under
+/// `DIR/openapi/`, named in suite.yaml, a pending case per operation and the component schemas
+/// written. Nothing already there is overwritten.
+fn add_openapi(file: &Path, dir: &Path) -> u8 {
+    let suite_file = dir.join("suite.yaml");
+    let suite_text = match crate::read::bounded(&suite_file, crate::read::MAX_TEXT_FILE)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+    {
+        Ok(text) => text,
+        Err(e) => {
+            return fail(format!(
+                "{e}: --openapi adds to a suite (give --proposal for a new one)"
+            ));
+        }
+    };
+    if suite_text.lines().any(|l| l.starts_with("openapi:")) {
+        return fail(format!(
+            "{} already names an `openapi:` document",
+            suite_file.display()
+        ));
+    }
+    let doc = match crate::openapi::load(file, &mut |_, _| {}) {
+        Ok(doc) => doc,
+        Err(problems) => {
+            crate::run::setup::print_problems(&problems);
+            return fail(format!(
+                "`{}` is not an OpenAPI document cpc reads",
+                file.display()
+            ));
+        }
+    };
+    let root = &doc.files[0].name;
+    let mut writes: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    for f in &doc.files {
+        match crate::read::bounded(&f.path, crate::openapi::MAX_DOCUMENT_BYTES) {
+            Ok(bytes) => writes.push((dir.join("openapi").join(&f.name), bytes)),
+            Err(e) => return fail(e),
+        }
+    }
+    let cases = scaffold::openapi::pending_cases(&doc, &format!("openapi/{root}"));
+    writes.push((dir.join("cases/openapi.yaml"), cases.into_bytes()));
+    let (schemas, left_out) = scaffold::openapi::component_schemas(&doc);
+    for (name, text) in schemas {
+        writes.push((dir.join(name), text.into_bytes()));
+    }
+    if let Some((path, _)) = writes.iter().find(|(p, _)| p.exists()) {
+        return fail(format!(
+            "`{}` is already there: nothing written",
+            path.display()
+        ));
+    }
+    for (path, bytes) in &writes {
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, bytes));
+        if let Err(e) = written {
+            crate::complain!("error: cannot write `{}`: {e}", path.display());
+            return exit::OUTPUT;
+        }
+    }
+    let line = format!(
+        "\n# The agency's API description (cpc init --openapi): answers are judged against it by\n# an invariant with `conforms: openapi`, and `generate:` makes cases from its schemas.\nopenapi: {}\n",
+        scaffold::openapi::yaml_path(&format!("openapi/{root}"))
+    );
+    let appended = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&suite_file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    if let Err(e) = appended {
+        crate::complain!("error: cannot write `{}`: {e}", suite_file.display());
+        return exit::OUTPUT;
+    }
+    for why in &left_out {
+        crate::complain!("note: schema {why}: not written under schemas/");
+    }
+    super::say(format!(
+        "→ {}: {} operation(s) as pending cases in cases/openapi.yaml, {} schema(s) under schemas/, the document under openapi/ (name the clause each case tests: cpc validate refuses FILL-IN)",
+        dir.display(),
+        doc.operations.len(),
+        writes.len() - doc.files.len() - 1
+    ));
+    exit::PASS
+}

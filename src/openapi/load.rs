@@ -16,7 +16,7 @@ pub const MAX_FILES: usize = 64;
 pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Keys whose values are data, not parts of the document: a `$ref` in them is not followed.
-pub(super) const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const"];
+pub const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const"];
 
 /// Loads `root` (YAML or JSON). `on_read` sees each file's bytes as read (the suite digests
 /// them). Every problem is returned, each naming its file and, where it is in the document,

@@ -17,7 +17,7 @@ mod resolve;
 use std::path::PathBuf;
 
 pub use compiled::{Compiled, compile};
-pub use load::{MAX_DOCUMENT_BYTES, MAX_FILES, load, load_schema};
+pub use load::{DATA_KEYS, MAX_DOCUMENT_BYTES, MAX_FILES, load, load_schema};
 pub use operations::{Operation, ResponseSpec};
 pub use resolve::MAX_REF_HOPS;
 

@@ -42,6 +42,8 @@ pub struct Document {
     pub roles: Vec<RoleRow>,
     pub requirements: Vec<RequirementRow>,
     pub invariants: Vec<InvariantRow>,
+    /// Generated cases, a row per member of each `generate` block.
+    pub generated: Vec<super::generated::GeneratedRow>,
     pub failures: Vec<FailedCase>,
     pub fixes: Vec<Fix>,
     pub generated_by: String,
@@ -294,16 +296,11 @@ pub fn build(
                     .unwrap_or_default(),
                 result: label(&format!("result_{class}")),
                 class: class.to_string(),
-                cases: info
-                    .map(|i| {
-                        r.cases
-                            .iter()
-                            .chain(i.invariants.iter())
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_else(|| r.cases.join(", ")),
+                cases: super::generated::case_list(&r.cases, results, lang, &num)
+                    .into_iter()
+                    .chain(info.iter().flat_map(|i| i.invariants.iter().cloned()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 not_tested_reason: info.and_then(|i| i.not_tested_reason.clone()),
                 partly_tested: info
                     .and_then(|i| i.partly_tested.as_ref())
@@ -522,6 +519,7 @@ pub fn build(
         counts,
         requirements: requirement_rows,
         invariants: invariant_rows,
+        generated: super::generated::rows(results, &num),
         failures,
         fixes,
         generated_by: format!("{} cpc {}", label("generated_by"), results.cpc_version),

@@ -5,6 +5,7 @@ pub mod document;
 pub mod escape;
 pub mod exchange;
 pub mod files;
+pub mod generated;
 pub mod junit;
 mod junit_extras;
 pub mod render;

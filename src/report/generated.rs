@@ -1,0 +1,104 @@
+//! Generated cases in a report: one row per member of each `generate` block, with counts, so a
+//! committee reads dozens of rows rather than hundreds (the failed ones are still shown in full
+//! with the other failures); and a requirement's case list names the block once.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::check::Outcome;
+use crate::i18n::Lang;
+use crate::results::{CaseResult, RunResults};
+
+#[derive(Serialize)]
+pub struct GeneratedRow {
+    /// The `generate` block.
+    pub from: String,
+    /// The member's JSON pointer (`/applicant/citizen_id`; `(body)` for the whole body).
+    pub member: String,
+    /// What was tried, in order: `missing, null, wrong_type, format`.
+    pub variations: String,
+    pub cases: String,
+    pub passed: String,
+    pub not_passed: String,
+}
+
+/// A row per (block, member), in the order the cases were made.
+pub fn rows(results: &RunResults, num: &dyn Fn(usize) -> String) -> Vec<GeneratedRow> {
+    let mut groups: Vec<((&str, &str), Vec<&CaseResult>)> = Vec::new();
+    for case in &results.cases {
+        let Some(g) = &case.generated else { continue };
+        let key = (g.from.as_str(), g.member.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, cases)) => cases.push(case),
+            None => groups.push((key, vec![case])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((from, member), cases)| {
+            let passed = cases.iter().filter(|c| c.outcome == Outcome::Pass).count();
+            let run = cases
+                .iter()
+                .filter(|c| c.outcome != Outcome::NotRun)
+                .count();
+            let variations: Vec<&str> = cases
+                .iter()
+                .filter_map(|c| c.generated.as_ref().map(|g| g.violation.as_str()))
+                .collect();
+            GeneratedRow {
+                from: from.to_string(),
+                member: if member.is_empty() {
+                    "(body)".into()
+                } else {
+                    member.to_string()
+                },
+                variations: variations.join(", "),
+                cases: num(cases.len()),
+                passed: num(passed),
+                not_passed: num(run - passed),
+            }
+        })
+        .collect()
+}
+
+/// A requirement's cases as a report lists them: each generated case's block once, where its
+/// first case is, with how many cases it made.
+pub fn case_list(
+    ids: &[String],
+    results: &RunResults,
+    lang: Lang,
+    num: &dyn Fn(usize) -> String,
+) -> Vec<String> {
+    let blocks: HashMap<&str, &str> = results
+        .cases
+        .iter()
+        .filter_map(|c| {
+            c.generated
+                .as_ref()
+                .map(|g| (c.id.as_str(), g.from.as_str()))
+        })
+        .collect();
+    let count = |block: &str| {
+        ids.iter()
+            .filter(|id| blocks.get(id.as_str()) == Some(&block))
+            .count()
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for id in ids {
+        match blocks.get(id.as_str()) {
+            None => out.push(id.clone()),
+            Some(block) if !seen.contains(block) => {
+                seen.push(block);
+                let n = num(count(block));
+                out.push(match lang {
+                    Lang::Th => format!("{block} (สร้างจาก schema {n} กรณี)"),
+                    Lang::En => format!("{block} ({n} generated)"),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
