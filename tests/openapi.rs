@@ -365,6 +365,52 @@ async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_po
         calls(case(&results, "LIB-BOOK-2")).is_null(),
         "418 reaches no documented response"
     );
+
+    // The report lists the block once under its clause and a row per member.
+    let report = std::fs::read_to_string(out.path().join("report.en.md")).unwrap();
+    assert!(
+        report.contains("| LIB-GEN-LOAN (31 generated) |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| LIB-GEN-LOAN | /days | missing, null, wrong\\_type, not\\_integer, below\\_minimum, exact\\_minimum, above\\_maximum, exact\\_maximum | 8 | 8 | 0 |"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("LIB-GEN-LOAN:/days"),
+        "no generated case is listed one by one when all pass"
+    );
+
+    // API coverage: each operation × documented status, reached or not.
+    let coverage = support::cpc(support::args(&[
+        "coverage",
+        "tests/suites/library",
+        "--api",
+        "--results",
+        out.path().to_str().unwrap(),
+        "--lang",
+        "en",
+        "--format",
+        "csv",
+    ]))
+    .await;
+    let table = support::stdout(&coverage);
+    assert!(
+        table.contains("POST /loans,201,3,LIB-GEN-LOAN (generate)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("POST /loans,422,28,LIB-GEN-LOAN (generate)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("GET /books/{book_id},200,2,\"LIB-BOOK-1, LIB-BOOK-2, LIB-BOOK-3\""),
+        "{table}"
+    );
+    assert!(
+        table.contains("GET /books/{book_id},404,never,none"),
+        "{table}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
