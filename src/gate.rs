@@ -425,6 +425,8 @@ pub(crate) mod tests {
             error: None,
             steps: vec![],
             invariants: Default::default(),
+            api_calls: Default::default(),
+            generated: None,
             actor: None,
             attempts: vec![],
         }

@@ -185,9 +185,14 @@ pub fn merge(mut runs: Vec<ShardRun>) -> Result<Merged, MergeError> {
     for run in runs {
         merged.cases.extend(run.results.cases);
     }
-    // Suite order: case files by name, cases by line in them.
-    merged.cases.sort_by(|a, b| {
-        (a.place.file.file_name(), a.place.line).cmp(&(b.place.file.file_name(), b.place.line))
+    // Suite order: case files by name, cases by line in them, a block's generated cases in
+    // the order it made them.
+    merged.cases.sort_by_key(|c| {
+        (
+            c.place.file.file_name().map(|n| n.to_os_string()),
+            c.place.line,
+            c.generated.as_ref().map(|g| g.order),
+        )
     });
     merged.selection = selection;
     merged.interrupted = interrupted;

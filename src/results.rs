@@ -229,6 +229,9 @@ pub struct Generated {
     pub violation: String,
     /// A valid boundary (expects success), not a violation.
     pub valid: bool,
+    /// Its place among the block's cases (they share the block's place in the file): what
+    /// puts merged shards back in suite order.
+    pub order: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -428,7 +428,7 @@ async fn a_generated_case_catches_a_forgotten_constraint_and_can_be_picked_alone
     let c = case(&results, "LIB-GEN-LOAN:/note:above_max_length");
     assert_eq!(
         c["generated"],
-        json!({"from": "LIB-GEN-LOAN", "member": "/note", "violation": "above_max_length", "valid": false})
+        json!({"from": "LIB-GEN-LOAN", "member": "/note", "violation": "above_max_length", "valid": false, "order": 26})
     );
     // The request sent is the valid one with the note one character too long.
     let sent = c["steps"][0]["exchange"]["request"]["body"]["text"]

@@ -67,6 +67,8 @@ pub fn compile(files: &[ApiFile], operations: &[Operation]) -> Result<Compiled, 
         validators: HashMap::new(),
     };
     let mut problems = Vec::new();
+    // A broken schema several operations name is one problem, said where it is first met.
+    let mut said = std::collections::HashSet::new();
     for op in operations {
         let schemas = op
             .request
@@ -88,11 +90,12 @@ pub fn compile(files: &[ApiFile], operations: &[Operation]) -> Result<Compiled, 
                 Ok(v) => {
                     compiled.validators.insert(at.clone(), Arc::new(v));
                 }
-                Err(e) => problems.push(super::load::at_pointer(
+                Err(e) if said.insert(e.clone()) => problems.push(super::load::at_pointer(
                     &files[at.file].path,
                     &at.pointer,
                     format!("{}: the schema does not compile: {e}", op.key()),
                 )),
+                Err(_) => {}
             }
         }
     }

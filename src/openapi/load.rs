@@ -89,7 +89,8 @@ fn read_all(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut reader = Reader {
-        folder: folder.canonicalize().unwrap_or(folder),
+        folder: folder.canonicalize().unwrap_or_else(|_| folder.clone()),
+        base: folder,
         files: Vec::new(),
         bytes: 0,
         problems: Vec::new(),
@@ -105,7 +106,7 @@ fn read_all(
             match split(&from, &reference) {
                 Ok((file, _)) => {
                     if !reader.files.iter().any(|f| f.name == file) {
-                        let path = reader.folder.join(&file);
+                        let path = reader.base.join(&file);
                         reader.read(&file, &path, Some((&from_path, &at)), on_read);
                     }
                 }
@@ -147,6 +148,9 @@ fn read_all(
 }
 
 struct Reader {
+    /// The root document's folder, as given (the suite names its files from it).
+    base: PathBuf,
+    /// The same, canonical: no file may be outside it.
     folder: PathBuf,
     files: Vec<ApiFile>,
     bytes: u64,

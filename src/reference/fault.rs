@@ -64,10 +64,13 @@ impl Fault {
             ],
             Fault::NoCitizenIsolation => &["TP-2.4"],
             Fault::SlowHealth => &["TP-3.1"],
-            // The reference number's format is part of every answer and callback that carries it.
-            Fault::GregorianReference => {
-                &["TP-4.1", "TP-5.1", "TP-6.1", "TP-6.2", "TP-7.1", "TP-8.1"]
-            }
+            // The reference number's format is part of every answer and callback that carries it;
+            // and every receipt is judged against the API description (CSG-INV-API-RECEIPT), so
+            // each case that submits an application fails at that step, whatever it tests.
+            Fault::GregorianReference => &[
+                "TP-4.1", "TP-2.1", "TP-2.3", "TP-2.4", "TP-4.2", "TP-4.3", "TP-4.4", "TP-5.1",
+                "TP-6.1", "TP-6.2", "TP-6.3", "TP-6.4", "TP-7.1", "TP-7.2", "TP-8.1", "TP-8.2",
+            ],
             Fault::SlowSubmit => &["TP-4.2", "TP-10.1"],
             Fault::NotIdempotent => &["TP-4.3"],
             Fault::NoChecksum => &["TP-4.4"],

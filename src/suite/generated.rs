@@ -99,7 +99,8 @@ pub fn expand(
     let mut ids = std::collections::HashSet::new();
     Ok(variants
         .into_iter()
-        .map(|v| {
+        .enumerate()
+        .map(|(order, v)| {
             // The body itself is `body` (its pointer is empty).
             let member = if v.member.is_empty() {
                 "body"
@@ -112,14 +113,19 @@ pub fn expand(
                 n += 1;
                 id = format!("{}:{member}:{}-{n}", g.id.value, v.violation);
             }
-            case(spec, id, v)
+            case(spec, id, order, v)
         })
         .collect())
 }
 
 /// One generated case: the block's request with the variant's patch, expecting `valid` or
 /// `invalid`.
-fn case(spec: &Spanned<GenerateSpec>, id: String, v: openapi::generate::Variant) -> Spanned<Case> {
+fn case(
+    spec: &Spanned<GenerateSpec>,
+    id: String,
+    order: usize,
+    v: openapi::generate::Variant,
+) -> Spanned<Case> {
     let g = &spec.value;
     let mut request = g.request.clone();
     request.value.json_patch = vec![v.patch];
@@ -165,6 +171,7 @@ fn case(spec: &Spanned<GenerateSpec>, id: String, v: openapi::generate::Variant)
             member: v.member,
             violation: v.violation,
             valid: v.valid,
+            order,
         }),
     };
     Spanned::new(case, spec.referenced, spec.defined)

@@ -206,8 +206,9 @@ mod tests {
         );
         let split = parse_case_files(&[(path.clone(), text.clone())])
             .remove(0)
-            .unwrap();
-        let whole = whole(&path, &text).unwrap();
+            .unwrap()
+            .cases;
+        let whole = whole(&path, &text).unwrap().cases;
         assert_eq!(split.len(), 3000);
         for (a, b) in split.iter().zip(&whole) {
             assert_eq!(a.value.id.value, b.value.id.value);
