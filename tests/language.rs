@@ -83,7 +83,7 @@ async fn the_second_service_passes_against_a_good_agency() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_broken_rule_fails_exactly_its_requirement() {
-    let cases: [(Break, &[&str], &[&str]); 17] = [
+    let cases: [(Break, &[&str], &[&str]); 18] = [
         (Break::Auth, &["PAY-1"], &[]),
         // The bare answer has no message either: the Thai check (a should clause) fails too.
         (Break::Envelope, &["PAY-2"], &["PAY-7"]),
@@ -100,12 +100,20 @@ async fn each_broken_rule_fails_exactly_its_requirement() {
         // does the list's case where it was seen.
         (Break::Mojibake, &["PAY-6"], &["PAY-7"]),
         (Break::Xml, &["PAY-8"], &[]),
-        (Break::FeeAsText, &["PAY-9"], &[]),
+        // Every order's answer is then off the API description (`amount` is a number), so
+        // PAY-16 fails, and so does each case that orders copies on its way (PAY-INV-API
+        // fails the step that saw it).
+        (
+            Break::FeeAsText,
+            &["PAY-10", "PAY-12", "PAY-14", "PAY-15", "PAY-16", "PAY-9"],
+            &[],
+        ),
         (Break::UploadCorrupt, &["PAY-10"], &[]),
         (Break::BadSignature, &["PAY-11"], &[]),
         (Break::NoBackoff, &["PAY-12"], &[]),
         (Break::RateLimited, &["PAY-13"], &[]),
         (Break::FormAsJson, &["PAY-14"], &[]),
+        (Break::NoCopiesLimit, &["PAY-15"], &[]),
     ];
     let mut runs = tokio::task::JoinSet::new();
     for (broken, must, should) in cases {

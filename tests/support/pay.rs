@@ -50,6 +50,8 @@ pub enum Break {
     RateLimited,
     /// The counter payment reads a JSON body only, not the form.
     FormAsJson,
+    /// An order of more than ten copies is taken (§12 allows 1 to 10).
+    NoCopiesLimit,
 }
 
 /// The fee of one copy (PAY-9).
@@ -93,6 +95,33 @@ fn now() -> String {
 impl Agency {
     fn is(&self, b: Break) -> bool {
         self.broken == Some(b)
+    }
+
+    /// §12: `item` (1 to 100 characters) and `amount` (more than 0) or `copies` (1 to 10),
+    /// nothing else.
+    fn valid_order(&self, body: &Value) -> bool {
+        let Some(order) = body.as_object() else {
+            return false;
+        };
+        let most = if self.is(Break::NoCopiesLimit) {
+            u64::MAX
+        } else {
+            10
+        };
+        let item = order
+            .get("item")
+            .and_then(Value::as_str)
+            .is_some_and(|i| (1..=100).contains(&i.chars().count()));
+        let amount = order
+            .get("amount")
+            .is_none_or(|a| a.as_f64().is_some_and(|a| a > 0.0));
+        let copies = order
+            .get("copies")
+            .is_none_or(|c| c.is_u64() && c.as_u64().is_some_and(|c| (1..=most).contains(&c)));
+        let known = order
+            .keys()
+            .all(|k| ["item", "amount", "copies"].contains(&k.as_str()));
+        item && amount && copies && known
     }
 
     fn notify(&self, order_id: String) {
@@ -418,6 +447,10 @@ impl Respond for Agency {
                 envelope(200, true, None, "ข้อมูลบริการ", json!({"name": "PAY"}))
             }
             ("POST", ["orders"]) => {
+                if !self.valid_order(&body) {
+                    let message = "ข้อมูลคำขอไม่ถูกต้อง";
+                    return envelope(422, false, Some("INVALID_ORDER"), message, Value::Null);
+                }
                 let id = uuid::Uuid::new_v4().to_string();
                 self.orders.lock().unwrap().insert(0, id.clone());
                 // An order of copies costs the fee of each (PAY-9); else the amount given.
