@@ -141,7 +141,7 @@ fn statuses_content_types_and_headers_are_judged_against_the_operation() {
             "/nothing",
             &answer(200, "application/json", json!({}))
         ),
-        ["openapi GET /nothing | the path is not in the OpenAPI document"]
+        ["openapi | GET /nothing: the path is not in the OpenAPI document"]
     );
     assert_eq!(
         findings(
@@ -150,7 +150,7 @@ fn statuses_content_types_and_headers_are_judged_against_the_operation() {
             "/items/a",
             &answer(204, "application/json", json!({}))
         ),
-        ["openapi DELETE /items/a | the OpenAPI document gives this path only GET"]
+        ["openapi | DELETE /items/a: the OpenAPI document gives this path only GET"]
     );
     // A body that is not JSON under a JSON media type.
     let mut broken = answer(200, "application/json", json!({}));
@@ -335,6 +335,18 @@ async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_po
             "invariant LIB-INV-API: openapi GET /books/{book_id} → 200 | Content-Type `text/plain` is not one the document declares (application/json)"
         ]
     );
+    // The path sent is in the (masked) message, never in the check's name.
+    let member = messages(case(&results, "LIB-MEMBER-1"));
+    assert_eq!(member.len(), 1, "{member:?}");
+    assert!(
+        member[0].starts_with("invariant LIB-INV-API: openapi | GET /members/"),
+        "{member:?}"
+    );
+    assert!(
+        member[0].ends_with("/loans: the path is not in the OpenAPI document"),
+        "{member:?}"
+    );
+    assert!(!member[0].contains("1101401234566"), "{member:?}");
     // Every generated case passes against an agency that checks loans as documented, and
     // the invariant judged their answers too (201 and 422 are documented).
     let generated: Vec<&serde_json::Value> = results["cases"]
