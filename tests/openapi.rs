@@ -355,7 +355,8 @@ async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_po
         .iter()
         .filter(|c| c["generated"].is_object())
         .collect();
-    assert_eq!(generated.len(), 31);
+    // 31 from the API description's POST /loans, 17 from schemas/renewal.json.
+    assert_eq!(generated.len(), 31 + 17);
     for c in &generated {
         assert_eq!(c["outcome"], "pass", "{c}");
         assert_eq!(c["requirements"], json!(["LIB-2"]));
@@ -381,7 +382,7 @@ async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_po
     // The report lists the block once under its clause and a row per member.
     let report = std::fs::read_to_string(out.path().join("report.en.md")).unwrap();
     assert!(
-        report.contains("| LIB-GEN-LOAN (31 generated) |"),
+        report.contains("| LIB-GEN-LOAN (31 generated), LIB-GEN-RENEW (17 generated) |"),
         "{report}"
     );
     assert!(
@@ -593,4 +594,56 @@ async fn a_generated_case_catches_the_reference_fault_that_skips_the_citizen_id_
             "CSG-GEN-SUBMIT:/form/child/citizen_id:format"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("library");
+    support::copy_dir(Path::new("tests/suites/library"), &suite);
+    let block = |id: &str, from: &str, request: &str| {
+        format!(
+            "  - id: {id}\n    title_th: t\n    requirements: [LIB-2]\n    from: {from}\n    request: {request}\n    invalid: {{ status: 422 }}\n"
+        )
+    };
+    let json = "{ method: POST, path: /loans, json: { days: 1 } }";
+    let text = format!(
+        "generate:\n{}{}{}{}{}",
+        block("BAD-1", "{ operation: DELETE /loans }", json),
+        block(
+            "BAD-2",
+            "{ operation: POST /loans, schema: schemas/renewal.json }",
+            json
+        ),
+        block(
+            "BAD-3",
+            "{ operation: POST /loans }",
+            "{ method: POST, path: /loans }"
+        ),
+        block("BAD-4", "{ schema: ../../../etc/passwd }", json),
+        block("BAD-5", "{ schema: schemas/missing.json }", json),
+    );
+    std::fs::write(suite.join("cases/bad.yaml"), text).unwrap();
+    let output = support::cpc(support::args(&["validate", suite.to_str().unwrap()])).await;
+    assert_eq!(output.status.code(), Some(2));
+    let errors = support::stderr(&output) + &support::stdout(&output);
+    for expected in [
+        "no operation `DELETE /loans` in the OpenAPI document (it has: POST /loans, GET /books/{book_id})",
+        "`from` gives exactly one of `operation`",
+        "`generate` varies the request's `json`: give the valid body there",
+        "the schema is a file inside the suite",
+        "`schemas/missing.json`: no such file in the suite",
+    ] {
+        assert!(errors.contains(expected), "{expected:?} not in:\n{errors}");
+    }
+    // Each at its place in the case file.
+    for line in [
+        "bad.yaml:5:24",
+        "bad.yaml:8:5",
+        "bad.yaml:18:14",
+        "bad.yaml:23:21",
+        "bad.yaml:29:21",
+    ] {
+        assert!(errors.contains(line), "{line} not in:\n{errors}");
+    }
 }

@@ -77,7 +77,14 @@ pub fn expand(
                     format!("`{}`: the schema is a file inside the suite", schema.value),
                 ));
             }
-            from_file = openapi::load_schema(&suite_dir.join(&schema.value), on_read)?;
+            let path = suite_dir.join(&schema.value);
+            if !path.is_file() {
+                return Err(here(
+                    &schema.referenced,
+                    format!("`{}`: no such file in the suite", schema.value),
+                ));
+            }
+            from_file = openapi::load_schema(&path, on_read)?;
             (&from_file, 0, String::new())
         }
         _ => {

@@ -49,6 +49,21 @@ fn valid_loan(body: &Value, forget_max_length: bool) -> bool {
     loan.keys().all(|k| known.contains(&k.as_str())) && member && books && days && note && kind
 }
 
+/// A renewal: `days` 1 to 7, an optional `reason` of 3 to 40 characters, nothing else.
+fn valid_renewal(body: &Value) -> bool {
+    let Some(renewal) = body.as_object() else {
+        return false;
+    };
+    let days = renewal
+        .get("days")
+        .is_some_and(|d| d.is_i64() && d.as_i64().is_some_and(|d| (1..=7).contains(&d)));
+    let reason = renewal.get("reason").is_none_or(|r| {
+        r.as_str()
+            .is_some_and(|s| (3..=40).contains(&s.chars().count()))
+    });
+    renewal.keys().all(|k| k == "days" || k == "reason") && days && reason
+}
+
 impl Respond for Library {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         match (request.method.as_str(), request.url.path()) {
@@ -70,6 +85,13 @@ impl Respond for Library {
                     ResponseTemplate::new(201).set_body_json(json!({"loan_id": "L-1"}))
                 } else {
                     ResponseTemplate::new(422).set_body_json(json!({"code": "INVALID_LOAN"}))
+                }
+            }
+            ("POST", path) if path.starts_with("/loans/") && path.ends_with("/renewals") => {
+                let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                match valid_renewal(&body) {
+                    true => ResponseTemplate::new(201).set_body_json(json!({"renewed": true})),
+                    false => ResponseTemplate::new(422).set_body_json(json!({"code": "INVALID"})),
                 }
             }
             _ => ResponseTemplate::new(404).set_body_json(json!({"code": "NOT_FOUND"})),
