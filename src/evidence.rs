@@ -266,7 +266,21 @@ pub fn against(results: &RunResults, suite: &crate::suite::Suite) -> Result<(), 
         results.selection.clone(),
         results.started_at.clone(),
     );
-    plan(results, &planned)
+    plan(results, &planned)?;
+    // What a generated case varies is the suite's to say, not the results' (the report groups
+    // by it).
+    let made: std::collections::HashMap<&str, &Option<crate::results::Generated>> = suite
+        .cases()
+        .map(|(_, c)| (c.value.id.value.as_str(), &c.value.generated))
+        .collect();
+    match results
+        .cases
+        .iter()
+        .find(|c| made.get(c.id.as_str()).is_some_and(|g| **g != c.generated))
+    {
+        Some(c) => Err(EvidenceError::Plan(format!("what case `{}` varies", c.id))),
+        None => Ok(()),
+    }
 }
 
 /// Checks what the gate weighs besides the checks — each requirement's level, cases and

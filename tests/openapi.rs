@@ -647,3 +647,36 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         assert!(errors.contains(line), "{line} not in:\n{errors}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_generated_case_varies_is_the_suites_not_the_results() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let case = "CSG-GEN-SUBMIT:/consent/pdpa:not_in_enum";
+    let output = support::csg_with_fault("no-checksum", dir, &["--case", case]).await;
+    assert!(
+        support::stdout(&output).contains("ผ่าน 1,"),
+        "{}",
+        support::stdout(&output)
+    );
+    let again = support::cpc(support::args(&["report", dir])).await;
+    assert_eq!(again.status.code(), Some(0), "{}", support::stderr(&again));
+    // Moved to another member in results.json: the report would group it there.
+    let path = out.path().join("results.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("\"member\":\"/consent/pdpa\"", "\"member\":\"/form\"", 1);
+    assert!(text != edited, "the member is in results.json");
+    std::fs::write(&path, edited).unwrap();
+    let refused = support::cpc(support::args(&["report", dir])).await;
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "{}",
+        support::stdout(&refused)
+    );
+    assert!(
+        support::stderr(&refused).contains(&format!("what case `{case}` varies")),
+        "{}",
+        support::stderr(&refused)
+    );
+}
