@@ -118,8 +118,9 @@ pub fn rows(suite: &Suite) -> Vec<Row> {
 /// Header and cells for the table renderers, in the reader's language.
 pub fn table(rows: &[Row], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
     let th = lang == Lang::Th;
-    let header: Vec<String> = if th {
-        [
+    let header = header(
+        th,
+        &[
             "ข้อ",
             "ระดับ",
             "หมวด",
@@ -127,9 +128,8 @@ pub fn table(rows: &[Row], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
             "การตรวจที่ต้องเป็นจริงตลอด",
             "ชนิดการตรวจ",
             "ไม่ได้ทดสอบ / หมายเหตุ",
-        ]
-    } else {
-        [
+        ],
+        &[
             "ID",
             "Level",
             "Section",
@@ -137,11 +137,8 @@ pub fn table(rows: &[Row], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
             "Invariants",
             "Checks",
             "Not tested / note",
-        ]
-    }
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+        ],
+    );
     let body = rows
         .iter()
         .map(|r| {
@@ -242,24 +239,21 @@ pub fn operations(
 /// Header and cells of the operations table, in the reader's language.
 pub fn operations_table(rows: &[OperationRow], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
     let th = lang == Lang::Th;
-    let header: Vec<String> = if th {
-        [
+    let header = header(
+        th,
+        &[
             "operation",
             "สถานะ",
             "คำตอบในการทดสอบ",
             "กรณีทดสอบที่คาดสถานะนี้",
-        ]
-    } else {
-        [
+        ],
+        &[
             "Operation",
             "Status",
             "Answers in the run",
             "Cases expecting it",
-        ]
-    }
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+        ],
+    );
     let body = rows
         .iter()
         .map(|r| {
@@ -279,4 +273,10 @@ pub fn operations_table(rows: &[OperationRow], lang: Lang) -> (Vec<String>, Vec<
         })
         .collect();
     (header, body)
+}
+
+/// A table's header in the reader's language.
+fn header(th: bool, thai: &[&str], english: &[&str]) -> Vec<String> {
+    let words = if th { thai } else { english };
+    words.iter().map(|s| s.to_string()).collect()
 }
