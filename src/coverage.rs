@@ -187,6 +187,35 @@ pub fn operations(
             *total = total.saturating_add(*n);
         }
     }
+    // Each request step's operation, found once: (its operation, the status it expects, the
+    // case as listed).
+    let mut calls: Vec<(
+        &crate::openapi::Operation,
+        &crate::suite::StatusSpec,
+        String,
+    )> = Vec::new();
+    for (_, case) in suite.cases().filter(|(_, c)| !c.value.pending) {
+        let c = &case.value;
+        let listed = match &c.generated {
+            Some(g) => format!("{} (generate)", g.from),
+            None => c.id.value.clone(),
+        };
+        for s in &c.steps {
+            let (Some(r), Some(status)) = (s.value.request_spec(), &s.value.expect.status) else {
+                continue;
+            };
+            let path = r
+                .value
+                .path
+                .as_ref()
+                .map(|p| p.value.as_str())
+                .unwrap_or("");
+            let path = path.split('?').next().unwrap_or("");
+            if let Ok(op) = api.operation(&r.value.method.value, path) {
+                calls.push((op, &status.value, listed.clone()));
+            }
+        }
+    }
     let mut rows = Vec::new();
     for op in &api.operations {
         for response in &op.responses {
@@ -196,30 +225,11 @@ pub fn operations(
                 None => key.parse().into_iter().collect(),
             };
             let mut cases: Vec<String> = Vec::new();
-            for (_, case) in suite.cases().filter(|(_, c)| !c.value.pending) {
-                let c = &case.value;
-                let expects = c.steps.iter().any(|s| {
-                    let (Some(r), Some(status)) = (s.value.request_spec(), &s.value.expect.status)
-                    else {
-                        return false;
-                    };
-                    let path = r
-                        .value
-                        .path
-                        .as_ref()
-                        .map(|p| p.value.as_str())
-                        .unwrap_or("");
-                    let path = path.split('?').next().unwrap_or("");
-                    api.operation(&r.value.method.value, path)
-                        .is_ok_and(|o| std::ptr::eq(o, op))
-                        && codes.iter().any(|code| status.value.accepts(*code))
-                });
-                let listed = match &c.generated {
-                    Some(g) => format!("{} (generate)", g.from),
-                    None => c.id.value.clone(),
-                };
-                if expects && !cases.contains(&listed) {
-                    cases.push(listed);
+            for (called, status, listed) in &calls {
+                let expects =
+                    std::ptr::eq(*called, op) && codes.iter().any(|code| status.accepts(*code));
+                if expects && !cases.contains(listed) {
+                    cases.push(listed.clone());
                 }
             }
             rows.push(OperationRow {

@@ -499,7 +499,7 @@ fn generation_is_deterministic_and_a_seed_gives_the_same_values_every_time() {
     // boundary) keeps to it.
     let validator = doc
         .compiled
-        .build(&doc.files, at.file, &at.pointer)
+        .request_validator(&doc.request_files, at.file, &at.pointer)
         .unwrap();
     for v in &plain {
         let mut body = base.clone();
@@ -679,4 +679,185 @@ async fn what_a_generated_case_varies_is_the_suites_not_the_results() {
         "{}",
         support::stderr(&refused)
     );
+}
+
+/// A document written to a temporary folder, loaded.
+fn load_text(text: &str) -> Result<ApiDoc, Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("openapi.json");
+    std::fs::write(&root, text).unwrap();
+    load(&root)
+}
+
+/// A 3.1 document with one operation, `POST /thing`, whose request body is `schema`, and
+/// `components/schemas` as given.
+fn post_thing(schema: serde_json::Value, components: serde_json::Value) -> String {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/thing": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": schema}}},
+            "responses": {"201": {"description": "made"}}
+        }}},
+        "components": {"schemas": components}
+    })
+    .to_string()
+}
+
+fn generated(
+    doc: &ApiDoc,
+    base: serde_json::Value,
+    random: Option<(u64, u32)>,
+) -> Result<Vec<String>, String> {
+    let at = doc
+        .find("POST /thing")
+        .unwrap()
+        .request_schema()
+        .unwrap()
+        .clone();
+    let request = openapi::generate::Request {
+        file: at.file,
+        pointer: &at.pointer,
+        skip: &[],
+        random,
+    };
+    openapi::generate::variants(doc, &request, &base).map(|vs| {
+        vs.iter()
+            .map(|v| format!("{}:{}", v.member, v.violation))
+            .collect()
+    })
+}
+
+#[test]
+fn hostile_documents_are_refused_or_bounded_never_a_crash() {
+    // A status key that is none.
+    let bad = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"responses": {"700XX": {"description": "x"}}}}}});
+    let problems = load_text(&bad.to_string()).unwrap_err();
+    assert!(
+        problems[0].contains("`700XX` is not a status"),
+        "{problems:?}"
+    );
+    // References one after another: 60 are followed; 5,000 are refused, not a stack overflow.
+    let chain = |n: usize| {
+        let mut chain = serde_json::Map::new();
+        for i in 0..n {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", i + 1)});
+            chain.insert(format!("S{i}"), next);
+        }
+        chain.insert(format!("S{n}"), json!({"type": "string"}));
+        post_thing(json!({"$ref": "#/components/schemas/S0"}), json!(chain))
+    };
+    let doc = load_text(&chain(60)).unwrap();
+    assert!(
+        generated(&doc, json!("x"), None)
+            .unwrap()
+            .contains(&":wrong_type".to_string())
+    );
+    let problems = load_text(&chain(5000)).unwrap_err();
+    assert!(
+        problems[0].contains("more than 64 `$ref`s one after another"),
+        "{problems:?}"
+    );
+    // Each schema naming the next twice: an expansion no validator finishes, refused.
+    let mut fan = serde_json::Map::new();
+    for i in 0..40 {
+        let next = json!({"$ref": format!("#/components/schemas/F{}", i + 1)});
+        fan.insert(format!("F{i}"), json!({"allOf": [next, next]}));
+    }
+    fan.insert("F40".into(), json!({"type": "string"}));
+    let problems = load_text(&post_thing(
+        json!({"$ref": "#/components/schemas/F0"}),
+        json!(fan),
+    ))
+    .unwrap_err();
+    assert!(
+        problems[0].contains("expands to more than 1000000 checks"),
+        "{problems:?}"
+    );
+    // Limits past what a case can carry, and values at the edge of numbers.
+    let edges = json!({"type": "object", "properties": {
+        "s": {"type": "string", "maxLength": u64::MAX},
+        "n": {"enum": [i64::MAX]},
+        "big": {"enum": [1e300]}
+    }});
+    let doc = load_text(&post_thing(edges, json!({}))).unwrap();
+    let made = generated(
+        &doc,
+        json!({"s": "abc", "n": i64::MAX, "big": 1e300}),
+        Some((1, 5)),
+    )
+    .unwrap();
+    assert!(
+        !made.iter().any(|m| m.starts_with("/s:above_max_length")),
+        "{made:?}"
+    );
+    let too_many = generated(&doc, json!({"s": "abc"}), Some((1, 4_000_000_000)));
+    assert!(
+        too_many
+            .unwrap_err()
+            .contains("at most 100 values per member")
+    );
+}
+
+#[test]
+fn a_generated_body_is_judged_whole_as_a_request() {
+    // A parent's uniqueItems, prefixItems before items, an allOf branch narrowing a member,
+    // and a writeOnly member a request must carry.
+    let schema = json!({"type": "object", "required": ["pin"], "properties": {
+        "tags": {"type": "array", "uniqueItems": true, "items": {"type": "integer", "minimum": 0}},
+        "pair": {"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "integer"}},
+        "pin": {"type": "string", "writeOnly": true},
+        "id": {"type": "string", "readOnly": true}
+    }, "allOf": [{"properties": {"code": {"type": "string", "maxLength": 10}}},
+                 {"properties": {"code": {"maxLength": 5}}}]});
+    let doc = load_text(&post_thing(schema, json!({}))).unwrap();
+    let made = generated(
+        &doc,
+        json!({"tags": [1, 0], "pair": ["a"], "code": "abc", "pin": "1234"}),
+        None,
+    )
+    .unwrap();
+    // `[0, 0]` is not unique: no "valid" minimum there.
+    assert!(
+        !made.contains(&"/tags/0:exact_minimum".to_string()),
+        "{made:?}"
+    );
+    // `"12345"` is what prefixItems asks of the first item: no violation.
+    assert!(
+        !made.contains(&"/pair/0:wrong_type".to_string()),
+        "{made:?}"
+    );
+    // Ten characters are over the narrower branch's five.
+    assert!(
+        !made.contains(&"/code:exact_max_length".to_string()),
+        "{made:?}"
+    );
+    // A request carries its writeOnly member; a readOnly one is not varied.
+    assert!(made.contains(&"/pin:missing".to_string()), "{made:?}");
+    assert!(!made.iter().any(|m| m.starts_with("/id")), "{made:?}");
+}
+
+#[test]
+fn thai_paths_and_answers_without_a_body_are_judged_as_written() {
+    let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+        "/สิ่งของ/{id}": {"get": {"responses": {"200": {"description": "x",
+            "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        "/health": {"get": {"responses": {"2XX": {"description": "up",
+            "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+    }});
+    let doc = load_text(&doc.to_string()).unwrap();
+    let encoded = "/%E0%B8%AA%E0%B8%B4%E0%B9%88%E0%B8%87%E0%B8%82%E0%B8%AD%E0%B8%87/1";
+    assert!(
+        findings(
+            &doc,
+            "GET",
+            encoded,
+            &answer(200, "application/json", json!({}))
+        )
+        .is_empty()
+    );
+    let mut empty = answer(204, "application/json", json!(null));
+    empty.body.clear();
+    assert!(findings(&doc, "GET", "/health", &empty).is_empty());
 }

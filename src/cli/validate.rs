@@ -20,19 +20,21 @@ pub fn validate(dir: &Path, list: bool) -> u8 {
     if list {
         let width = suite
             .cases()
-            .map(|(_, c)| c.value.id.value.width())
+            .map(|(_, c)| crate::report::escape::console_text(&c.value.id.value).width())
             .max()
             .unwrap_or(0);
         for (_, case) in suite.cases() {
             let c = &case.value;
             let requirements: Vec<&str> = c.requirements.iter().map(|r| r.value.as_str()).collect();
-            let pad = " ".repeat(width - c.id.value.width());
+            let pad = " ".repeat(width - crate::report::escape::console_text(&c.id.value).width());
             let pending = if c.pending { " (pending)" } else { "" };
+            // Generated ids and titles hold names from the schema and the body: escaped.
+            let text = crate::report::escape::console_text;
             super::say(format_args!(
                 "{}{pad}  {}  {}{pending}",
-                c.id.value,
-                requirements.join(","),
-                c.title_th
+                text(&c.id.value),
+                text(&requirements.join(",")),
+                text(&c.title_th)
             ));
         }
     }

@@ -1,5 +1,7 @@
-//! The document's schemas compiled: one JSON Schema registry holding every file, and one
-//! validator per schema an operation names, built once when the suite is checked.
+//! The document's schemas compiled: one JSON Schema registry of every file as answers are
+//! judged by them and one as requests are, and one validator per schema an answer is judged
+//! by, built once when the suite is read. Schemas several operations name (`$ref` to one
+//! component) are compiled once and shared.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,14 +9,18 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::operations::SchemaAt;
+use super::resolve::Resolver;
 use super::{ApiFile, Operation, file_uri, fragment};
 use crate::diagnostic::Diagnostic;
 
 /// The most schemas compiled for one document (each operation × status × media type).
 const MAX_VALIDATORS: usize = 5_000;
 
+type Registry = jsonschema::Registry<'static>;
+
 pub struct Compiled {
-    registry: jsonschema::Registry<'static>,
+    registry: Registry,
+    request_registry: Registry,
     validators: HashMap<SchemaAt, Arc<jsonschema::Validator>>,
 }
 
@@ -25,34 +31,29 @@ impl std::fmt::Debug for Compiled {
 }
 
 impl Compiled {
+    /// The validator of a response's schema.
     pub fn validator(&self, at: &SchemaAt) -> Option<&jsonschema::Validator> {
         self.validators.get(at).map(Arc::as_ref)
     }
 
-    /// A validator for any schema node of the document (the generator judges each value it
-    /// makes with the member's own schema).
-    pub fn build(
+    /// A validator of a request schema, as requests are judged (`generate` judges each body
+    /// it makes with it).
+    pub fn request_validator(
         &self,
         files: &[ApiFile],
         file: usize,
         pointer: &str,
     ) -> Result<jsonschema::Validator, String> {
-        let uri = format!("{}#{}", file_uri(&files[file].name), fragment(pointer));
-        crate::check::schema::with_formats(jsonschema::options())
-            .with_registry(&self.registry)
-            .build(&json!({ "$ref": uri }))
-            .map_err(|e| e.to_string())
+        build(&self.request_registry, files, file, pointer)
     }
 }
 
-/// Compiles every request and response schema of every operation; each problem names the
-/// operation and where the schema is.
-pub fn compile(files: &[ApiFile], operations: &[Operation]) -> Result<Compiled, Vec<Diagnostic>> {
+fn registry(files: &[ApiFile]) -> Result<Registry, Vec<Diagnostic>> {
     let resources: Vec<(String, serde_json::Value)> = files
         .iter()
         .map(|f| (file_uri(&f.name), f.value.clone()))
         .collect();
-    let registry = jsonschema::Registry::new()
+    jsonschema::Registry::new()
         .draft(jsonschema::Draft::Draft202012)
         .extend(resources)
         .and_then(|b| b.prepare())
@@ -61,35 +62,85 @@ pub fn compile(files: &[ApiFile], operations: &[Operation]) -> Result<Compiled, 
                 "{}: {e}",
                 files[0].path.display()
             ))]
-        })?;
+        })
+}
+
+fn build(
+    registry: &Registry,
+    files: &[ApiFile],
+    file: usize,
+    pointer: &str,
+) -> Result<jsonschema::Validator, String> {
+    let uri = format!("{}#{}", file_uri(&files[file].name), fragment(pointer));
+    crate::check::schema::with_formats(jsonschema::options())
+        .with_registry(registry)
+        .build(&json!({ "$ref": uri }))
+        .map_err(|e| e.to_string())
+}
+
+/// Compiles every response schema of every operation (and checks every request schema
+/// compiles); each problem names the operation and where the schema is, once.
+pub fn compile(
+    files: &[ApiFile],
+    request_files: &[ApiFile],
+    operations: &[Operation],
+) -> Result<Compiled, Vec<Diagnostic>> {
     let mut compiled = Compiled {
-        registry,
+        registry: registry(files)?,
+        request_registry: registry(request_files)?,
         validators: HashMap::new(),
     };
+    let resolver = Resolver { files };
+    let mut by_target: HashMap<SchemaAt, Arc<jsonschema::Validator>> = HashMap::new();
     let mut problems = Vec::new();
     // A broken schema several operations name is one problem, said where it is first met.
     let mut said = std::collections::HashSet::new();
     for op in operations {
-        let schemas = op
-            .request
+        let requests = op.request.iter().map(|m| (true, m));
+        let responses = op
+            .responses
             .iter()
-            .chain(op.responses.iter().flat_map(|r| r.content.iter()))
-            .filter_map(|m| m.schema.as_ref());
-        for at in schemas {
-            if compiled.validators.contains_key(at) {
-                continue;
-            }
-            if compiled.validators.len() >= MAX_VALIDATORS {
+            .flat_map(|r| r.content.iter().map(|m| (false, m)));
+        for (request, at) in requests
+            .chain(responses)
+            .filter_map(|(request, m)| m.schema.as_ref().map(|at| (request, at)))
+        {
+            let target = match resolver.deref(at.file, &at.pointer) {
+                Ok((file, pointer, _)) => SchemaAt { file, pointer },
+                Err(e) => {
+                    if said.insert(e.clone()) {
+                        problems.push(super::load::at_pointer(
+                            &files[at.file].path,
+                            &at.pointer,
+                            e,
+                        ));
+                    }
+                    continue;
+                }
+            };
+            if by_target.len() >= MAX_VALIDATORS {
                 problems.push(Diagnostic::nowhere(format!(
                     "{}: more than {MAX_VALIDATORS} schemas in the operations: more than cpc compiles",
                     files[0].path.display()
                 )));
                 return Err(problems);
             }
-            match compiled.build(files, at.file, &at.pointer) {
-                Ok(v) => {
-                    compiled.validators.insert(at.clone(), Arc::new(v));
+            let built = match by_target.get(&target) {
+                Some(v) => Ok(v.clone()),
+                None => {
+                    let registry = match request {
+                        true => &compiled.request_registry,
+                        false => &compiled.registry,
+                    };
+                    build(registry, files, target.file, &target.pointer).map(Arc::new)
                 }
+            };
+            match built {
+                Ok(v) if !request => {
+                    by_target.insert(target, v.clone());
+                    compiled.validators.insert(at.clone(), v);
+                }
+                Ok(_) => {}
                 Err(e) if said.insert(e.clone()) => problems.push(super::load::at_pointer(
                     &files[at.file].path,
                     &at.pointer,

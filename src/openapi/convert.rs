@@ -51,30 +51,146 @@ const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 /// A problem in the document: the file, the pointer, and what.
 pub type Problem = (usize, String, String);
 
-pub fn convert(files: &mut [ApiFile], version: Version) -> Result<(), Problem> {
-    let positions = {
-        let resolver = Resolver { files };
-        let mut walk = Walk {
-            resolver: &resolver,
-            seen: HashSet::new(),
-            schemas: Vec::new(),
-        };
-        walk.any(0, String::new())?;
-        walk.schemas
+/// Which side of the exchange the schemas are read for: an answer need not carry what the
+/// client only writes (`writeOnly`), a request need not carry what the server only writes
+/// (`readOnly`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Request,
+    Response,
+}
+
+/// The schema nodes of the document: each file, pointer, and whether it is in a dialect of its
+/// own (a JSON Schema file naming its `$schema`: not converted).
+pub fn positions(files: &[ApiFile]) -> Result<Vec<(usize, String, bool)>, Problem> {
+    let resolver = Resolver { files };
+    let mut walk = Walk {
+        resolver: &resolver,
+        seen: HashSet::new(),
+        schemas: Vec::new(),
+        // An explicit stack: a chain of thousands of `$ref`s must not overflow the thread's.
+        work: vec![Node::Any(0, String::new())],
     };
-    for (file, pointer, native) in positions {
-        if let Some(node) = files[file].value.pointer_mut(&pointer) {
-            convert_node(node, version == Version::V30 && !native);
+    while let Some(node) = walk.work.pop() {
+        match node {
+            Node::Any(file, pointer) => walk.any(file, pointer)?,
+            Node::Schema(file, pointer, native) => walk.schema(file, pointer, native)?,
+        }
+    }
+    Ok(walk.schemas)
+}
+
+/// The most schema nodes a validator may have to visit for one value, every `$ref` and
+/// `allOf`/`anyOf` branch followed as it is written: a schema that names another twice at
+/// every level (`allOf: [S, S]`) doubles with each one, and would take years to judge a body.
+const MAX_EXPANSION: u64 = 1_000_000;
+
+/// Refuses a schema whose expansion passes `MAX_EXPANSION`, naming it. Each node is costed
+/// once (shared subschemas are memoised, a reference back into a schema being costed counts
+/// one), without recursion: a chain of thousands of references is fine.
+pub fn check_expansion(
+    files: &[ApiFile],
+    positions: &[(usize, String, bool)],
+) -> Result<(), Problem> {
+    let resolver = Resolver { files };
+    let mut cost: std::collections::HashMap<(usize, String), u64> = Default::default();
+    let mut open: HashSet<(usize, String)> = HashSet::new();
+    for (file, pointer, _) in positions {
+        let mut stack = vec![((*file, pointer.clone()), false)];
+        while let Some((node, done)) = stack.pop() {
+            if cost.contains_key(&node) {
+                continue;
+            }
+            let children = subschemas(&resolver, &node);
+            if !done {
+                open.insert(node.clone());
+                stack.push((node, true));
+                for child in children {
+                    if !cost.contains_key(&child) && !open.contains(&child) {
+                        stack.push((child, false));
+                    }
+                }
+                continue;
+            }
+            let total = children
+                .iter()
+                .map(|c| cost.get(c).copied().unwrap_or(1))
+                .fold(1u64, u64::saturating_add);
+            open.remove(&node);
+            if total > MAX_EXPANSION {
+                return Err((
+                    node.0,
+                    node.1,
+                    format!(
+                        "this schema expands to more than {MAX_EXPANSION} checks of one value (its references and `allOf`/`anyOf` branches followed): name each schema once per branch"
+                    ),
+                ));
+            }
+            cost.insert(node, total);
         }
     }
     Ok(())
 }
 
+/// The schemas a schema node holds or names (`$ref`), as (file, pointer).
+fn subschemas(resolver: &Resolver, (file, pointer): &(usize, String)) -> Vec<(usize, String)> {
+    let Some(Value::Object(map)) = resolver.node(*file, pointer) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(Value::String(r)) = map.get("$ref")
+        && let Ok((name, target)) = split(&resolver.files[*file].name, r)
+        && let Some(f) = resolver.file(&name)
+    {
+        out.push((f, target));
+    }
+    for (key, child) in map {
+        let at = format!("{pointer}/{}", super::escape(key));
+        if SCHEMA_MAPS.contains(&key.as_str()) {
+            if let Value::Object(children) = child {
+                out.extend(
+                    children
+                        .keys()
+                        .map(|n| (*file, format!("{at}/{}", super::escape(n)))),
+                );
+            }
+        } else if SCHEMA_ONE.contains(&key.as_str()) || SCHEMA_LISTS.contains(&key.as_str()) {
+            match child {
+                Value::Array(items) => {
+                    out.extend((0..items.len()).map(|i| (*file, format!("{at}/{i}"))))
+                }
+                _ if SCHEMA_ONE.contains(&key.as_str()) => out.push((*file, at)),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Converts the schema nodes `positions` found, for one view.
+pub fn convert(
+    files: &mut [ApiFile],
+    positions: &[(usize, String, bool)],
+    version: Version,
+    view: View,
+) {
+    for (file, pointer, native) in positions {
+        if let Some(node) = files[*file].value.pointer_mut(pointer) {
+            convert_node(node, version == Version::V30 && !native, view);
+        }
+    }
+}
+
+enum Node {
+    Any(usize, String),
+    Schema(usize, String, bool),
+}
+
 struct Walk<'a> {
     resolver: &'a Resolver<'a>,
     seen: HashSet<(usize, String)>,
-    /// Each schema node: its file, pointer, and whether it is in a dialect of its own.
     schemas: Vec<(usize, String, bool)>,
+    work: Vec<Node>,
 }
 
 impl Walk<'_> {
@@ -102,7 +218,7 @@ impl Walk<'_> {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
                     let (f, p) = self.target(file, &pointer, r)?;
-                    self.any(f, p)?;
+                    self.work.push(Node::Any(f, p));
                 }
                 for (key, child) in map {
                     let at = format!("{pointer}/{}", super::escape(key));
@@ -110,21 +226,22 @@ impl Walk<'_> {
                         continue;
                     }
                     if key == "schema" {
-                        self.schema(file, at, false)?;
+                        self.work.push(Node::Schema(file, at, false));
                     } else if key == "schemas" && pointer == "/components" {
                         if let Value::Object(schemas) = child {
                             for name in schemas.keys() {
-                                self.schema(file, format!("{at}/{}", super::escape(name)), false)?;
+                                let at = format!("{at}/{}", super::escape(name));
+                                self.work.push(Node::Schema(file, at, false));
                             }
                         }
                     } else {
-                        self.any(file, at)?;
+                        self.work.push(Node::Any(file, at));
                     }
                 }
             }
             Value::Array(items) => {
                 for i in 0..items.len() {
-                    self.any(file, format!("{pointer}/{i}"))?;
+                    self.work.push(Node::Any(file, format!("{pointer}/{i}")));
                 }
             }
             _ => {}
@@ -162,29 +279,26 @@ impl Walk<'_> {
                 .deref(file, &pointer)
                 .map_err(|e| (file, pointer.clone(), e))?;
             let (f, p) = self.target(file, &pointer, r)?;
-            self.schema(f, p, native)?;
+            self.work.push(Node::Schema(f, p, native));
         }
         for (key, child) in map {
             let at = format!("{pointer}/{}", super::escape(key));
+            let mut push = |at: String| self.work.push(Node::Schema(file, at, native));
             if SCHEMA_MAPS.contains(&key.as_str()) {
                 if let Value::Object(children) = child {
                     for name in children.keys() {
-                        self.schema(file, format!("{at}/{}", super::escape(name)), native)?;
+                        push(format!("{at}/{}", super::escape(name)));
                     }
                 }
-            } else if SCHEMA_ONE.contains(&key.as_str()) {
-                if let Value::Array(items) = child {
-                    for i in 0..items.len() {
-                        self.schema(file, format!("{at}/{i}"), native)?;
+            } else if SCHEMA_ONE.contains(&key.as_str()) || SCHEMA_LISTS.contains(&key.as_str()) {
+                match child {
+                    Value::Array(items) => {
+                        for i in 0..items.len() {
+                            push(format!("{at}/{i}"));
+                        }
                     }
-                } else {
-                    self.schema(file, at, native)?;
-                }
-            } else if SCHEMA_LISTS.contains(&key.as_str())
-                && let Value::Array(items) = child
-            {
-                for i in 0..items.len() {
-                    self.schema(file, format!("{at}/{i}"), native)?;
+                    _ if SCHEMA_ONE.contains(&key.as_str()) => push(at),
+                    _ => {}
                 }
             }
         }
@@ -197,7 +311,7 @@ fn is_oas_dialect(uri: &str) -> bool {
 }
 
 /// Converts one schema node, not the schemas inside it (each is a node of its own).
-fn convert_node(node: &mut Value, from_30: bool) {
+fn convert_node(node: &mut Value, from_30: bool, view: View) {
     let Value::Object(map) = node else { return };
     if map
         .get("$schema")
@@ -205,6 +319,9 @@ fn convert_node(node: &mut Value, from_30: bool) {
         .is_some_and(is_oas_dialect)
     {
         map.remove("$schema");
+    }
+    if let Some(Value::String(reference)) = map.get_mut("$ref") {
+        *reference = uri_safe(reference);
     }
     if from_30 {
         if map.contains_key("$ref") {
@@ -245,7 +362,28 @@ fn convert_node(node: &mut Value, from_30: bool) {
             map.insert("maximum".into(), high);
         }
     }
-    write_only_not_required(map);
+    let only = match view {
+        View::Response => "writeOnly",
+        View::Request => "readOnly",
+    };
+    not_required(map, only);
+}
+
+/// A reference as a URI may hold it: what is not ASCII (a Thai schema name), spaces and other
+/// characters a URI cannot hold are percent-encoded (`$ref`s are read back decoded).
+fn uri_safe(reference: &str) -> String {
+    let mut out = String::with_capacity(reference.len());
+    for c in reference.chars() {
+        if c.is_ascii_graphic() && !"\"<>\\^`{|}".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn nullable(map: &mut Map<String, Value>) {
@@ -267,21 +405,19 @@ fn nullable(map: &mut Map<String, Value>) {
     }
 }
 
-/// An answer need not carry what the client only writes.
-fn write_only_not_required(map: &mut Map<String, Value>) {
-    let write_only: Vec<String> = match map.get("properties") {
+/// Properties marked `only` (`writeOnly` in an answer, `readOnly` in a request) are not
+/// required there.
+fn not_required(map: &mut Map<String, Value>, only: &str) {
+    let marked: Vec<String> = match map.get("properties") {
         Some(Value::Object(properties)) => properties
             .iter()
-            .filter(|(_, p)| p.get("writeOnly") == Some(&Value::Bool(true)))
+            .filter(|(_, p)| p.get(only) == Some(&Value::Bool(true)))
             .map(|(name, _)| name.clone())
             .collect(),
         _ => return,
     };
     if let Some(Value::Array(required)) = map.get_mut("required") {
-        required.retain(|r| {
-            !r.as_str()
-                .is_some_and(|r| write_only.iter().any(|w| w == r))
-        });
+        required.retain(|r| !r.as_str().is_some_and(|r| marked.iter().any(|w| w == r)));
     }
 }
 
@@ -291,7 +427,7 @@ mod tests {
 
     fn converted(schema: Value) -> Value {
         let mut node = schema;
-        convert_node(&mut node, true);
+        convert_node(&mut node, true, View::Response);
         node
     }
 
@@ -317,11 +453,18 @@ mod tests {
             converted(json!({"type": "integer", "format": "int32", "minimum": 1})),
             json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": i32::MAX})
         );
+        let pin = json!({"required": ["a", "pin"], "properties": {"pin": {"writeOnly": true}}});
         assert_eq!(
-            converted(
-                json!({"required": ["a", "pin"], "properties": {"pin": {"writeOnly": true}}})
-            ),
+            converted(pin.clone()),
             json!({"required": ["a"], "properties": {"pin": {"writeOnly": true}}})
+        );
+        // A request carries what the client writes.
+        let mut request = pin.clone();
+        convert_node(&mut request, true, View::Request);
+        assert_eq!(request, pin);
+        assert_eq!(
+            converted(json!({"$ref": "#/components/schemas/ผู้ยื่น"})),
+            json!({"$ref": "#/components/schemas/%E0%B8%9C%E0%B8%B9%E0%B9%89%E0%B8%A2%E0%B8%B7%E0%B9%88%E0%B8%99"})
         );
     }
 }

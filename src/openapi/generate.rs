@@ -24,6 +24,8 @@ use crate::suite::{PatchKind, PatchOp};
 pub const MAX_VARIANTS: usize = 2_000;
 /// The deepest member looked into.
 const MAX_DEPTH: usize = 32;
+/// The most schema nodes one member's `allOf` branches may take together.
+const MAX_FACET_NODES: usize = 256;
 
 /// One generated request: what it breaks (or keeps at a boundary) and the patch that does it.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,15 +52,80 @@ pub struct Request<'a> {
 }
 
 pub fn variants(doc: &ApiDoc, request: &Request, base: &Value) -> Result<Vec<Variant>, String> {
+    if let Some((_, count)) = request.random
+        && count > MAX_RANDOM
+    {
+        return Err(format!(
+            "`random.count` is {count}: at most {MAX_RANDOM} values per member"
+        ));
+    }
+    let validator =
+        doc.compiled
+            .request_validator(&doc.request_files, request.file, request.pointer)?;
     let mut walk = Walk {
-        doc,
-        resolver: Resolver { files: &doc.files },
+        resolver: Resolver {
+            files: &doc.request_files,
+        },
         request,
+        judge: Judge::new(validator, base),
         out: Vec::new(),
         rng: request.random.map(|(seed, _)| SplitMix(seed)),
     };
     walk.member(request.file, request.pointer, "", Some(base), false, 0)?;
     Ok(walk.out)
+}
+
+/// The most values `random` adds per member.
+const MAX_RANDOM: u32 = 100;
+/// The longest string made (a `maxLength` beyond it gets no length cases), and the most bytes
+/// an array made may hold: a case's body stays small.
+const MAX_MADE_LENGTH: u64 = 10_000;
+const MAX_MADE_BYTES: usize = 1024 * 1024;
+
+/// Judges a body made from the valid one against the whole request schema: what a member's
+/// value does inside its parent (`uniqueItems`, an `allOf` branch that redefines it,
+/// `prefixItems`) counts too. The valid body may itself break the schema where it holds a
+/// template (`{{ citizen }}` is no citizen ID); only errors it does not already have count.
+struct Judge<'a> {
+    validator: jsonschema::Validator,
+    base: &'a Value,
+    errors: Vec<(String, String)>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(validator: jsonschema::Validator, base: &'a Value) -> Self {
+        let errors = error_keys(&validator, base);
+        Self {
+            validator,
+            base,
+            errors,
+        }
+    }
+
+    /// Whether the body with this patch breaks the schema anew; `None` when the patch does not
+    /// apply.
+    fn breaks(&self, patch: &PatchOp) -> Option<bool> {
+        let mut body = self.base.clone();
+        crate::suite::json_patch(&mut body, patch).ok()?;
+        // The member's own value is replaced: the base's errors there do not stand.
+        let under = |at: &str| at == patch.path || at.starts_with(&format!("{}/", patch.path));
+        let standing: Vec<&(String, String)> =
+            self.errors.iter().filter(|(at, _)| !under(at)).collect();
+        Some(
+            error_keys(&self.validator, &body)
+                .iter()
+                .any(|key| !standing.contains(&key)),
+        )
+    }
+}
+
+/// Each error as (instance path, schema path): the same error in two bodies has the same key.
+fn error_keys(validator: &jsonschema::Validator, body: &Value) -> Vec<(String, String)> {
+    validator
+        .iter_errors(body)
+        .take(1_000)
+        .map(|e| (e.instance_path().to_string(), e.schema_path().to_string()))
+        .collect()
 }
 
 /// What a schema says of one member, its `allOf` branches taken together.
@@ -87,25 +154,27 @@ struct Facets {
 }
 
 struct Walk<'a> {
-    doc: &'a ApiDoc,
     resolver: Resolver<'a>,
     request: &'a Request<'a>,
+    judge: Judge<'a>,
     out: Vec<Variant>,
     rng: Option<SplitMix>,
 }
 
 impl Walk<'_> {
+    /// What the schema at `file`/`pointer` says, its `allOf` branches taken together; each
+    /// node once (`seen`), however many branches name it.
     fn facets(
         &self,
         file: usize,
         pointer: &str,
         into: &mut Facets,
-        depth: usize,
+        seen: &mut std::collections::HashSet<(usize, String)>,
     ) -> Result<(), String> {
-        if depth > MAX_DEPTH {
+        let (file, pointer, node) = self.resolver.deref(file, pointer)?;
+        if seen.len() > MAX_FACET_NODES || !seen.insert((file, pointer.clone())) {
             return Ok(());
         }
-        let (file, pointer, node) = self.resolver.deref(file, pointer)?;
         let Value::Object(map) = node else {
             return Ok(());
         };
@@ -167,7 +236,7 @@ impl Walk<'_> {
         into.read_only |= map.get("readOnly") == Some(&Value::Bool(true));
         if let Some(Value::Array(branches)) = map.get("allOf") {
             for i in 0..branches.len() {
-                self.facets(file, &format!("{pointer}/allOf/{i}"), into, depth + 1)?;
+                self.facets(file, &format!("{pointer}/allOf/{i}"), into, seen)?;
             }
         }
         Ok(())
@@ -192,37 +261,38 @@ impl Walk<'_> {
             return Ok(());
         }
         let mut f = Facets::default();
-        self.facets(file, pointer, &mut f, 0)?;
+        self.facets(file, pointer, &mut f, &mut Default::default())?;
         // The client does not send what only the server writes.
         if f.read_only {
             return Ok(());
         }
-        let validator = {
-            let (file, pointer, _) = self.resolver.deref(file, pointer)?;
-            self.doc.compiled.build(&self.doc.files, file, &pointer)?
-        };
         let mut made = Made {
             member,
             base,
-            validator: &validator,
+            judge: &self.judge,
+            room: MAX_VARIANTS.saturating_sub(self.out.len()),
             out: Vec::new(),
         };
         if required && base.is_some() {
-            made.out.push(Variant {
-                member: member.to_string(),
-                violation: "missing".into(),
-                valid: false,
-                patch: PatchOp {
-                    op: PatchKind::Remove,
-                    path: member.to_string(),
-                    value: None,
-                },
-                description: crate::text!("ไม่มี {}", "{} left out", shown(member)),
-            });
+            let patch = PatchOp {
+                op: PatchKind::Remove,
+                path: member.to_string(),
+                value: None,
+            };
+            if self.judge.breaks(&patch) == Some(true) {
+                made.out.push(Variant {
+                    member: member.to_string(),
+                    violation: "missing".into(),
+                    valid: false,
+                    patch,
+                    description: crate::text!("ไม่มี {}", "{} left out", shown(member)),
+                });
+            }
         }
         made.values(&f, self.rng.as_mut().zip(self.request.random.map(|r| r.1)));
+        let full = made.room == 0;
         self.out.append(&mut made.out);
-        if self.out.len() > MAX_VARIANTS {
+        if full {
             return Err(format!(
                 "more than {MAX_VARIANTS} cases: leave members out with `skip:`"
             ));
@@ -268,19 +338,21 @@ fn shown(member: &str) -> String {
     out
 }
 
-/// The variants of one member's value, each checked with the member's schema.
+/// The variants of one member's value, each judged with the whole request schema.
 struct Made<'a> {
     member: &'a str,
     base: Option<&'a Value>,
-    validator: &'a jsonschema::Validator,
+    judge: &'a Judge<'a>,
+    /// How many more variants the block may make.
+    room: usize,
     out: Vec<Variant>,
 }
 
 impl Made<'_> {
-    /// Keeps a value when the schema judges it as the variant says (invalid, or a valid
-    /// boundary) and no variant of this member already sends it.
+    /// Keeps a value when the schema judges the body it makes as the variant says (broken, or
+    /// a valid boundary) and no variant of this member already sends it.
     fn push(&mut self, violation: &str, value: Value, valid: bool, description: Text) {
-        if self.validator.is_valid(&value) != valid
+        if self.room == 0
             || self
                 .out
                 .iter()
@@ -294,6 +366,15 @@ impl Made<'_> {
         } else {
             PatchKind::Add
         };
+        let patch = PatchOp {
+            op,
+            path: self.member.to_string(),
+            value: Some(value),
+        };
+        if self.judge.breaks(&patch) != Some(!valid) {
+            return;
+        }
+        self.room -= 1;
         let member = shown(self.member);
         let description = Text::new(
             format!("{member}: {}", description.th),
@@ -303,11 +384,7 @@ impl Made<'_> {
             member: self.member.to_string(),
             violation: violation.to_string(),
             valid,
-            patch: PatchOp {
-                op,
-                path: self.member.to_string(),
-                value: Some(value),
-            },
+            patch,
             description,
         });
     }
@@ -410,7 +487,7 @@ impl Made<'_> {
             chars.resize(n as usize, fill);
             chars.into_iter().collect()
         };
-        if let Some(min) = f.min_length.filter(|m| *m > 0 && *m <= 100_000) {
+        if let Some(min) = f.min_length.filter(|m| *m > 0 && *m <= MAX_MADE_LENGTH) {
             self.push(
                 "below_min_length",
                 json!(sized(min - 1)),
@@ -424,7 +501,7 @@ impl Made<'_> {
                 crate::text!("ยาวเท่ากับ minLength {} พอดี", "exactly minLength {}", min),
             );
         }
-        if let Some(max) = f.max_length.filter(|m| *m <= 100_000) {
+        if let Some(max) = f.max_length.filter(|m| *m < MAX_MADE_LENGTH) {
             self.push(
                 "above_max_length",
                 json!(sized(max + 1)),
@@ -553,12 +630,15 @@ impl Made<'_> {
             return;
         };
         let first = items.first().cloned().unwrap_or(Value::Null);
+        // A list made stays under MAX_MADE_BYTES (as many copies of its first item as needed).
+        let item_bytes = serde_json::to_string(&first).map_or(1, |t| t.len().max(1));
+        let fits = |n: &u64| (*n as usize).saturating_mul(item_bytes) <= MAX_MADE_BYTES;
         let sized = |n: u64| -> Value {
             let mut list = items.clone();
             list.resize(n as usize, first.clone());
             Value::Array(list)
         };
-        if let Some(min) = f.min_items.filter(|m| *m > 0 && *m <= 10_000) {
+        if let Some(min) = f.min_items.filter(|m| *m > 0 && fits(m)) {
             self.push(
                 "below_min_items",
                 sized(min - 1),
@@ -570,7 +650,7 @@ impl Made<'_> {
                 ),
             );
         }
-        if let Some(max) = f.max_items.filter(|m| *m <= 10_000)
+        if let Some(max) = f.max_items.filter(|m| fits(&m.saturating_add(1)))
             && !items.is_empty()
         {
             self.push(
@@ -623,7 +703,11 @@ fn outside_of(values: &[Value]) -> Value {
     }
     if values.iter().all(Value::is_number) {
         let top = values.iter().filter_map(Value::as_f64).fold(0.0, f64::max);
-        return json!(top.floor() as i64 + 1);
+        return if top < 9e15 {
+            json!(top.floor() as i64 + 1)
+        } else {
+            json!(-top)
+        };
     }
     let mut candidate = "cpc-not-listed".to_string();
     while values.contains(&json!(candidate)) {
@@ -683,7 +767,7 @@ impl SplitMix {
         match pick {
             0 if f.minimum.is_some() => json!(f.minimum.unwrap_or(0.0) - 1.0 - n as f64),
             0 | 1 if f.maximum.is_some() => json!(f.maximum.unwrap_or(0.0) + 1.0 + n as f64),
-            2 if f.max_length.is_some() => {
+            2 if f.max_length.is_some_and(|m| m < MAX_MADE_LENGTH) => {
                 let extra = 1 + (self.next() % 64) as usize;
                 json!("x".repeat(f.max_length.unwrap_or(0) as usize + extra))
             }

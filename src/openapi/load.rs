@@ -15,6 +15,9 @@ pub const MAX_FILES: usize = 64;
 /// a document cannot exhaust memory once parsed and compiled.
 pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
 
+/// The most problems named in one document: past them, the first ones are what to mend.
+const MAX_PROBLEMS: usize = 100;
+
 /// Keys whose values are data, not parts of the document: a `$ref` in them is not followed.
 pub const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const"];
 
@@ -41,20 +44,28 @@ pub fn load(root: &Path, on_read: &mut dyn FnMut(&Path, &[u8])) -> Result<ApiDoc
             )]);
         }
     };
-    super::convert::convert(&mut files, version)
+    use super::convert::{View, convert, positions};
+    let schemas =
+        positions(&files).map_err(|(file, at, e)| vec![at_pointer(&files[file].path, &at, e)])?;
+    super::convert::check_expansion(&files, &schemas)
         .map_err(|(file, at, e)| vec![at_pointer(&files[file].path, &at, e)])?;
+    let mut request_files = files.clone();
+    convert(&mut files, &schemas, version, View::Response);
+    convert(&mut request_files, &schemas, version, View::Request);
     let (operations, problems) = super::operations::extract(&Resolver { files: &files });
     if !problems.is_empty() {
         return Err(problems
             .into_iter()
+            .take(MAX_PROBLEMS)
             .map(|(file, at, e)| at_pointer(&files[file].path, &at, e))
             .collect());
     }
-    let compiled = super::compile(&files, &operations)?;
+    let compiled = super::compile(&files, &request_files, &operations)?;
     Ok(ApiDoc {
         version,
         base_path: base_path(&files[0].value),
         files,
+        request_files,
         operations,
         compiled,
     })
@@ -67,9 +78,13 @@ pub fn load_schema(
     on_read: &mut dyn FnMut(&Path, &[u8]),
 ) -> Result<ApiDoc, Vec<Diagnostic>> {
     let files = read_all(root, on_read)?;
-    let compiled = super::compile(&files, &[])?;
+    let schemas = vec![(0, String::new(), true)];
+    super::convert::check_expansion(&files, &schemas)
+        .map_err(|(file, at, e)| vec![at_pointer(&files[file].path, &at, e)])?;
+    let compiled = super::compile(&files, &files, &[])?;
     Ok(ApiDoc {
         version: Version::V31,
+        request_files: files.clone(),
         files,
         operations: Vec::new(),
         base_path: String::new(),
@@ -135,7 +150,9 @@ fn read_all(
                     .map(|_| ())
                     .ok_or_else(|| format!("`{reference}` points at nothing"))
             });
-            if let Err(e) = found {
+            if let Err(e) = found
+                && problems.len() < MAX_PROBLEMS
+            {
                 problems.push(at_pointer(&file.path, &at, e));
             }
         }

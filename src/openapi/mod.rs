@@ -12,7 +12,7 @@ mod convert;
 pub mod generate;
 mod load;
 mod operations;
-mod resolve;
+pub(crate) mod resolve;
 
 use std::path::PathBuf;
 
@@ -32,7 +32,7 @@ pub enum Version {
 }
 
 /// One file of the document (the root, or one a `$ref` reaches), its schemas converted.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiFile {
     /// Relative to the root document's folder, `/`-separated: what `$ref`s name it by.
     pub name: String,
@@ -44,8 +44,12 @@ pub struct ApiFile {
 #[derive(Debug)]
 pub struct ApiDoc {
     pub version: Version,
-    /// `files[0]` is the root document.
+    /// `files[0]` is the root document; schemas as an answer is judged by them (a `writeOnly`
+    /// property is not required).
     pub files: Vec<ApiFile>,
+    /// The same files, schemas as a request is judged by them (a `readOnly` property is not
+    /// required): what `generate` varies.
+    pub request_files: Vec<ApiFile>,
     pub operations: Vec<Operation>,
     /// The path of the first `servers` URL (`/api/v1`), which requests may carry before an
     /// operation's path.
@@ -58,7 +62,9 @@ impl ApiDoc {
     /// The operation that documents a request, or why none does: the path is not documented,
     /// or the path is but not with this method.
     pub fn operation(&self, method: &str, path: &str) -> Result<&Operation, Undocumented> {
-        let path = path
+        // A request's path is percent-encoded (`/%E0%B8%AA…`); the document's templates are not.
+        let decoded = resolve::percent_decode(path).unwrap_or_else(|_| path.to_string());
+        let path = decoded
             .strip_prefix(self.base_path.as_str())
             .filter(|rest| rest.starts_with('/'))
             .unwrap_or(path);

@@ -185,6 +185,17 @@ fn operation(
     if let Some(Value::Object(map)) = node.get("responses") {
         for status in map.keys() {
             let r_at = format!("{at}/responses/{}", escape(status));
+            let key = status.to_ascii_uppercase();
+            let code = key.parse::<u16>().is_ok_and(|c| (100..=599).contains(&c));
+            let class = key.len() == 3 && key.ends_with("XX") && ("1"..="5").contains(&&key[..1]);
+            if !(code || class || key == "DEFAULT") {
+                return Err((
+                    r_at,
+                    format!(
+                        "`{status}` is not a status: a code (`201`), a class (`4XX`) or `default`"
+                    ),
+                ));
+            }
             let (f, p, response) = resolver.deref(file, &r_at).map_err(|e| (r_at.clone(), e))?;
             let mut required_headers = Vec::new();
             if let Some(Value::Object(headers)) = response.get("headers") {

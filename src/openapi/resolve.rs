@@ -50,7 +50,7 @@ pub fn split(from: &str, reference: &str) -> Result<(String, String), String> {
     Ok((file, pointer))
 }
 
-fn percent_decode(text: &str) -> Result<String, String> {
+pub(crate) fn percent_decode(text: &str) -> Result<String, String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -98,11 +98,17 @@ impl<'a> Resolver<'a> {
             let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
                 return Ok((file, pointer, node));
             };
-            if chain.contains(&here) || chain.len() >= MAX_REF_HOPS {
+            if chain.contains(&here) {
                 chain.push(here);
                 return Err(format!(
                     "`$ref`s go round in a cycle: {}",
                     chain.join(" → ")
+                ));
+            }
+            if chain.len() >= MAX_REF_HOPS {
+                return Err(format!(
+                    "more than {MAX_REF_HOPS} `$ref`s one after another from `{}`: point at the schema itself",
+                    chain[0]
                 ));
             }
             chain.push(here);

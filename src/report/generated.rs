@@ -26,13 +26,15 @@ pub struct GeneratedRow {
 /// A row per (block, member), in the order the cases were made.
 pub fn rows(results: &RunResults, num: &dyn Fn(usize) -> String) -> Vec<GeneratedRow> {
     let mut groups: Vec<((&str, &str), Vec<&CaseResult>)> = Vec::new();
+    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     for case in &results.cases {
         let Some(g) = &case.generated else { continue };
         let key = (g.from.as_str(), g.member.as_str());
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, cases)) => cases.push(case),
-            None => groups.push((key, vec![case])),
-        }
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(case);
     }
     groups
         .into_iter()

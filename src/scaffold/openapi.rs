@@ -16,10 +16,12 @@ pub fn pending_cases(doc: &ApiDoc, doc_file: &str) -> String {
     );
     let mut ids = std::collections::HashSet::new();
     for op in &doc.operations {
-        let base = format!(
-            "API-{}",
-            slug(op.operation_id.as_deref().unwrap_or(&op.key()))
-        );
+        // An operationId of letters an id cannot hold (Thai) gives way to the method and path.
+        let named = op.operation_id.as_deref().map(slug).unwrap_or_default();
+        let base = match named.is_empty() {
+            true => format!("API-{}", slug(&op.key())),
+            false => format!("API-{named}"),
+        };
         let id = (1..)
             .map(|n| {
                 if n == 1 {
@@ -103,37 +105,71 @@ pub fn component_schemas(doc: &ApiDoc) -> (Vec<(String, String)>, Vec<String>) {
     let Some(Value::Object(schemas)) = doc.files[0].value.pointer("/components/schemas") else {
         return (Vec::new(), Vec::new());
     };
+    // Each schema with its references made local, and the component names it names.
     let mut defs = Map::new();
-    let mut outside = Vec::new();
+    let mut names: std::collections::HashMap<&str, (Vec<String>, bool)> = Default::default();
     for (name, schema) in schemas {
         let mut schema = schema.clone();
-        if rewrite(&mut schema) {
-            outside.push(name.clone());
-        }
+        let mut named = Vec::new();
+        let outside = rewrite(&mut schema, &mut named);
+        names.insert(name, (named, outside));
         defs.insert(name.clone(), schema);
     }
     let mut files = Vec::new();
     let mut left_out = Vec::new();
+    let mut taken = std::collections::HashSet::new();
     for name in schemas.keys() {
-        if outside.contains(name) {
+        // The schemas it reaches, itself first.
+        let mut reached = vec![name.clone()];
+        let mut next = 0;
+        while next < reached.len() {
+            if let Some((named, _)) = names.get(reached[next].as_str()) {
+                for n in named {
+                    if !reached.contains(n) {
+                        reached.push(n.clone());
+                    }
+                }
+            }
+            next += 1;
+        }
+        if reached
+            .iter()
+            .any(|n| names.get(n.as_str()).is_none_or(|(_, outside)| *outside))
+        {
             left_out.push(format!("{name}: it names a schema in another file"));
             continue;
         }
-        let file_name: String = name
+        let own: Map<String, Value> = reached
+            .iter()
+            .filter_map(|n| defs.get(n).map(|s| (n.clone(), s.clone())))
+            .collect();
+        // A file name from the schema's name (Thai kept); two names that read the same get
+        // `-2`, `-3` …
+        let base: String = name
             .chars()
             .map(|c| {
-                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                if c.is_alphanumeric() || "-_.".contains(c) {
                     c
                 } else {
                     '_'
                 }
             })
             .collect();
+        let file_name = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                }
+            })
+            .find(|f| taken.insert(f.to_lowercase()))
+            .unwrap_or(base);
         let schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": name,
             "$ref": format!("#/$defs/{}", crate::openapi::escape(name)),
-            "$defs": defs,
+            "$defs": own,
         });
         let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
         files.push((format!("schemas/{file_name}.json"), text));
@@ -141,26 +177,35 @@ pub fn component_schemas(doc: &ApiDoc) -> (Vec<(String, String)>, Vec<String>) {
     (files, left_out)
 }
 
-/// `#/components/schemas/X` becomes `#/$defs/X`; true when a `$ref` leads to another file.
-fn rewrite(value: &mut Value) -> bool {
+/// `#/components/schemas/X` becomes `#/$defs/X` (`X` added to `named`); true when a `$ref`
+/// leads elsewhere (another file, another part of the document).
+fn rewrite(value: &mut Value, named: &mut Vec<String>) -> bool {
     let mut outside = false;
     match value {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get_mut("$ref") {
                 match r.strip_prefix("#/components/schemas/") {
-                    Some(rest) => *r = format!("#/$defs/{rest}"),
-                    None => outside |= !r.starts_with('#'),
+                    Some(rest) => {
+                        let rest_decoded = crate::openapi::resolve::percent_decode(rest)
+                            .unwrap_or_else(|_| rest.to_string());
+                        let name = rest_decoded.replace("~1", "/").replace("~0", "~");
+                        // The whole component, not a part of it.
+                        outside |= name.contains('/');
+                        named.push(name);
+                        *r = format!("#/$defs/{rest}");
+                    }
+                    None => outside |= !r.starts_with("#/$defs/"),
                 }
             }
             for (key, child) in map.iter_mut() {
                 if !crate::openapi::DATA_KEYS.contains(&key.as_str()) {
-                    outside |= rewrite(child);
+                    outside |= rewrite(child, named);
                 }
             }
         }
         Value::Array(items) => {
             for item in items {
-                outside |= rewrite(item);
+                outside |= rewrite(item, named);
             }
         }
         _ => {}

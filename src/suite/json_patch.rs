@@ -46,8 +46,14 @@ pub fn json_patch(target: &mut Value, op: &PatchOp) -> Result<(), String> {
             let index = if last == "-" && op.op == PatchKind::Add {
                 items.len()
             } else {
-                last.parse::<usize>()
-                    .ok()
+                // RFC 6901: an index is `0` or digits without a leading zero (no `+1`, `01`).
+                let canonical = last == "0"
+                    || (!last.starts_with('0')
+                        && !last.is_empty()
+                        && last.bytes().all(|b| b.is_ascii_digit()));
+                canonical
+                    .then(|| last.parse::<usize>().ok())
+                    .flatten()
                     .filter(|i| *i < items.len() || (op.op == PatchKind::Add && *i == items.len()))
                     .ok_or_else(missing)?
             };
@@ -133,6 +139,8 @@ mod tests {
         );
         assert!(patched(body.clone(), PatchKind::Replace, "/a/zz", Some(json!(1))).is_err());
         assert!(patched(body.clone(), PatchKind::Remove, "/list/5", None).is_err());
+        assert!(patched(body.clone(), PatchKind::Remove, "/list/+1", None).is_err());
+        assert!(patched(body.clone(), PatchKind::Remove, "/list/01", None).is_err());
         assert!(patched(body.clone(), PatchKind::Add, "/nope/x", Some(json!(1))).is_err());
         assert!(patched(body, PatchKind::Add, "a", Some(json!(1))).is_err());
     }

@@ -131,6 +131,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         .and_then(|m| m.openapi.as_ref())
         .and_then(|name| read_openapi(dir, name, &mut digest, &mut problems));
     let api_broken = api.is_none() && meta.as_ref().is_some_and(|m| m.openapi.is_some());
+    let mut generated = 0;
     for (file, spec) in generators {
         // The document's own problems are reported; a block made from it is not also one.
         if api_broken && spec.value.from.operation.is_some() {
@@ -139,7 +140,19 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         let path = case_files[file].path.clone();
         let mut add = |p: &Path, bytes: &[u8]| digest.add(p, bytes);
         match super::generated::expand(&spec, &path, dir, api.as_deref(), &mut add) {
-            Ok(cases) => case_files[file].cases.extend(cases),
+            Ok(cases) if generated + cases.len() > MAX_GENERATED => {
+                problems.push(Diagnostic::at(
+                    Place::of(&path, &spec.value.id.referenced),
+                    format!(
+                        "`generate` {} would make the suite's generated cases more than {MAX_GENERATED}: leave members out with `skip:`",
+                        spec.value.id.value
+                    ),
+                ));
+            }
+            Ok(cases) => {
+                generated += cases.len();
+                case_files[file].cases.extend(cases);
+            }
             Err(more) => problems.extend(more),
         }
     }
@@ -239,6 +252,10 @@ fn read_openapi(
         }
     }
 }
+
+/// The most cases `generate:` blocks may make in one suite (each block at most
+/// `openapi::generate::MAX_VARIANTS`).
+const MAX_GENERATED: usize = 10_000;
 
 /// A case may not grow past this many steps by using fragments (a fragment used twice in a
 /// fragment used twice … grows fast).
