@@ -229,7 +229,16 @@ impl Reader {
                 path: path.to_path_buf(),
                 value,
             }),
-            Err(problem) => self.problems.push(problem),
+            Err(mut problem) => {
+                // The reader's budget message speaks of case files.
+                if problem
+                    .message
+                    .starts_with("this file is larger than cpc reads")
+                {
+                    problem.message = "this file is larger than cpc reads in one piece (over 250,000 YAML nodes): split the document into files its `$ref`s name".into();
+                }
+                self.problems.push(problem);
+            }
         }
     }
 }
