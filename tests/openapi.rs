@@ -450,6 +450,14 @@ async fn a_generated_case_catches_a_forgotten_constraint_and_can_be_picked_alone
     let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
     assert_eq!(sent["note"].as_str().unwrap().chars().count(), 21);
     assert_eq!(sent["member_id"], "M-0001");
+    // A member added beside a templated one: the template is rendered, not copied as text.
+    let extra = case(&results, "LIB-GEN-LOAN:body:unexpected_property");
+    let sent = extra["steps"][0]["exchange"]["request"]["body"]["text"]
+        .as_str()
+        .unwrap();
+    let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+    assert_eq!(sent["member_id"], "M-0001");
+    assert_eq!(sent["cpc_unexpected"], "x");
 
     let (output, results) =
         run_library(true, &["--case", "LIB-GEN-LOAN:/note:above_max_length"]).await;
@@ -608,7 +616,7 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
     };
     let json = "{ method: POST, path: /loans, json: { days: 1 } }";
     let text = format!(
-        "generate:\n{}{}{}{}{}",
+        "generate:\n{}{}{}{}{}{}",
         block("BAD-1", "{ operation: DELETE /loans }", json),
         block(
             "BAD-2",
@@ -622,6 +630,11 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         ),
         block("BAD-4", "{ schema: ../../../etc/passwd }", json),
         block("BAD-5", "{ schema: schemas/missing.json }", json),
+        block(
+            "BAD-6",
+            "{ operation: POST /loans }",
+            "{ method: POST, path: /loanz, json: {} }"
+        ),
     );
     std::fs::write(suite.join("cases/bad.yaml"), text).unwrap();
     let output = support::cpc(support::args(&["validate", suite.to_str().unwrap()])).await;
@@ -633,6 +646,7 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         "`generate` varies the request's `json`: give the valid body there",
         "the schema is a file inside the suite",
         "`schemas/missing.json`: no such file in the suite",
+        "the request is `POST /loanz`, which is not `POST /loans` whose schema it varies",
     ] {
         assert!(errors.contains(expected), "{expected:?} not in:\n{errors}");
     }
@@ -836,6 +850,33 @@ fn a_generated_body_is_judged_whole_as_a_request() {
     // A request carries its writeOnly member; a readOnly one is not varied.
     assert!(made.contains(&"/pin:missing".to_string()), "{made:?}");
     assert!(!made.iter().any(|m| m.starts_with("/id")), "{made:?}");
+
+    // One thing broken at a time: a plate one character too long still keeps to its pattern.
+    let plate = json!({"type": "object", "properties": {
+        "plate": {"type": "string", "pattern": "^[A-Z0-9]+$", "maxLength": 6}}});
+    let doc = load_text(&post_thing(plate, json!({}))).unwrap();
+    let at = doc
+        .find("POST /thing")
+        .unwrap()
+        .request_schema()
+        .unwrap()
+        .clone();
+    let request = openapi::generate::Request {
+        file: at.file,
+        pointer: &at.pointer,
+        skip: &[],
+        random: None,
+    };
+    let made = openapi::generate::variants(&doc, &request, &json!({"plate": "AB12"})).unwrap();
+    let long = made
+        .iter()
+        .find(|v| v.violation == "above_max_length")
+        .unwrap();
+    assert_eq!(
+        long.patch.value,
+        Some(json!("AB1222222"[..7].to_string())),
+        "{long:?}"
+    );
 }
 
 #[test]

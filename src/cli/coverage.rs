@@ -21,7 +21,12 @@ pub fn coverage(args: CoverageArgs) -> u8 {
             );
             return exit::INVALID;
         };
-        let run = match args.results.as_deref().map(super::report::read).transpose() {
+        let run = match args
+            .results
+            .as_deref()
+            .map(|dir| super::report::read_with(dir, Some(&suite)))
+            .transpose()
+        {
             Ok(run) => run,
             Err(e) => {
                 crate::complain!("error: {e}");

@@ -58,6 +58,14 @@ fn read_waivers(path: &Path) -> Result<Vec<Waiver>, String> {
 /// far as it got before it was killed.
 /// Either way, the outcomes in it must follow from its checks (`evidence::check`).
 pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
+    read_with(dir, None)
+}
+
+/// As `read`, compared with `suite` (the one the command was given) rather than `suites/<id>`.
+pub(crate) fn read_with(
+    dir: &Path,
+    suite: Option<&crate::suite::Suite>,
+) -> Result<RunResults, String> {
     let path = dir.join(RESULTS);
     let (results, from) = if !path.exists() && dir.join(STREAM).exists() {
         (stream::rebuild(&dir.join(STREAM))?, dir.join(STREAM))
@@ -74,9 +82,29 @@ pub(crate) fn read(dir: &Path) -> Result<RunResults, String> {
         (results, path)
     };
     crate::evidence::check(&results)
-        .and_then(|()| against_suite(&results))
+        .and_then(|()| match suite {
+            Some(suite) => against_given(&results, suite),
+            None => against_suite(&results),
+        })
         .map_err(|e| format!("{}: {e}", from.display()))?;
     Ok(results)
+}
+
+/// The suite given on the command line: compared when it is the one that was run.
+fn against_given(
+    results: &RunResults,
+    suite: &crate::suite::Suite,
+) -> Result<(), crate::evidence::EvidenceError> {
+    if suite.digest != results.suite.digest {
+        crate::complain!(
+            "note: the run was not compared with `{}`: it has changed since (digest {}, the run's {}); the levels, traces and waiver policy in results.json are taken as written",
+            suite.dir.display(),
+            suite.digest,
+            crate::report::escape::console_text(&results.suite.digest)
+        );
+        return Ok(());
+    }
+    crate::evidence::against(results, suite)
 }
 
 /// When the suite that was run is at hand (`suites/<id>`, with the run's digest), what the gate

@@ -13,7 +13,7 @@
 //! of a valid body. Nothing is random unless a seed is given; the same schema and body give the
 //! same variants in the same order.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::ApiDoc;
 use super::resolve::Resolver;
@@ -102,9 +102,9 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// Whether the body with this patch breaks the schema anew; `None` when the patch does not
-    /// apply.
-    fn breaks(&self, patch: &PatchOp) -> Option<bool> {
+    /// The schema paths of the errors the body with this patch has that the valid body does
+    /// not; `None` when the patch does not apply.
+    fn new_errors(&self, patch: &PatchOp) -> Option<Vec<String>> {
         let mut body = self.base.clone();
         crate::suite::json_patch(&mut body, patch).ok()?;
         // The member's own value is replaced: the base's errors there do not stand.
@@ -113,9 +113,16 @@ impl<'a> Judge<'a> {
             self.errors.iter().filter(|(at, _)| !under(at)).collect();
         Some(
             error_keys(&self.validator, &body)
-                .iter()
-                .any(|key| !standing.contains(&key)),
+                .into_iter()
+                .filter(|key| !standing.contains(&key))
+                .map(|(_, schema)| schema)
+                .collect(),
         )
+    }
+
+    /// Whether the body with this patch breaks the schema anew.
+    fn breaks(&self, patch: &PatchOp) -> Option<bool> {
+        self.new_errors(patch).map(|e| !e.is_empty())
     }
 }
 
@@ -349,29 +356,66 @@ struct Made<'a> {
 }
 
 impl Made<'_> {
-    /// Keeps a value when the schema judges the body it makes as the variant says (broken, or
-    /// a valid boundary) and no variant of this member already sends it.
-    fn push(&mut self, violation: &str, value: Value, valid: bool, description: Text) {
-        if self.room == 0
-            || self
-                .out
-                .iter()
-                .any(|v| v.patch.value.as_ref() == Some(&value))
-            || (valid && self.base == Some(&value))
-        {
-            return;
-        }
+    /// The patch that gives the member this value.
+    fn patch(&self, value: Value) -> PatchOp {
         let op = if self.base.is_some() || self.member.is_empty() {
             PatchKind::Replace
         } else {
             PatchKind::Add
         };
-        let patch = PatchOp {
+        PatchOp {
             op,
             path: self.member.to_string(),
             value: Some(value),
-        };
-        if self.judge.breaks(&patch) != Some(!valid) {
+        }
+    }
+
+    /// Keeps a value when the schema judges the body it makes as the variant says (broken, or
+    /// a valid boundary) and no variant of this member already sends it.
+    fn push(&mut self, violation: &str, value: Value, valid: bool, description: Text) {
+        let patch = self.patch(value);
+        self.keep(violation, patch, valid, description);
+    }
+
+    /// Of several values, the first that breaks the schema by `keyword` alone (or, for a
+    /// boundary, not at all); else the first that breaks it at all: a case breaks one thing
+    /// where a value can.
+    fn push_one_of(
+        &mut self,
+        violation: &str,
+        keyword: &str,
+        candidates: Vec<Value>,
+        valid: bool,
+        description: Text,
+    ) {
+        let mut fallback = None;
+        for value in candidates {
+            let patch = self.patch(value);
+            let Some(errors) = self.judge.new_errors(&patch) else {
+                continue;
+            };
+            let alone = errors.iter().all(|e| e.ends_with(&format!("/{keyword}")));
+            if valid == errors.is_empty() && (valid || alone) {
+                return self.keep(violation, patch, valid, description);
+            }
+            if !valid && !errors.is_empty() && fallback.is_none() {
+                fallback = Some(patch);
+            }
+        }
+        if let Some(patch) = fallback {
+            self.keep(violation, patch, valid, description);
+        }
+    }
+
+    /// Keeps a patch when the schema judges the body it makes as the variant says and no
+    /// variant of this member already sends it.
+    fn keep(&mut self, violation: &str, patch: PatchOp, valid: bool, description: Text) {
+        let value = patch.value.as_ref();
+        if self.room == 0
+            || self.out.iter().any(|v| v.patch == patch)
+            || (valid && value.is_some() && self.base == value)
+            || self.judge.breaks(&patch) != Some(!valid)
+        {
             return;
         }
         self.room -= 1;
@@ -453,15 +497,19 @@ impl Made<'_> {
         if f.closed
             && let Some(Value::Object(object)) = self.base
         {
-            let mut extra: Map<String, Value> = object.clone();
             let mut name = "cpc_unexpected".to_string();
-            while extra.contains_key(&name) {
+            while object.contains_key(&name) {
                 name.push('_');
             }
-            extra.insert(name, json!("x"));
-            self.push(
+            // Added beside the members as sent (their templates rendered), not a copy of them.
+            let patch = PatchOp {
+                op: PatchKind::Add,
+                path: format!("{}/{}", self.member, super::escape(&name)),
+                value: Some(json!("x")),
+            };
+            self.keep(
                 "unexpected_property",
-                Value::Object(extra),
+                patch,
                 false,
                 crate::text!("มีฟิลด์ที่ไม่ได้กำหนด", "a member the schema does not allow"),
             );
@@ -480,37 +528,50 @@ impl Made<'_> {
     }
 
     fn strings(&mut self, f: &Facets) {
-        let base = self.literal().unwrap_or("a").to_string();
-        let sized = |n: u64| -> String {
-            let mut chars: Vec<char> = base.chars().collect();
-            let fill = chars.last().copied().unwrap_or('a');
-            chars.resize(n as usize, fill);
-            chars.into_iter().collect()
+        let base: Vec<char> = self.literal().unwrap_or("a").chars().collect();
+        // Strings of a length, made from the body's own value: cut, or grown with one of its
+        // own characters (the last first), so a pattern it keeps to is kept where it can be.
+        let mut fills: Vec<char> = base.iter().rev().copied().collect();
+        fills.dedup();
+        fills.truncate(8);
+        let sized = |n: u64| -> Vec<Value> {
+            fills
+                .iter()
+                .map(|fill| {
+                    let mut chars = base.clone();
+                    chars.resize(n as usize, *fill);
+                    json!(chars.into_iter().collect::<String>())
+                })
+                .collect()
         };
         if let Some(min) = f.min_length.filter(|m| *m > 0 && *m <= MAX_MADE_LENGTH) {
-            self.push(
+            self.push_one_of(
                 "below_min_length",
-                json!(sized(min - 1)),
+                "minLength",
+                sized(min - 1),
                 false,
                 crate::text!("สั้นกว่า minLength {}", "shorter than minLength {}", min),
             );
-            self.push(
+            self.push_one_of(
                 "exact_min_length",
-                json!(sized(min)),
+                "minLength",
+                sized(min),
                 true,
                 crate::text!("ยาวเท่ากับ minLength {} พอดี", "exactly minLength {}", min),
             );
         }
         if let Some(max) = f.max_length.filter(|m| *m < MAX_MADE_LENGTH) {
-            self.push(
+            self.push_one_of(
                 "above_max_length",
-                json!(sized(max + 1)),
+                "maxLength",
+                sized(max + 1),
                 false,
                 crate::text!("ยาวกว่า maxLength {}", "longer than maxLength {}", max),
             );
-            self.push(
+            self.push_one_of(
                 "exact_max_length",
-                json!(sized(max)),
+                "maxLength",
+                sized(max),
                 true,
                 crate::text!("ยาวเท่ากับ maxLength {} พอดี", "exactly maxLength {}", max),
             );
@@ -519,36 +580,28 @@ impl Made<'_> {
             let length = f.min_length.unwrap_or(1).clamp(1, 64) as usize;
             let candidates = [
                 "!".repeat(length),
-                format!("!{}", base.chars().skip(1).collect::<String>()),
+                format!("!{}", base.iter().skip(1).collect::<String>()),
                 "ก".repeat(length),
                 " ".repeat(length),
             ];
-            for candidate in candidates {
-                let before = self.out.len();
-                self.push(
-                    "pattern",
-                    json!(candidate),
-                    false,
-                    crate::text!("ไม่ตรงรูปแบบ {}", "does not match {}", pattern),
-                );
-                if self.out.len() > before {
-                    break;
-                }
-            }
+            self.push_one_of(
+                "pattern",
+                "pattern",
+                candidates.into_iter().map(Value::from).collect(),
+                false,
+                crate::text!("ไม่ตรงรูปแบบ {}", "does not match {}", pattern),
+            );
         }
         if let Some(format) = &f.format {
-            for candidate in invalid_formats(format, self.literal()) {
-                let before = self.out.len();
-                self.push(
-                    "format",
-                    json!(candidate),
-                    false,
-                    crate::text!("ไม่อยู่ในรูปแบบ {}", "not a valid {}", format),
-                );
-                if self.out.len() > before {
-                    break;
-                }
-            }
+            let base: String = base.iter().collect();
+            let candidates = invalid_formats(format, self.literal().map(|_| base.as_str()));
+            self.push_one_of(
+                "format",
+                "format",
+                candidates.into_iter().map(Value::from).collect(),
+                false,
+                crate::text!("ไม่อยู่ในรูปแบบ {}", "not a valid {}", format),
+            );
         }
     }
 

@@ -422,12 +422,22 @@ pub fn build(
         .filter(|r| r.result.is_failure())
         .map(|r| {
             let row = requirement_rows.iter().find(|x| x.id == r.id);
+            // The invariants tracing to it: their violations are its to fix, in whichever
+            // case they were seen.
+            let prefixes: Vec<String> = results
+                .invariants
+                .iter()
+                .filter(|i| i.requirements.contains(&r.id))
+                .map(|i| format!("invariant {}:", i.id))
+                .collect();
             let items = failures
                 .iter()
-                .filter(|f| f.requirements.split(", ").any(|id| id == r.id))
                 .flat_map(|f| {
+                    let traced = f.requirements.split(", ").any(|id| id == r.id);
+                    let prefixes = &prefixes;
                     f.problems
                         .iter()
+                        .filter(move |p| traced || prefixes.iter().any(|x| p.check.starts_with(x)))
                         .map(move |p| format!("{} — {}: {}", f.id, p.check, p.message))
                 })
                 .collect();

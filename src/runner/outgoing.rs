@@ -197,7 +197,11 @@ fn body(
             );
         }
         for op in &spec.json_patch {
-            crate::suite::json_patch(&mut value, op)
+            let mut op = op.clone();
+            if let Some(v) = &op.value {
+                op.value = Some(render_json(v, vars).map_err(template_error)?);
+            }
+            crate::suite::json_patch(&mut value, &op)
                 .map_err(|e| text!("json_patch: {}", "json_patch: {}", e))?;
         }
         // A suite default (`application/json; charset=utf-8`) stands for JSON.

@@ -60,15 +60,36 @@ pub fn pending_cases(doc: &ApiDoc, doc_file: &str) -> String {
         text.push_str(&format!(
             "  - id: {}\n    title_th: {}\n    title_en: {}\n    requirements: [{}]\n    pending: true\n    steps:\n      - request:\n          method: {}\n          path: {}\n        expect:\n          status: {}\n",
             q(&id),
-            q(&format!("{FILL_IN} ชื่อกรณีทดสอบ {}", op.key())),
+            q(&format!("ทดสอบ {}", op.key())),
             q(&op.summary.clone().unwrap_or_else(|| op.key())),
             q(&format!("{FILL_IN} ข้อที่ทดสอบ (the clause this case tests)")),
             q(&op.method),
-            q(&op.path),
+            q(&path_template(&op.path)),
             success,
         ));
     }
     text
+}
+
+/// An operation's path as a case's: each `{name}` a variable the case must give (validate
+/// names it until a step captures it or `vars` sets it).
+fn path_template(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let name: String = rest[open + 1..open + close]
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect();
+        out.push_str(&format!("{{{{ {name} }}}}"));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A path as a YAML scalar.
@@ -216,6 +237,14 @@ fn rewrite(value: &mut Value, named: &mut Vec<String>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::slug;
+
+    #[test]
+    fn path_parameters_become_variables() {
+        assert_eq!(
+            super::path_template("/applications/{application_id}/cancel"),
+            "/applications/{{ application_id }}/cancel"
+        );
+    }
 
     #[test]
     fn ids_read_as_ids() {

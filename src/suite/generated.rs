@@ -56,6 +56,21 @@ pub fn expand(
                     ),
                 ));
             };
+            // The request varied is the operation's: a schema of one operation sent to another
+            // would test nothing it says.
+            if let Some(path) = &request.path {
+                let path = path.value.split('?').next().unwrap_or("");
+                let sent = doc.operation(&request.method.value, path);
+                if !sent.is_ok_and(|o| std::ptr::eq(o, operation)) {
+                    return Err(here(
+                        &g.request.referenced,
+                        format!(
+                            "the request is `{} {}`, which is not `{}` whose schema it varies",
+                            request.method.value, path, op.value
+                        ),
+                    ));
+                }
+            }
             let Some(at) = operation.request_schema() else {
                 return Err(here(
                     &op.referenced,

@@ -680,7 +680,7 @@ pub struct RequestSpec {
     pub merge_patch: Option<Box<Spanned<Value>>>,
     /// RFC 6902 operations (`add`, `remove`, `replace`) applied to `json` after `merge_patch`:
     /// what a merge patch cannot say (a member set to `null`, an array item changed). Values
-    /// are sent as written, not templated. Generated cases (`generate:`) are written this way.
+    /// are templated like `json`'s. Generated cases (`generate:`) are written this way.
     #[serde(default)]
     pub json_patch: Vec<PatchOp>,
     /// A raw text body (templated).

@@ -1146,6 +1146,9 @@ impl Validator<'_> {
                 );
                 self.report(path, at, message);
             }
+            if let Some(value) = &op.value {
+                self.json_template(path, at, value, known);
+            }
             if op.op != PatchKind::Remove && op.value.is_none() {
                 self.report(
                     path,
