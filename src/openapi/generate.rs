@@ -812,20 +812,43 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
-    /// A value the member's constraints are likely to refuse: out of its range, too long, or
-    /// of another type.
+    /// A value of the member's own type that its constraints are likely to refuse: a string
+    /// of random characters (Thai, punctuation, digits) and length, a number out of its range;
+    /// now and then one of another type. Values the schema accepts are dropped by the caller.
     fn value(&mut self, f: &Facets) -> Value {
-        let pick = self.next() % 4;
-        let n = (self.next() % 1_000_000) as i64;
-        match pick {
-            0 if f.minimum.is_some() => json!(f.minimum.unwrap_or(0.0) - 1.0 - n as f64),
-            0 | 1 if f.maximum.is_some() => json!(f.maximum.unwrap_or(0.0) + 1.0 + n as f64),
-            2 if f.max_length.is_some_and(|m| m < MAX_MADE_LENGTH) => {
-                let extra = 1 + (self.next() % 64) as usize;
-                json!("x".repeat(f.max_length.unwrap_or(0) as usize + extra))
-            }
-            _ if f.types.iter().any(|t| t == "string") => json!(n),
-            _ => json!(format!("{n}")),
+        const CHARS: &[char] = &[
+            'a', 'Z', '9', '0', '-', '_', ' ', '!', '@', '/', '.', 'ก', 'ข', 'ฮ', '๑', 'ั', 'é',
+            '😀',
+        ];
+        let n = (self.next() % 1_000_000) as f64;
+        let is = |t: &str| f.types.iter().any(|x| x == t);
+        let other_type = self.next() % 5 == 0;
+        if is("string") && !other_type {
+            let longest = f.max_length.filter(|m| *m < MAX_MADE_LENGTH).unwrap_or(56) + 8;
+            let length = (self.next() % (longest + 1)) as usize;
+            let text: String = (0..length)
+                .map(|_| CHARS[(self.next() % CHARS.len() as u64) as usize])
+                .collect();
+            return json!(text);
+        }
+        if (is("number") || is("integer")) && !other_type {
+            let integer = |x: f64| {
+                if is("integer") {
+                    json!(x.trunc() as i64)
+                } else {
+                    json!(x)
+                }
+            };
+            return match (f.minimum, f.maximum, self.next() % 2) {
+                (Some(min), _, 0) if min.abs() < 9e15 => integer(min - 1.0 - n),
+                (_, Some(max), _) if max.abs() < 9e15 => integer(max + 1.0 + n),
+                _ => integer(-n - 1.0),
+            };
+        }
+        if is("string") {
+            json!(n as i64)
+        } else {
+            json!(format!("{n}"))
         }
     }
 }
