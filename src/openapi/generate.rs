@@ -822,7 +822,7 @@ impl SplitMix {
         ];
         let n = (self.next() % 1_000_000) as f64;
         let is = |t: &str| f.types.iter().any(|x| x == t);
-        let other_type = self.next() % 5 == 0;
+        let other_type = self.next().is_multiple_of(5);
         if is("string") && !other_type {
             let longest = f.max_length.filter(|m| *m < MAX_MADE_LENGTH).unwrap_or(56) + 8;
             let length = (self.next() % (longest + 1)) as usize;
