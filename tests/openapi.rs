@@ -718,11 +718,12 @@ fn post_thing(schema: serde_json::Value, components: serde_json::Value) -> Strin
     .to_string()
 }
 
-fn generated(
+/// The variants generated for `POST /thing` from this valid body.
+fn variants_of(
     doc: &ApiDoc,
     base: serde_json::Value,
     random: Option<(u64, u32)>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<openapi::generate::Variant>, String> {
     let at = doc
         .find("POST /thing")
         .unwrap()
@@ -735,7 +736,16 @@ fn generated(
         skip: &[],
         random,
     };
-    openapi::generate::variants(doc, &request, &base).map(|vs| {
+    openapi::generate::variants(doc, &request, &base)
+}
+
+/// Their `member:violation` names.
+fn generated(
+    doc: &ApiDoc,
+    base: serde_json::Value,
+    random: Option<(u64, u32)>,
+) -> Result<Vec<String>, String> {
+    variants_of(doc, base, random).map(|vs| {
         vs.iter()
             .map(|v| format!("{}:{}", v.member, v.violation))
             .collect()
@@ -855,19 +865,7 @@ fn a_generated_body_is_judged_whole_as_a_request() {
     let plate = json!({"type": "object", "properties": {
         "plate": {"type": "string", "pattern": "^[A-Z0-9]+$", "maxLength": 6}}});
     let doc = load_text(&post_thing(plate, json!({}))).unwrap();
-    let at = doc
-        .find("POST /thing")
-        .unwrap()
-        .request_schema()
-        .unwrap()
-        .clone();
-    let request = openapi::generate::Request {
-        file: at.file,
-        pointer: &at.pointer,
-        skip: &[],
-        random: None,
-    };
-    let made = openapi::generate::variants(&doc, &request, &json!({"plate": "AB12"})).unwrap();
+    let made = variants_of(&doc, json!({"plate": "AB12"}), None).unwrap();
     let long = made
         .iter()
         .find(|v| v.violation == "above_max_length")

@@ -22,16 +22,7 @@ pub fn pending_cases(doc: &ApiDoc, doc_file: &str) -> String {
             true => format!("API-{}", slug(&op.key())),
             false => format!("API-{named}"),
         };
-        let id = (1..)
-            .map(|n| {
-                if n == 1 {
-                    base.clone()
-                } else {
-                    format!("{base}-{n}")
-                }
-            })
-            .find(|id| ids.insert(id.clone()))
-            .unwrap_or(base);
+        let id = unique(base, &mut ids, str::to_string);
         let success = op
             .responses
             .iter()
@@ -69,6 +60,22 @@ pub fn pending_cases(doc: &ApiDoc, doc_file: &str) -> String {
         ));
     }
     text
+}
+
+/// `base`, or `base-2`, `base-3` … whichever `taken` does not hold yet, as `key` reads it
+/// (then it does).
+fn unique(
+    base: String,
+    taken: &mut std::collections::HashSet<String>,
+    key: impl Fn(&str) -> String,
+) -> String {
+    (1..)
+        .map(|n| match n {
+            1 => base.clone(),
+            n => format!("{base}-{n}"),
+        })
+        .find(|name| taken.insert(key(name)))
+        .unwrap_or(base)
 }
 
 /// An operation's path as a case's: each `{name}` a variable the case must give (validate
@@ -176,16 +183,8 @@ pub fn component_schemas(doc: &ApiDoc) -> (Vec<(String, String)>, Vec<String>) {
                 }
             })
             .collect();
-        let file_name = (1..)
-            .map(|n| {
-                if n == 1 {
-                    base.clone()
-                } else {
-                    format!("{base}-{n}")
-                }
-            })
-            .find(|f| taken.insert(f.to_lowercase()))
-            .unwrap_or(base);
+        // Case-insensitive: a file system may be.
+        let file_name = unique(base, &mut taken, str::to_lowercase);
         let schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": name,
