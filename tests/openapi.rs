@@ -896,6 +896,25 @@ fn thai_paths_and_answers_without_a_body_are_judged_as_written() {
         )
         .is_empty()
     );
+    // An escaped `/` is part of one segment, as the server sees it, not a step down the path.
+    let within = findings(
+        &doc,
+        "GET",
+        "/%E0%B8%AA%E0%B8%B4%E0%B9%88%E0%B8%87%E0%B8%82%E0%B8%AD%E0%B8%87/a%2Fb",
+        &answer(200, "application/json", json!({})),
+    );
+    assert!(within.is_empty(), "{within:?}");
+    let nested = findings(
+        &doc,
+        "GET",
+        "/%E0%B8%AA%E0%B8%B4%E0%B9%88%E0%B8%87%E0%B8%82%E0%B8%AD%E0%B8%87%2F1",
+        &answer(200, "application/json", json!({})),
+    );
+    assert_eq!(nested.len(), 1, "{nested:?}");
+    assert!(
+        nested[0].contains("not in the OpenAPI document"),
+        "{nested:?}"
+    );
     let mut empty = answer(204, "application/json", json!(null));
     empty.body.clear();
     assert!(findings(&doc, "GET", "/health", &empty).is_empty());

@@ -63,7 +63,13 @@ impl ApiDoc {
     /// or the path is but not with this method.
     pub fn operation(&self, method: &str, path: &str) -> Result<&Operation, Undocumented> {
         // A request's path is percent-encoded (`/%E0%B8%AA…`); the document's templates are not.
-        let decoded = resolve::percent_decode(path).unwrap_or_else(|_| path.to_string());
+        // Each segment is decoded on its own and an escaped `/` stays escaped: `/health%2Fdeep`
+        // is one segment to the server, so it must not match `/health/{part}`.
+        let decoded = path
+            .split('/')
+            .map(|segment| resolve::percent_decode(segment).map(|s| s.replace('/', "%2F")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_or_else(|_| path.to_string(), |segments| segments.join("/"));
         let path = decoded
             .strip_prefix(self.base_path.as_str())
             .filter(|rest| rest.starts_with('/'))
