@@ -799,6 +799,31 @@ fn hostile_documents_are_refused_or_bounded_never_a_crash() {
         problems[0].contains("expands to more than 1000000 checks"),
         "{problems:?}"
     );
+    // A schema that does not compile is named at the keyword the meta-schema refuses, however
+    // deep in a component; a pattern that is no regular expression, at the schema the
+    // operation names.
+    let thing = json!({"type": "object", "properties": {
+        "name": {"type": "string", "minLength": "three"}
+    }});
+    let problems = load_text(&post_thing(
+        json!({"$ref": "#/components/schemas/Thing"}),
+        json!({"Thing": thing}),
+    ))
+    .unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("at #/components/schemas/Thing/properties/name/minLength: POST /thing: the schema does not compile"),
+        "{problems:?}"
+    );
+    let problems = load_text(&post_thing(
+        json!({"type": "string", "pattern": "(unclosed"}),
+        json!({}),
+    ))
+    .unwrap_err();
+    assert!(
+        problems[0].starts_with("at #/paths/~1thing/post/requestBody/content/application~1json/schema: POST /thing: the schema does not compile"),
+        "{problems:?}"
+    );
     // Limits past what a case can carry, and values at the edge of numbers.
     let edges = json!({"type": "object", "properties": {
         "s": {"type": "string", "maxLength": u64::MAX},

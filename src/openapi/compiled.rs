@@ -78,6 +78,19 @@ fn build(
         .map_err(|e| e.to_string())
 }
 
+/// Where a schema that does not compile is wrong: the keyword the JSON Schema meta-schema
+/// refuses, in the file it is written in (`"type": 12` in a schema file beside the document).
+/// None when the meta-schema finds nothing (a pattern that is not a regular expression): the
+/// schema the operation names is the place then.
+fn broken(view: &[ApiFile], target: &SchemaAt) -> Option<SchemaAt> {
+    let node = view[target.file].value.pointer(&target.pointer)?;
+    let refused = jsonschema::meta::validate(node).err()?;
+    Some(SchemaAt {
+        file: target.file,
+        pointer: format!("{}{}", target.pointer, refused.instance_path()),
+    })
+}
+
 /// Compiles every response schema of every operation (and checks every request schema
 /// compiles); each problem names the operation and where the schema is, once.
 pub fn compile(
@@ -93,8 +106,9 @@ pub fn compile(
     let resolver = Resolver { files };
     let mut by_target: HashMap<SchemaAt, Arc<jsonschema::Validator>> = HashMap::new();
     let mut problems = Vec::new();
-    // A broken schema several operations name is one problem, said where it is first met.
+    // A broken `$ref` chain or schema several operations name is one problem, said once.
     let mut said = std::collections::HashSet::new();
+    let mut said_broken = std::collections::HashSet::new();
     for op in operations {
         let requests = op.request.iter().map(|m| (true, m));
         let responses = op
@@ -141,12 +155,17 @@ pub fn compile(
                     compiled.validators.insert(at.clone(), v);
                 }
                 Ok(_) => {}
-                Err(e) if said.insert(e.clone()) => problems.push(super::load::at_pointer(
-                    &files[at.file].path,
-                    &at.pointer,
-                    format!("{}: the schema does not compile: {e}", op.key()),
-                )),
-                Err(_) => {}
+                Err(e) => {
+                    let view = if request { request_files } else { files };
+                    let place = broken(view, &target).unwrap_or_else(|| at.clone());
+                    if said_broken.insert((target.clone(), e.clone())) {
+                        problems.push(super::load::at_pointer(
+                            &files[place.file].path,
+                            &place.pointer,
+                            format!("{}: the schema does not compile: {e}", op.key()),
+                        ));
+                    }
+                }
             }
         }
     }
