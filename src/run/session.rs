@@ -161,11 +161,14 @@ fn run(options: RunOptions) -> Result<u8, Failure> {
         &target,
         reference.is_some(),
         &portal_uri,
+        options.lang,
     ));
     if let Some(token) = &admin_token {
-        say(&format!(
-            "  admin token (Authorization: Bearer …): {token}\n"
-        ));
+        let label = match options.lang {
+            Lang::Th => "โทเค็นผู้ดูแล",
+            Lang::En => "admin token",
+        };
+        say(&format!("  {label} (Authorization: Bearer …): {token}\n"));
     }
     say_alone(&suite, &plan, options.lang, &say);
 
@@ -399,10 +402,12 @@ fn banner(
     target: &str,
     reference: bool,
     portal_uri: &str,
+    lang: Lang,
 ) -> String {
-    let target = match reference {
-        true => format!("{target} (ระบบอ้างอิงในตัว / built-in reference e-service)"),
-        false => target.to_string(),
+    let target = match (reference, lang) {
+        (true, Lang::Th) => format!("{target} (ระบบอ้างอิงในตัว)"),
+        (true, Lang::En) => format!("{target} (built-in reference e-service)"),
+        (false, _) => target.to_string(),
     };
     let portal = reqwest::Url::parse(portal_uri).map_or_else(
         |_| portal_uri.to_string(),
@@ -414,10 +419,17 @@ fn banner(
             }
         },
     );
-    format!(
-        "cpc {VERSION} · {} ({}) · {cases} case(s) → {target}\nPortal จำลอง (mock portal): {portal}\n",
-        suite.meta.id, suite.meta.name_th,
-    )
+    let id = &suite.meta.id;
+    match lang {
+        Lang::Th => format!(
+            "cpc {VERSION} · {id} ({}) · {cases} กรณี → {target}\nPortal จำลอง: {portal}\n",
+            suite.meta.name_th
+        ),
+        Lang::En => format!(
+            "cpc {VERSION} · {id} ({}) · {cases} case(s) → {target}\nmock portal: {portal}\n",
+            suite.meta.name_en.as_deref().unwrap_or(&suite.meta.name_th)
+        ),
+    }
 }
 
 /// The run's id and the options that change what it finds, for `cpc merge` to compare.
