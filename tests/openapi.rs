@@ -393,6 +393,12 @@ async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_po
         !report.contains("LIB-GEN-LOAN:/days"),
         "no generated case is listed one by one when all pass"
     );
+    // The Thai report tells a committee what was tried in Thai (digits Thai too).
+    let thai = std::fs::read_to_string(out.path().join("report.th.md")).unwrap();
+    assert!(
+        thai.contains("| LIB-GEN-LOAN | /days | ไม่มี, เป็น null, ชนิดผิด, ไม่ใช่จำนวนเต็ม, ต่ำกว่า minimum, เท่ากับ minimum, เกิน maximum, เท่ากับ maximum | ๘ | ๘ | ๐ |"),
+        "{thai}"
+    );
 
     // API coverage: each operation × documented status, reached or not.
     let coverage = support::cpc(support::args(&[

@@ -529,7 +529,7 @@ pub fn build(
         counts,
         requirements: requirement_rows,
         invariants: invariant_rows,
-        generated: super::generated::rows(results, &num),
+        generated: super::generated::rows(results, lang, &num),
         failures,
         fixes,
         generated_by: format!("{} cpc {}", label("generated_by"), results.cpc_version),
