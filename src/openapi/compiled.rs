@@ -155,17 +155,16 @@ pub fn compile(
                     compiled.validators.insert(at.clone(), v);
                 }
                 Ok(_) => {}
-                Err(e) => {
+                Err(e) if said_broken.insert((target.clone(), e.clone())) => {
                     let view = if request { request_files } else { files };
                     let place = broken(view, &target).unwrap_or_else(|| at.clone());
-                    if said_broken.insert((target.clone(), e.clone())) {
-                        problems.push(super::load::at_pointer(
-                            &files[place.file].path,
-                            &place.pointer,
-                            format!("{}: the schema does not compile: {e}", op.key()),
-                        ));
-                    }
+                    problems.push(super::load::at_pointer(
+                        &files[place.file].path,
+                        &place.pointer,
+                        format!("{}: the schema does not compile: {e}", op.key()),
+                    ));
                 }
+                Err(_) => {}
             }
         }
     }
