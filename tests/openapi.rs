@@ -666,6 +666,29 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
     ] {
         assert!(errors.contains(line), "{line} not in:\n{errors}");
     }
+
+    // A clause only a block that cannot be made covers is not also said to be uncovered.
+    std::fs::remove_file(suite.join("cases/bad.yaml")).unwrap();
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = suite.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from:?} not in {file}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    edit(
+        "cases/renewals.yaml",
+        "requirements: [LIB-2]",
+        "requirements: [LIB-1]",
+    );
+    edit(
+        "cases/loans.yaml",
+        "operation: POST /loans",
+        "operation: POST /loan",
+    );
+    let output = support::cpc(support::args(&["validate", suite.to_str().unwrap()])).await;
+    let errors = support::stderr(&output) + &support::stdout(&output);
+    assert!(errors.contains("no operation `POST /loan`"), "{errors}");
+    assert!(!errors.contains("covers requirement `LIB-2`"), "{errors}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

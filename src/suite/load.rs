@@ -132,15 +132,20 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         .and_then(|name| read_openapi(dir, name, &mut digest, &mut problems));
     let api_broken = api.is_none() && meta.as_ref().is_some_and(|m| m.openapi.is_some());
     let mut generated = 0;
+    // A block not made leaves its requirements uncovered: as with a case file that does not
+    // parse, that is not said too (its own problem is).
+    let mut blocks_made = true;
     for (file, spec) in generators {
         // The document's own problems are reported; a block made from it is not also one.
         if api_broken && spec.value.from.operation.is_some() {
+            blocks_made = false;
             continue;
         }
         let path = case_files[file].path.clone();
         let mut add = |p: &Path, bytes: &[u8]| digest.add(p, bytes);
         match super::generated::expand(&spec, &path, dir, api.as_deref(), &mut add) {
             Ok(cases) if generated + cases.len() > MAX_GENERATED => {
+                blocks_made = false;
                 problems.push(Diagnostic::at(
                     Place::of(&path, &spec.value.id.referenced),
                     format!(
@@ -153,7 +158,10 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
                 generated += cases.len();
                 case_files[file].cases.extend(cases);
             }
-            Err(more) => problems.extend(more),
+            Err(more) => {
+                blocks_made = false;
+                problems.extend(more);
+            }
         }
     }
 
@@ -176,7 +184,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             cases_complete: false,
         });
     };
-    let cases_complete = case_files.len() == found;
+    let cases_complete = case_files.len() == found && blocks_made;
     let suite_file = dir.join("suite.yaml");
     let mut all_invariants: Vec<_> = std::mem::take(&mut meta.invariants)
         .into_iter()
