@@ -43,7 +43,7 @@ fn ids(list: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_passes_the_gate() {
-    let (output, gate, _out) = run_reference(&[]).await;
+    let (output, gate, out) = run_reference(&[]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert_eq!(gate["verdict"], "pass");
     assert_eq!(gate["next_step"], 11);
@@ -54,6 +54,24 @@ async fn the_reference_passes_the_gate() {
     assert_eq!(gate["untested"], json!(["TP-2.5"]));
     assert_eq!(gate["cases"]["passed"], gate["cases"]["total"]);
     assert!(stdout(&output).contains("ผลการตัดสิน: ผ่าน"));
+    // A passing schema check says the body matches, never that it does not.
+    let results = read_json(&out.path().join("results.json"));
+    let schema_checks: Vec<&Value> = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["steps"].as_array().into_iter().flatten())
+        .flat_map(|s| s["checks"].as_array().into_iter().flatten())
+        .filter(|c| c["check"].as_str().unwrap().starts_with("schema "))
+        .collect();
+    assert!(!schema_checks.is_empty());
+    for check in schema_checks {
+        assert_eq!(check["outcome"], "pass");
+        assert_eq!(
+            check["message"]["en"], "the body matches the JSON Schema",
+            "{check}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -221,16 +221,19 @@ fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<Check
                     found.iter().map(pick).collect::<Vec<_>>().join(by)
                 };
                 let (th, en) = (join(|v| &v.text.th, "; "), join(|v| &v.text.en, "; "));
-                CheckResult::new(
-                    check,
-                    pass_if(found.is_empty()),
-                    Text::new(
+                let message = match found.is_empty() {
+                    true => text!(
+                        "body ตรงตาม JSON Schema",
+                        "the body matches the JSON Schema"
+                    ),
+                    false => Text::new(
                         format!("body ไม่ตรงตาม JSON Schema: {th}"),
                         format!("the body does not match the JSON Schema: {en}"),
                     ),
-                )
-                // The places, in either language; what is wrong there is in the message.
-                .expected("valid", join(|v| &v.at, ", "))
+                };
+                CheckResult::new(check, pass_if(found.is_empty()), message)
+                    // The places, in either language; what is wrong there is in the message.
+                    .expected("valid", join(|v| &v.at, ", "))
             }
             None => CheckResult::new(
                 check,
