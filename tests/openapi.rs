@@ -622,7 +622,7 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
     };
     let json = "{ method: POST, path: /loans, json: { days: 1 } }";
     let text = format!(
-        "generate:\n{}{}{}{}{}{}",
+        "generate:\n{}{}{}{}{}{}{}",
         block("BAD-1", "{ operation: DELETE /loans }", json),
         block(
             "BAD-2",
@@ -641,6 +641,11 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
             "{ operation: POST /loans }",
             "{ method: POST, path: /loanz, json: {} }"
         ),
+        block(
+            "BAD-7",
+            "{ operation: POST /loans }",
+            "{ method: POST, path: /loans, json: { days: \"1\" } }"
+        ),
     );
     std::fs::write(suite.join("cases/bad.yaml"), text).unwrap();
     let output = support::cpc(support::args(&["validate", suite.to_str().unwrap()])).await;
@@ -653,6 +658,8 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         "the schema is a file inside the suite",
         "`schemas/missing.json`: no such file in the suite",
         "the request is `POST /loanz`, which is not `POST /loans` whose schema it varies",
+        "`generate` BAD-7: the valid request breaks its schema (",
+        "/days: \"1\" is not of type \"integer\"); each case breaks it in one place",
     ] {
         assert!(errors.contains(expected), "{expected:?} not in:\n{errors}");
     }
@@ -663,6 +670,7 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         "bad.yaml:18:14",
         "bad.yaml:23:21",
         "bad.yaml:29:21",
+        "bad.yaml:42:50",
     ] {
         assert!(errors.contains(line), "{line} not in:\n{errors}");
     }

@@ -20,6 +20,61 @@ use super::resolve::Resolver;
 use crate::i18n::Text;
 use crate::suite::{PatchKind, PatchOp};
 
+/// What the valid body itself breaks, as `pointer: reason`, at most 10: each case a block makes
+/// breaks the schema in one place, so the body they all start from must meet it (else a
+/// boundary case expecting success is refused for another reason, and a violation hides behind
+/// one already there). A template is no value yet (`"{{ citizen }}"` is no citizen ID until
+/// the case runs): an error at one, or inside a part holding one, does not count, unless it is
+/// about the part's own members (one required missing, one extra).
+pub fn base_errors(doc: &ApiDoc, request: &Request, base: &Value) -> Result<Vec<String>, String> {
+    let validator =
+        doc.compiled
+            .request_validator(&doc.request_files, request.file, request.pointer)?;
+    Ok(validator
+        .iter_errors(base)
+        .filter(|e| {
+            let at = base.pointer(&e.instance_path().to_string());
+            let schema_path = e.schema_path().to_string();
+            let keyword = schema_path.rsplit('/').next().unwrap_or("");
+            !at.is_some_and(|at| awaits_template(at, keyword))
+        })
+        .take(10)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            format!("{}: {e}", if at.is_empty() { "/" } else { &at })
+        })
+        .collect())
+}
+
+/// Whether an error at this value may be a template's doing.
+fn awaits_template(at: &Value, keyword: &str) -> bool {
+    const OWN_MEMBERS: [&str; 6] = [
+        "required",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "dependentRequired",
+        "minProperties",
+        "maxProperties",
+    ];
+    match at {
+        Value::String(s) => s.contains("{{"),
+        _ if OWN_MEMBERS.contains(&keyword) => false,
+        _ => {
+            // Iterative: a body's depth is the suite's to choose.
+            let mut stack = vec![at];
+            while let Some(v) = stack.pop() {
+                match v {
+                    Value::String(s) if s.contains("{{") => return true,
+                    Value::Array(items) => stack.extend(items),
+                    Value::Object(members) => stack.extend(members.values()),
+                    _ => {}
+                }
+            }
+            false
+        }
+    }
+}
+
 /// The most variants one `generate` block may make.
 pub const MAX_VARIANTS: usize = 2_000;
 /// The deepest member looked into.

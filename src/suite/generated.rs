@@ -116,8 +116,23 @@ pub fn expand(
         skip: &skip,
         random: g.random.as_ref().map(|r| (r.seed, r.count)),
     };
-    let variants = openapi::generate::variants(doc, &request_at, base)
-        .map_err(|e| here(&g.id.referenced, format!("`generate` {}: {e}", g.id.value)))?;
+    let refused = |e: String| here(&g.id.referenced, format!("`generate` {}: {e}", g.id.value));
+    let broken = openapi::generate::base_errors(doc, &request_at, base).map_err(refused)?;
+    if !broken.is_empty() {
+        let json_at = request
+            .json
+            .as_ref()
+            .map_or(&g.request.referenced, |j| &j.referenced);
+        return Err(here(
+            json_at,
+            format!(
+                "`generate` {}: the valid request breaks its schema ({}); each case breaks it in one place, so the body they start from must meet it",
+                g.id.value,
+                broken.join("; ")
+            ),
+        ));
+    }
+    let variants = openapi::generate::variants(doc, &request_at, base).map_err(refused)?;
     let mut ids = std::collections::HashSet::new();
     Ok(variants
         .into_iter()
