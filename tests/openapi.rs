@@ -265,13 +265,23 @@ async fn run_library_in(
     forget_max_length: bool,
     extra: &[&str],
 ) -> (std::process::Output, serde_json::Value, tempfile::TempDir) {
-    let agency = support::library::start(forget_max_length).await;
+    run_library_at(forget_max_length, "", extra).await
+}
+
+/// The same, the library's API under `mount` and `--target` naming it.
+async fn run_library_at(
+    forget_max_length: bool,
+    mount: &'static str,
+    extra: &[&str],
+) -> (std::process::Output, serde_json::Value, tempfile::TempDir) {
+    let agency = support::library::start_at(forget_max_length, mount).await;
     let out = tempfile::tempdir().unwrap();
+    let target = format!("{}{mount}", agency.uri());
     let mut list = support::args(&[
         "run",
         "tests/suites/library",
         "--target",
-        &agency.uri(),
+        &target,
         "--lang",
         "en",
         "--out",
@@ -429,6 +439,35 @@ async fn the_invariant_finds_each_answer_off_the_description_by_operation_and_po
     assert!(
         table.contains("GET /books/{book_id},404,never,none"),
         "{table}"
+    );
+}
+
+/// Each case's outcome and the checks that did not pass, by id.
+fn outcomes(results: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let id = c["id"].as_str().unwrap().to_string();
+            (id, c["outcome"].to_string(), messages(c))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invariants_and_the_api_description_match_paths_as_the_suite_writes_them() {
+    // The same service mounted under `/lib` (`--target …/lib`): `path_matches`, `not` and the
+    // document's operations see `/loans`, as the cases write it, not `/lib/loans`.
+    let (_, at_root, _root) = run_library_at(false, "", &[]).await;
+    let (_, mounted, _mounted) = run_library_at(false, "/lib", &[]).await;
+    assert_eq!(outcomes(&mounted), outcomes(&at_root));
+    assert!(
+        messages(case(&mounted, "LIB-BOOK-1"))
+            .iter()
+            .any(|m| m.contains("GET /books/{book_id} → 200")),
+        "{:?}",
+        messages(case(&mounted, "LIB-BOOK-1"))
     );
 }
 

@@ -539,7 +539,7 @@ pub(super) async fn exchange(
     let seen = Seen {
         side: Side::Agency,
         method: out.method.as_str(),
-        path: out.url.path(),
+        path: super::outgoing::suite_path(&out.url, &ctx.defaults.target),
         response: &response,
     };
     checks.extend(super::invariants::judge(ctx, &seen, tally));

@@ -38,6 +38,23 @@ fn set(headers: &mut Vec<(String, String)>, name: &str, value: Option<String>) {
     }
 }
 
+/// The path as the suite writes it: the request's path less the target's own (`--target
+/// https://host/pay` and `/pay/orders` is `/orders`), so invariants and the API description
+/// match a case's `path` wherever the service is mounted. A request elsewhere (the mock
+/// portal) keeps its path.
+pub fn suite_path<'a>(url: &'a reqwest::Url, target: &reqwest::Url) -> &'a str {
+    let prefix = target.path().trim_end_matches('/');
+    let path = url.path();
+    if prefix.is_empty() || url.origin() != target.origin() {
+        return path;
+    }
+    match path.strip_prefix(prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => path,
+    }
+}
+
 pub fn build(
     spec: &RequestSpec,
     defaults: &RequestDefaults,
@@ -312,6 +329,21 @@ fn merge_patch(target: &mut Value, patch: &Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_path_is_matched_as_the_suite_writes_it_wherever_the_target_is_mounted() {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        let target = url("https://agency.example/pay/");
+        let path = |u: &str| suite_path(&url(u), &target).to_string();
+        assert_eq!(path("https://agency.example/pay/orders/1"), "/orders/1");
+        assert_eq!(path("https://agency.example/pay"), "/");
+        // Not under the target: a neighbour, another host (the mock portal), another scheme.
+        assert_eq!(path("https://agency.example/payments"), "/payments");
+        assert_eq!(path("http://127.0.0.1:8089/pay/x"), "/pay/x");
+        assert_eq!(path("http://agency.example/pay/x"), "/pay/x");
+        let root = url("https://agency.example");
+        assert_eq!(suite_path(&url("https://agency.example/a"), &root), "/a");
+    }
 
     #[test]
     fn merge_patch_follows_rfc_7386() {

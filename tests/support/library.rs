@@ -7,6 +7,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 struct Library {
     forget_max_length: bool,
+    /// Where the API is mounted (`/lib`): requests outside it get 404.
+    mount: &'static str,
 }
 
 fn valid_loan(body: &Value, forget_max_length: bool) -> bool {
@@ -66,7 +68,10 @@ fn valid_renewal(body: &Value) -> bool {
 
 impl Respond for Library {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        match (request.method.as_str(), request.url.path()) {
+        let Some(path) = request.url.path().strip_prefix(self.mount) else {
+            return ResponseTemplate::new(404);
+        };
+        match (request.method.as_str(), path) {
             // `title` a number: off the schema at /title.
             ("GET", "/books/1") => ResponseTemplate::new(200)
                 .insert_header("X-Request-Id", "r1")
@@ -100,9 +105,17 @@ impl Respond for Library {
 }
 
 pub async fn start(forget_max_length: bool) -> MockServer {
+    start_at(forget_max_length, "").await
+}
+
+/// The same library, its API under `mount` (`/lib/books/1`).
+pub async fn start_at(forget_max_length: bool, mount: &'static str) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
-        .respond_with(Library { forget_max_length })
+        .respond_with(Library {
+            forget_max_length,
+            mount,
+        })
         .mount(&server)
         .await;
     server
