@@ -167,6 +167,8 @@ pub fn table(rows: &[Row], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
 pub struct OperationRow {
     pub operation: String,
     pub status: String,
+    /// False for a status the run reached that the operation does not document.
+    pub documented: bool,
     pub cases: Vec<String>,
     pub reached: Option<u64>,
 }
@@ -235,12 +237,33 @@ pub fn operations(
             rows.push(OperationRow {
                 operation: op.key(),
                 status: response.status.clone(),
+                documented: true,
                 cases,
                 reached: run.map(|_| {
                     let key = format!("{} {}", op.key(), response.status);
                     reached.get(key.as_str()).copied().unwrap_or(0)
                 }),
             });
+        }
+        // What the run reached beyond the document: a status code (the results are read back,
+        // so nothing else is taken for one).
+        let prefix = format!("{} ", op.key());
+        for (key, n) in &reached {
+            let Some(code) = key.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Ok(status) = code.parse::<u16>() else {
+                continue;
+            };
+            if (100..600).contains(&status) && op.response(status).is_none() {
+                rows.push(OperationRow {
+                    operation: op.key(),
+                    status: code.to_string(),
+                    documented: false,
+                    cases: Vec::new(),
+                    reached: Some(*n),
+                });
+            }
         }
     }
     rows
@@ -252,7 +275,7 @@ pub fn operations_table(rows: &[OperationRow], lang: Lang) -> (Vec<String>, Vec<
     let header = header(
         th,
         &[
-            "operation",
+            "เมธอดและเส้นทาง",
             "สถานะ",
             "คำตอบในการทดสอบ",
             "กรณีทดสอบที่คาดสถานะนี้",
@@ -279,7 +302,12 @@ pub fn operations_table(rows: &[OperationRow], lang: Lang) -> (Vec<String>, Vec<
                 n if n > 4 => format!("{} … (+{})", r.cases[..4].join(", "), n - 4),
                 _ => r.cases.join(", "),
             };
-            vec![r.operation.clone(), r.status.clone(), reached, cases]
+            let status = match (r.documented, th) {
+                (true, _) => r.status.clone(),
+                (false, true) => format!("{} (ไม่มีในเอกสาร)", r.status),
+                (false, false) => format!("{} (undocumented)", r.status),
+            };
+            vec![r.operation.clone(), status, reached, cases]
         })
         .collect();
     (header, body)
