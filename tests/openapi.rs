@@ -931,6 +931,37 @@ fn hostile_documents_are_refused_or_bounded_never_a_crash() {
 }
 
 #[test]
+fn a_misspelt_schema_keyword_is_named_not_ignored() {
+    let name = json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLenght": 100, "x-thai": true, "customRule": 1}
+    }});
+    let v31 = post_thing(name.clone(), json!({}));
+    let problems = load_text(&v31).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("at #/paths/~1thing/post/requestBody/content/application~1json/schema/properties/name/maxLenght: `maxLenght` is no schema keyword: did you mean `maxLength`?"),
+        "{problems:?}"
+    );
+    // OpenAPI 3.0 allows no keyword of one's own: `customRule` is refused too, `x-thai` is not.
+    let v30 = v31.replace("\"3.1.0\"", "\"3.0.3\"");
+    let problems = load_text(&v30).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p
+            .contains("/customRule: `customRule` is no schema keyword: OpenAPI 3.0 allows only")),
+        "{problems:?}"
+    );
+    // Spelt right, it is read and judged.
+    let fixed = v31.replace("maxLenght", "maxLength");
+    let doc = load_text(&fixed).unwrap();
+    assert!(
+        generated(&doc, json!({"name": "x"}), None)
+            .unwrap()
+            .contains(&"/name:above_max_length".to_string())
+    );
+}
+
+#[test]
 fn a_generated_body_is_judged_whole_as_a_request() {
     // A parent's uniqueItems, prefixItems before items, an allOf branch narrowing a member,
     // and a writeOnly member a request must carry.

@@ -52,7 +52,9 @@ pub fn load(root: &Path, on_read: &mut dyn FnMut(&Path, &[u8])) -> Result<ApiDoc
     let mut request_files = files.clone();
     convert(&mut files, &schemas, version, View::Response);
     convert(&mut request_files, &schemas, version, View::Request);
-    let (operations, problems) = super::operations::extract(&Resolver { files: &files });
+    let mut problems = super::keywords::unknown(&files, &schemas, version);
+    let (operations, more) = super::operations::extract(&Resolver { files: &files });
+    problems.extend(more);
     if !problems.is_empty() {
         return Err(problems
             .into_iter()

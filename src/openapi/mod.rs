@@ -10,6 +10,7 @@ mod compiled;
 pub mod conformance;
 mod convert;
 pub mod generate;
+mod keywords;
 mod load;
 mod operations;
 pub(crate) mod resolve;
