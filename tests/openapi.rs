@@ -931,6 +931,50 @@ fn hostile_documents_are_refused_or_bounded_never_a_crash() {
 }
 
 #[test]
+fn skip_leaves_members_out_and_a_skip_that_names_none_is_refused() {
+    let schema = json!({"type": "object", "required": ["name", "address"], "properties": {
+        "name": {"type": "string", "maxLength": 5},
+        "address": {"type": "object", "properties": {"zip": {"type": "string", "pattern": "^[0-9]{5}$"}}}
+    }});
+    let doc = load_text(&post_thing(schema, json!({}))).unwrap();
+    let at = doc
+        .find("POST /thing")
+        .unwrap()
+        .request_schema()
+        .unwrap()
+        .clone();
+    let base = json!({"name": "ab", "address": {"zip": "10200"}});
+    let made = |skip: &[&str]| {
+        let skip: Vec<String> = skip.iter().map(|s| s.to_string()).collect();
+        let request = openapi::generate::Request {
+            file: at.file,
+            pointer: &at.pointer,
+            skip: &skip,
+            random: None,
+        };
+        openapi::generate::variants(&doc, &request, &base).map(|vs| {
+            vs.iter()
+                .map(|v| format!("{}:{}", v.member, v.violation))
+                .collect::<Vec<_>>()
+        })
+    };
+    let all = made(&[]).unwrap();
+    assert!(all.contains(&"/address/zip:pattern".to_string()), "{all:?}");
+    // A member and everything under it; a skip under a skipped member is no mistake.
+    let some = made(&["/address", "/address/zip"]).unwrap();
+    assert!(some.iter().all(|m| !m.starts_with("/address")), "{some:?}");
+    assert!(
+        some.contains(&"/name:above_max_length".to_string()),
+        "{some:?}"
+    );
+    let typo = made(&["/adress", "/name"]).unwrap_err();
+    assert!(
+        typo.starts_with("`skip` names no member the schema and the valid body give: /adress ("),
+        "{typo}"
+    );
+}
+
+#[test]
 fn a_misspelt_schema_keyword_is_named_not_ignored() {
     let name = json!({"type": "object", "properties": {
         "name": {"type": "string", "maxLenght": 100, "x-thai": true, "customRule": 1}

@@ -123,10 +123,24 @@ pub fn variants(doc: &ApiDoc, request: &Request, base: &Value) -> Result<Vec<Var
         },
         request,
         judge: Judge::new(validator, base),
+        skips_used: vec![false; request.skip.len()],
         out: Vec::new(),
         rng: request.random.map(|(seed, _)| SplitMix(seed)),
     };
     walk.member(request.file, request.pointer, "", Some(base), false, 0)?;
+    let unused: Vec<&str> = request
+        .skip
+        .iter()
+        .zip(&walk.skips_used)
+        .filter(|(_, used)| !**used)
+        .map(|(s, _)| s.as_str())
+        .collect();
+    if !unused.is_empty() {
+        return Err(format!(
+            "`skip` names no member the schema and the valid body give: {} (a member is a JSON pointer into the body: `/applicant/phone`, `/items/0/note`)",
+            unused.join(", ")
+        ));
+    }
     Ok(walk.out)
 }
 
@@ -221,6 +235,8 @@ struct Walk<'a> {
     judge: Judge<'a>,
     out: Vec<Variant>,
     rng: Option<SplitMix>,
+    /// Which `skip` entries left a member out: one that never does is likely a typo.
+    skips_used: Vec<bool>,
 }
 
 impl Walk<'_> {
@@ -304,10 +320,19 @@ impl Walk<'_> {
         Ok(())
     }
 
-    fn skipped(&self, member: &str) -> bool {
-        self.request.skip.iter().any(|s| {
-            member == s || (member.starts_with(s.as_str()) && member[s.len()..].starts_with('/'))
-        })
+    /// Whether `member` is left out; if it is, the entries that name it or a member under it
+    /// count as used.
+    fn skipped(&mut self, member: &str) -> bool {
+        let under = |outer: &str, inner: &str| {
+            inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with('/'))
+        };
+        let skipped = self.request.skip.iter().any(|s| under(s, member));
+        if skipped {
+            for (s, used) in self.request.skip.iter().zip(&mut self.skips_used) {
+                *used |= under(member, s);
+            }
+        }
+        skipped
     }
 
     fn member(
