@@ -608,10 +608,18 @@ async fn init_adds_the_document_a_pending_case_per_operation_and_the_schemas() {
     let validated = support::cpc(support::args(&["validate", suite_arg])).await;
     assert_eq!(validated.status.code(), Some(2));
     let errors = support::stderr(&validated) + &support::stdout(&validated);
+    // Five clauses, and the application id of each of the three operations on one: each a
+    // FILL-IN marker, said once, where it is written; nothing else is wrong.
     assert_eq!(
-        errors.matches("unknown requirement `FILL-IN:").count(),
-        5,
+        errors.matches("left a FILL-IN marker").count(),
+        8,
         "{errors}"
+    );
+    assert!(!errors.contains("unknown requirement"), "{errors}");
+    assert!(!errors.contains("undefined variable"), "{errors}");
+    assert!(
+        cases.contains("    vars:\n      application_id: \"FILL-IN:"),
+        "{cases}"
     );
     // Adding it twice is refused, and nothing is overwritten.
     let again = support::cpc(support::args(&[

@@ -48,14 +48,27 @@ pub fn pending_cases(doc: &ApiDoc, doc_file: &str) -> String {
             ),
             "  ",
         ));
+        let (path, params) = path_template(&op.path);
+        // Each path parameter a value the tester gives (or a capture of an earlier step).
+        let vars: String = params
+            .iter()
+            .map(|name| {
+                let marker = format!("{FILL_IN} ค่า {name} ที่ระบบมี (a {name} the target knows)");
+                format!("      {name}: {}\n", q(&marker))
+            })
+            .collect();
+        let vars = match vars.is_empty() {
+            true => vars,
+            false => format!("    vars:\n{vars}"),
+        };
         text.push_str(&format!(
-            "  - id: {}\n    title_th: {}\n    title_en: {}\n    requirements: [{}]\n    pending: true\n    steps:\n      - request:\n          method: {}\n          path: {}\n        expect:\n          status: {}\n",
+            "  - id: {}\n    title_th: {}\n    title_en: {}\n    requirements: [{}]\n    pending: true\n{vars}    steps:\n      - request:\n          method: {}\n          path: {}\n        expect:\n          status: {}\n",
             q(&id),
             q(&format!("ทดสอบ {}", op.key())),
             q(&op.summary.clone().unwrap_or_else(|| op.key())),
             q(&format!("{FILL_IN} ข้อที่ทดสอบ (the clause this case tests)")),
             q(&op.method),
-            q(&path_template(&op.path)),
+            q(&path),
             success,
         ));
     }
@@ -78,9 +91,10 @@ fn unique(
         .unwrap_or(base)
 }
 
-/// An operation's path as a case's: each `{name}` a variable the case must give (validate
-/// names it until a step captures it or `vars` sets it).
-fn path_template(path: &str) -> String {
+/// An operation's path as a case's, each `{name}` a variable the case must give, and their
+/// names in order (each once).
+fn path_template(path: &str) -> (String, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
     let mut out = String::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
@@ -93,10 +107,13 @@ fn path_template(path: &str) -> String {
             .map(|c| if c.is_alphanumeric() { c } else { '_' })
             .collect();
         out.push_str(&format!("{{{{ {name} }}}}"));
+        if !names.contains(&name) {
+            names.push(name);
+        }
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
-    out
+    (out, names)
 }
 
 /// A path as a YAML scalar.
@@ -239,10 +256,12 @@ mod tests {
 
     #[test]
     fn path_parameters_become_variables() {
+        let (path, names) = super::path_template("/applications/{application_id}/files/{file-no}");
         assert_eq!(
-            super::path_template("/applications/{application_id}/cancel"),
-            "/applications/{{ application_id }}/cancel"
+            path,
+            "/applications/{{ application_id }}/files/{{ file_no }}"
         );
+        assert_eq!(names, ["application_id", "file_no"]);
     }
 
     #[test]

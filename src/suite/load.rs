@@ -62,6 +62,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         .filter_map(|path| {
             let text = read_text(&path, &mut problems)?;
             digest.add(&path, text.as_bytes());
+            fill_in_markers(&path, &text, &mut problems);
             Some((path, text))
         })
         .collect();
@@ -132,20 +133,23 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         .and_then(|name| read_openapi(dir, name, &mut digest, &mut problems));
     let api_broken = api.is_none() && meta.as_ref().is_some_and(|m| m.openapi.is_some());
     let mut generated = 0;
-    // A block not made leaves its requirements uncovered: as with a case file that does not
-    // parse, that is not said too (its own problem is).
-    let mut blocks_made = true;
+    // A block not made leaves its requirements uncovered: that is not said too (its own
+    // problem is).
+    let mut unmade = Vec::new();
     for (file, spec) in generators {
+        let not_made = |unmade: &mut Vec<String>| {
+            unmade.extend(spec.value.requirements.iter().map(|r| r.value.clone()));
+        };
         // The document's own problems are reported; a block made from it is not also one.
         if api_broken && spec.value.from.operation.is_some() {
-            blocks_made = false;
+            not_made(&mut unmade);
             continue;
         }
         let path = case_files[file].path.clone();
         let mut add = |p: &Path, bytes: &[u8]| digest.add(p, bytes);
         match super::generated::expand(&spec, &path, dir, api.as_deref(), &mut add) {
             Ok(cases) if generated + cases.len() > MAX_GENERATED => {
-                blocks_made = false;
+                not_made(&mut unmade);
                 problems.push(Diagnostic::at(
                     Place::of(&path, &spec.value.id.referenced),
                     format!(
@@ -159,7 +163,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
                 case_files[file].cases.extend(cases);
             }
             Err(more) => {
-                blocks_made = false;
+                not_made(&mut unmade);
                 problems.extend(more);
             }
         }
@@ -184,7 +188,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             cases_complete: false,
         });
     };
-    let cases_complete = case_files.len() == found && blocks_made;
+    let cases_complete = case_files.len() == found;
     let suite_file = dir.join("suite.yaml");
     let mut all_invariants: Vec<_> = std::mem::take(&mut meta.invariants)
         .into_iter()
@@ -207,6 +211,7 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
             .collect(),
         api,
         digested: digest.files(),
+        unmade,
         digest: digest.finish(),
         proposal,
     };

@@ -31,6 +31,9 @@ pub struct Suite {
     pub proposal: Option<LoadedProposal>,
     /// Those files, as they were found (what `cpc bundle` packs as the suite that was run).
     pub digested: Vec<PathBuf>,
+    /// The requirements of `generate` blocks that could not be made (their problems are said):
+    /// not also said to be uncovered.
+    pub unmade: Vec<String>,
 }
 
 impl Suite {
