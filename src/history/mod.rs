@@ -94,6 +94,9 @@ pub struct Comparison {
     pub still_failing: Vec<String>,
     /// Passed then, not now: a regression.
     pub regressions: Vec<String>,
+    /// The suite is not the one that round ran (its digest differs): a change may be the
+    /// suite's, not the service's.
+    pub suite_changed: bool,
 }
 
 /// Shown wrong or not shown right: a result a committee counts against the service.
@@ -107,6 +110,7 @@ pub fn compare(previous: &RoundRecord, now: &RoundRecord) -> Comparison {
     let mut comparison = Comparison {
         previous_round: previous.round,
         previous_at: previous.started_at.clone(),
+        suite_changed: previous.suite_digest != now.suite_digest,
         ..Comparison::default()
     };
     let then_of: std::collections::HashMap<&str, &RequirementRound> = previous
@@ -187,5 +191,12 @@ mod tests {
         assert_eq!(c.fixed, ["A", "F"]);
         assert_eq!(c.still_failing, ["B"]);
         assert_eq!(c.regressions, ["C"]);
+        assert!(!c.suite_changed);
+        // The suite edited between the rounds: said beside the comparison.
+        let edited = RoundRecord {
+            suite_digest: "another".into(),
+            ..now
+        };
+        assert!(compare(&then, &edited).suite_changed);
     }
 }

@@ -354,7 +354,21 @@ impl Console {
                 format!("  newly failing (regressions): {}", list(&c.regressions)),
             ]
         };
-        lines.iter().map(|l| console_text(l) + "\n").collect()
+        let changed = match (c.suite_changed, th) {
+            (false, _) => None,
+            (true, true) => Some(
+                "  ชุดทดสอบไม่ใช่ชุดเดียวกับครั้งก่อน: ผลที่ต่างไปอาจมาจากชุดทดสอบ ไม่ใช่ระบบ".to_string(),
+            ),
+            (true, false) => Some(
+                "  the suite is not the one that round ran: a change may be the suite's, not the service's"
+                    .to_string(),
+            ),
+        };
+        lines
+            .iter()
+            .chain(changed.iter())
+            .map(|l| console_text(l) + "\n")
+            .collect()
     }
 }
 

@@ -92,6 +92,8 @@ pub struct Compared {
     pub fixed: String,
     pub still_failing: String,
     pub regressions: String,
+    /// Said when the suite differs from the one that round ran.
+    pub suite_changed: bool,
 }
 
 #[derive(Serialize)]
@@ -500,6 +502,7 @@ pub fn build(
             fixed: list(&c.fixed),
             still_failing: list(&c.still_failing),
             regressions: list(&c.regressions),
+            suite_changed: c.suite_changed,
         }
     });
 
