@@ -784,6 +784,44 @@ async fn what_a_generated_case_varies_is_the_suites_not_the_results() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_compares_a_run_with_the_suite_given_when_it_is_not_under_suites() {
+    let (_, _, out) = run_library_in(false, &[]).await;
+    let dir = out.path().to_str().unwrap();
+    let path = out.path().join("results.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("\"member\":\"/days\"", "\"member\":\"/note\"", 1);
+    assert!(text != edited, "a generated member is in results.json");
+    std::fs::write(&path, edited).unwrap();
+    // `suites/library` is not here: the run is not compared, and the note says how it can be.
+    let unchecked = support::cpc(support::args(&["report", dir])).await;
+    assert_eq!(unchecked.status.code(), Some(0));
+    assert!(
+        support::stderr(&unchecked).contains("is not here: give it with --suite DIR"),
+        "{}",
+        support::stderr(&unchecked)
+    );
+    // Given, it is: the edited case is refused.
+    let checked = support::cpc(support::args(&[
+        "report",
+        dir,
+        "--suite",
+        "tests/suites/library",
+    ]))
+    .await;
+    assert_eq!(
+        checked.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&checked)
+    );
+    assert!(
+        support::stderr(&checked).contains("varies"),
+        "{}",
+        support::stderr(&checked)
+    );
+}
+
 /// A document written to a temporary folder, loaded.
 fn load_text(text: &str) -> Result<ApiDoc, Vec<String>> {
     let dir = tempfile::tempdir().unwrap();

@@ -218,6 +218,10 @@ pub struct ReportArgs {
     /// Also print each HTML report to PDF (report.th.pdf …) with headless Chromium.
     #[arg(long)]
     pub pdf: bool,
+    /// The suite the run ran, when it is not `suites/<id>` here: the run is compared with it
+    /// (its levels, traces and waiver policy).
+    #[arg(long, value_name = "DIR")]
+    pub suite: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportFlags,
 }

@@ -118,7 +118,7 @@ fn against_suite(results: &RunResults) -> Result<(), crate::evidence::EvidenceEr
     };
     let Ok(suite) = crate::suite::load(&dir) else {
         crate::complain!(
-            "note: the run was not compared with its suite (`{}` is not here): the levels, traces and waiver policy in results.json are taken as written",
+            "note: the run was not compared with its suite (`{}` is not here: give it with --suite DIR): the levels, traces and waiver policy in results.json are taken as written",
             dir.display()
         );
         return Ok(());
@@ -136,7 +136,12 @@ fn against_suite(results: &RunResults) -> Result<(), crate::evidence::EvidenceEr
 }
 
 pub fn report(args: ReportArgs) -> u8 {
-    let mut results = match read(&args.run_dir) {
+    let suite = match args.suite.as_deref().map(crate::run::setup::load_checked) {
+        Some(Ok((suite, _))) => Some(suite),
+        Some(Err(code)) => return code,
+        None => None,
+    };
+    let mut results = match read_with(&args.run_dir, suite.as_ref()) {
         Ok(results) => results,
         Err(e) => {
             crate::complain!("error: {e}");
