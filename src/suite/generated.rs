@@ -171,8 +171,16 @@ fn case(
     } else {
         g.invalid.clone()
     };
+    // A boundary is said to be valid: the block's title is most often about wrong requests.
+    let (th, en) = match v.valid {
+        true => (
+            format!("{} (ถูกต้อง: ต้องรับ)", v.description.th),
+            format!("{} (valid: must be accepted)", v.description.en),
+        ),
+        false => (v.description.th, v.description.en),
+    };
     let step = Step {
-        name: Some(v.description.th.clone()),
+        name: Some(th.clone()),
         request: Some(Box::new(request)),
         poll: None,
         await_: None,
@@ -190,11 +198,10 @@ fn case(
     tags.push("generated".into());
     let case = Case {
         id: Spanned::new(id, g.id.referenced, g.id.defined),
-        title_th: format!("{} — {}", g.title_th, v.description.th),
+        title_th: format!("{} — {th}", g.title_th),
         title_en: Some(format!(
-            "{} — {}",
-            g.title_en.as_deref().unwrap_or(&g.title_th),
-            v.description.en
+            "{} — {en}",
+            g.title_en.as_deref().unwrap_or(&g.title_th)
         )),
         requirements: g.requirements.clone(),
         tags,
