@@ -248,13 +248,13 @@ pub fn operations(
         // What the run reached beyond the document: a status code (the results are read back,
         // so nothing else is taken for one).
         let prefix = format!("{} ", op.key());
-        for (key, n) in &reached {
-            let Some(code) = key.strip_prefix(&prefix) else {
+        let keys = reached.range(prefix.as_str()..);
+        for (key, n) in keys.take_while(|(key, _)| key.starts_with(&prefix)) {
+            let code = &key[prefix.len()..];
+            if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
-            };
-            let Ok(status) = code.parse::<u16>() else {
-                continue;
-            };
+            }
+            let status: u16 = code.parse().unwrap_or(0);
             if (100..600).contains(&status) && op.response(status).is_none() {
                 rows.push(OperationRow {
                     operation: op.key(),

@@ -727,7 +727,6 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         assert!(errors.contains(line), "{line} not in:\n{errors}");
     }
 
-    // A clause only a block that cannot be made covers is not also said to be uncovered.
     std::fs::remove_file(suite.join("cases/bad.yaml")).unwrap();
     let edit = |file: &str, from: &str, to: &str| {
         let path = suite.join(file);
@@ -735,6 +734,28 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
         assert!(text.contains(from), "{from:?} not in {file}");
         std::fs::write(&path, text.replace(from, to)).unwrap();
     };
+    // Without `valid:`, no boundary case: it would have nothing to expect.
+    let list = |suite: &Path| {
+        let suite = suite.to_str().unwrap().to_string();
+        async move {
+            let output = support::cpc(support::args(&["validate", &suite, "--list"])).await;
+            support::stdout(&output)
+        }
+    };
+    assert!(
+        list(&suite)
+            .await
+            .contains("LIB-GEN-LOAN:/days:exact_minimum")
+    );
+    edit("cases/loans.yaml", "    valid:\n      status: 201\n", "");
+    let listed = list(&suite).await;
+    assert!(
+        listed.contains("LIB-GEN-LOAN:/days:below_minimum"),
+        "{listed}"
+    );
+    assert!(!listed.contains("LIB-GEN-LOAN:/days:exact_"), "{listed}");
+
+    // A clause only a block that cannot be made covers is not also said to be uncovered.
     edit(
         "cases/renewals.yaml",
         "requirements: [LIB-2]",
@@ -800,6 +821,20 @@ async fn report_compares_a_run_with_the_suite_given_when_it_is_not_under_suites(
         support::stderr(&unchecked).contains("is not here: give it with --suite DIR"),
         "{}",
         support::stderr(&unchecked)
+    );
+    // One that does not load is said, and the reports are made as without it.
+    let gone = support::cpc(support::args(&[
+        "report",
+        dir,
+        "--suite",
+        "tests/suites/none",
+    ]))
+    .await;
+    assert_eq!(gone.status.code(), Some(0));
+    assert!(
+        support::stderr(&gone).contains("`tests/suites/none`: it does not load"),
+        "{}",
+        support::stderr(&gone)
     );
     // Given, it is: the edited case is refused.
     let checked = support::cpc(support::args(&[
@@ -1041,6 +1076,16 @@ fn a_misspelt_schema_keyword_is_named_not_ignored() {
             .contains("/customRule: `customRule` is no schema keyword: OpenAPI 3.0 allows only")),
         "{problems:?}"
     );
+    // A parameter, a header or a media type its author named `schema` is a name, not a schema.
+    let mut named: serde_json::Value = serde_json::from_str(&v30).unwrap();
+    named["components"]["parameters"] = json!({"schema": {"name": "schema", "in": "query",
+        "schema": {"type": "string"}}});
+    named["paths"]["/thing"]["post"]["responses"]["201"]["headers"] =
+        json!({"schema": {"schema": {"type": "string"}}});
+    named["paths"]["/thing"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+        json!({"type": "object"});
+    let doc = load_text(&named.to_string());
+    assert!(doc.is_ok(), "{:?}", doc.err());
     // Spelt right, it is read and judged.
     let fixed = v31.replace("maxLenght", "maxLength");
     let doc = load_text(&fixed).unwrap();
@@ -1106,7 +1151,9 @@ fn a_generated_body_is_judged_whole_as_a_request() {
 
 #[test]
 fn thai_paths_and_answers_without_a_body_are_judged_as_written() {
-    let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+    // Its base path given or not (the target may already name it): either way decoded.
+    let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://agency.example/api/v1"}], "paths": {
         "/สิ่งของ/{id}": {"get": {"responses": {"200": {"description": "x",
             "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         "/health": {"get": {"responses": {"2XX": {"description": "up",
@@ -1114,6 +1161,16 @@ fn thai_paths_and_answers_without_a_body_are_judged_as_written() {
     }});
     let doc = load_text(&doc.to_string()).unwrap();
     let encoded = "/%E0%B8%AA%E0%B8%B4%E0%B9%88%E0%B8%87%E0%B8%82%E0%B8%AD%E0%B8%87/1";
+    let with_base = format!("/api/v1{encoded}");
+    assert!(
+        findings(
+            &doc,
+            "GET",
+            &with_base,
+            &answer(200, "application/json", json!({}))
+        )
+        .is_empty()
+    );
     assert!(
         findings(
             &doc,

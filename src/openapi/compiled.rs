@@ -108,7 +108,7 @@ pub fn compile(
     let mut problems = Vec::new();
     // A broken `$ref` chain or schema several operations name is one problem, said once.
     let mut said = std::collections::HashSet::new();
-    let mut said_broken = std::collections::HashSet::new();
+    let mut broken_targets = std::collections::HashSet::new();
     for op in operations {
         let requests = op.request.iter().map(|m| (true, m));
         let responses = op
@@ -155,14 +155,22 @@ pub fn compile(
                     compiled.validators.insert(at.clone(), v);
                 }
                 Ok(_) => {}
-                Err(e) if said_broken.insert((target.clone(), e.clone())) => {
+                Err(e) if broken_targets.insert(target.clone()) => {
                     let view = if request { request_files } else { files };
-                    let place = broken(view, &target).unwrap_or_else(|| at.clone());
-                    problems.push(super::load::at_pointer(
-                        &files[place.file].path,
-                        &place.pointer,
-                        format!("{}: the schema does not compile: {e}", op.key()),
-                    ));
+                    // At the keyword when the meta-schema finds it; else where the operation
+                    // names the schema, once for an error several schemas share (a `$ref` to
+                    // one broken component).
+                    let place = match broken(view, &target) {
+                        Some(place) => Some(place),
+                        None => said.insert(e.clone()).then(|| at.clone()),
+                    };
+                    if let Some(place) = place {
+                        problems.push(super::load::at_pointer(
+                            &files[place.file].path,
+                            &place.pointer,
+                            format!("{}: the schema does not compile: {e}", op.key()),
+                        ));
+                    }
                 }
                 Err(_) => {}
             }

@@ -225,7 +225,7 @@ impl Walk<'_> {
                     if DATA_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
                         continue;
                     }
-                    if key == "schema" {
+                    if key == "schema" && !names_chosen(&pointer) {
                         self.work.push(Node::Schema(file, at, false));
                     } else if key == "schemas" && pointer == "/components" {
                         if let Value::Object(schemas) = child {
@@ -304,6 +304,28 @@ impl Walk<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether the keys of the object at `pointer` are names its author chose (a parameter, a
+/// header, a media type, a path named `schema`), not the fields of an OpenAPI object: a
+/// `schema` among them is a name, not a Schema Object.
+fn names_chosen(pointer: &str) -> bool {
+    const NAMED: &[&str] = &[
+        "paths",
+        "webhooks",
+        "callbacks",
+        "links",
+        "encoding",
+        "headers",
+        "content",
+        "examples",
+        "variables",
+        "responses",
+        "mapping",
+    ];
+    let mut segments = pointer.rsplit('/');
+    let last = segments.next().unwrap_or("");
+    NAMED.contains(&last) || segments.next() == Some("components")
 }
 
 fn is_oas_dialect(uri: &str) -> bool {

@@ -117,9 +117,12 @@ pub fn unknown(
 /// The known keyword `key` is a letter from (two for a longer key; a transposition counts
 /// one), or the same but for case.
 fn likely(key: &str) -> Option<&'static str> {
-    let most = if key.chars().count() <= 5 { 1 } else { 2 };
+    let length = key.chars().count();
+    let most = if length <= 5 { 1 } else { 2 };
     KNOWN
         .iter()
+        // No distance is worked out for a key that cannot be near (a long key costs its square).
+        .filter(|known| known.len().abs_diff(length) <= most)
         .map(|known| {
             let distance = match known.eq_ignore_ascii_case(key) {
                 true => 0,

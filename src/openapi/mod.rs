@@ -74,7 +74,7 @@ impl ApiDoc {
         let path = decoded
             .strip_prefix(self.base_path.as_str())
             .filter(|rest| rest.starts_with('/'))
-            .unwrap_or(path);
+            .unwrap_or(&decoded);
         let mut same_path = Vec::new();
         // Concrete paths are listed before templated ones (`/applications/mine` before
         // `/applications/{id}`), as OpenAPI says they match first.

@@ -132,7 +132,9 @@ pub fn expand(
             ),
         ));
     }
-    let variants = openapi::generate::variants(doc, &request_at, base).map_err(refused)?;
+    let mut variants = openapi::generate::variants(doc, &request_at, base).map_err(refused)?;
+    // Without `valid:` there is nothing a boundary case could expect: none is made.
+    variants.retain(|v| !v.valid || g.valid.is_some());
     let mut ids = std::collections::HashSet::new();
     Ok(variants
         .into_iter()

@@ -135,9 +135,9 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     let mut generated = 0;
     // A block not made leaves its requirements uncovered: that is not said too (its own
     // problem is).
-    let mut unmade = Vec::new();
+    let mut unmade = std::collections::BTreeSet::new();
     for (file, spec) in generators {
-        let not_made = |unmade: &mut Vec<String>| {
+        let not_made = |unmade: &mut std::collections::BTreeSet<String>| {
             unmade.extend(spec.value.requirements.iter().map(|r| r.value.clone()));
         };
         // The document's own problems are reported; a block made from it is not also one.

@@ -33,7 +33,7 @@ pub struct Suite {
     pub digested: Vec<PathBuf>,
     /// The requirements of `generate` blocks that could not be made (their problems are said):
     /// not also said to be uncovered.
-    pub unmade: Vec<String>,
+    pub unmade: std::collections::BTreeSet<String>,
 }
 
 impl Suite {
