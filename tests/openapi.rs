@@ -1086,6 +1086,33 @@ fn a_misspelt_schema_keyword_is_named_not_ignored() {
         json!({"type": "object"});
     let doc = load_text(&named.to_string());
     assert!(doc.is_ok(), "{:?}", doc.err());
+    // Another dialect's words: a member's `required: true`, 3.0's `nullable` in 3.1.
+    let dialects = post_thing(
+        json!({"type": "object", "properties": {
+            "a": {"type": "string", "required": true},
+            "b": {"type": "string", "nullable": true}
+        }}),
+        json!({}),
+    );
+    let problems = load_text(&dialects).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    for expected in [
+        "/properties/a/required: `required` lists the members",
+        "/properties/b/nullable: `nullable` is OpenAPI 3.0's",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected:?} not in {problems:?}"
+        );
+    }
+    // A misspelt field of an operation would leave every status undocumented.
+    let problems = load_text(&v31.replace("\"responses\"", "\"respones\"")).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.starts_with(
+            "at #/paths/~1thing/post/respones: `respones` is not a field of an operation: did you mean `responses`?"
+        )),
+        "{problems:?}"
+    );
     // Spelt right, it is read and judged.
     let fixed = v31.replace("maxLenght", "maxLength");
     let doc = load_text(&fixed).unwrap();

@@ -5,6 +5,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::escape;
+use super::keywords::{OPERATION, PATH_ITEM};
 use super::resolve::Resolver;
 
 const METHODS: &[&str] = &[
@@ -147,11 +148,23 @@ pub fn extract(resolver: &Resolver) -> (Vec<Operation>, Vec<(usize, String, Stri
                 continue;
             }
         };
-        for method in METHODS {
-            if item.get(method).is_none() {
-                continue;
+        if let Value::Object(fields) = item {
+            for (key, message) in super::keywords::unknown_fields(fields, PATH_ITEM, "a path") {
+                problems.push((file, format!("{item_pointer}/{}", escape(key)), message));
             }
+        }
+        for method in METHODS {
+            let Some(op) = item.get(method) else {
+                continue;
+            };
             let op_at = format!("{item_pointer}/{method}");
+            if let Value::Object(fields) = op {
+                for (key, message) in
+                    super::keywords::unknown_fields(fields, OPERATION, "an operation")
+                {
+                    problems.push((file, format!("{op_at}/{}", escape(key)), message));
+                }
+            }
             match operation(resolver, file, &op_at, method, path) {
                 Ok(op) => operations.push(op),
                 Err((at, e)) => problems.push((file, at, e)),

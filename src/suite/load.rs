@@ -514,7 +514,7 @@ fn fill_in_markers(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) {
         if let Some(at) = line.find(crate::scaffold::FILL_IN) {
             problems.push(Diagnostic::at(
                 Place::new(path, i as u64 + 1, line[..at].chars().count() as u64 + 1),
-                "cpc init could not read this from the proposal and left a FILL-IN marker: write the value the agency's documents give, then validate again",
+                "cpc init left a FILL-IN marker where the proposal or the API description does not say: write the value the agency's documents give, then validate again",
             ));
         }
     }
