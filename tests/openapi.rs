@@ -773,6 +773,22 @@ async fn a_generate_block_that_cannot_be_made_is_named_with_its_place() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invariant_broken_in_many_generated_cases_names_their_block_once() {
+    // Receipts with the Gregorian year break the receipt invariant in every accepted
+    // submission, the generated valid boundaries among them.
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    support::csg_with_fault("gregorian-reference", dir, &[]).await;
+    let report = std::fs::read_to_string(out.path().join("report.th.md")).unwrap();
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("| CSG-INV-API-RECEIPT |"))
+        .unwrap_or_else(|| panic!("no receipt invariant row in:\n{report}"));
+    assert!(row.contains("CSG-GEN-SUBMIT (สร้างจาก schema "), "{row}");
+    assert!(!row.contains("CSG-GEN-SUBMIT:"), "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_a_generated_case_varies_is_the_suites_not_the_results() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();

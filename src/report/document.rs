@@ -334,7 +334,9 @@ pub fn build(
                 result: label(&format!("invariant_{class}")),
                 class: class.to_string(),
                 checked: num(v.checked as usize),
-                violated_in: v.violated_in.join(", "),
+                // A block's generated cases once, with how many: not 13 ids for one field.
+                violated_in: super::generated::case_list(&v.violated_in, results, lang, &num)
+                    .join(", "),
             }
         })
         .collect();
