@@ -830,47 +830,31 @@ async fn report_compares_a_run_with_the_suite_given_when_it_is_not_under_suites(
     let edited = text.replacen("\"member\":\"/days\"", "\"member\":\"/note\"", 1);
     assert!(text != edited, "a generated member is in results.json");
     std::fs::write(&path, edited).unwrap();
+    // `cpc report` with these arguments: its exit code and what it said on stderr.
+    let report = |more: &'static [&'static str]| async move {
+        let mut list = vec!["report", dir];
+        list.extend(more);
+        let output = support::cpc(support::args(&list)).await;
+        (output.status.code(), support::stderr(&output))
+    };
     // `suites/library` is not here: the run is not compared, and the note says how it can be.
-    let unchecked = support::cpc(support::args(&["report", dir])).await;
-    assert_eq!(unchecked.status.code(), Some(0));
+    let (code, said) = report(&[]).await;
+    assert_eq!(code, Some(0));
     assert!(
-        support::stderr(&unchecked).contains("is not here: give it with --suite DIR"),
-        "{}",
-        support::stderr(&unchecked)
+        said.contains("is not here: give it with --suite DIR"),
+        "{said}"
     );
     // One that does not load is said, and the reports are made as without it.
-    let gone = support::cpc(support::args(&[
-        "report",
-        dir,
-        "--suite",
-        "tests/suites/none",
-    ]))
-    .await;
-    assert_eq!(gone.status.code(), Some(0));
+    let (code, said) = report(&["--suite", "tests/suites/none"]).await;
+    assert_eq!(code, Some(0));
     assert!(
-        support::stderr(&gone).contains("`tests/suites/none`: it does not load"),
-        "{}",
-        support::stderr(&gone)
+        said.contains("`tests/suites/none`: it does not load"),
+        "{said}"
     );
     // Given, it is: the edited case is refused.
-    let checked = support::cpc(support::args(&[
-        "report",
-        dir,
-        "--suite",
-        "tests/suites/library",
-    ]))
-    .await;
-    assert_eq!(
-        checked.status.code(),
-        Some(2),
-        "{}",
-        support::stderr(&checked)
-    );
-    assert!(
-        support::stderr(&checked).contains("varies"),
-        "{}",
-        support::stderr(&checked)
-    );
+    let (code, said) = report(&["--suite", "tests/suites/library"]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("varies"), "{said}");
 }
 
 /// A document written to a temporary folder, loaded.
