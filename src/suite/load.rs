@@ -53,47 +53,9 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
     let requirements =
         parse_file::<RequirementsFile>(&dir.join("requirements.yaml"), &mut digest, &mut problems);
 
-    let mut case_files = Vec::new();
-    let case_paths = yaml_files(&dir.join("cases"), &mut problems);
-    let found = case_paths.len();
-    // Read (and digested) in order; parsed side by side.
-    let texts: Vec<(PathBuf, String)> = case_paths
-        .into_iter()
-        .filter_map(|path| {
-            let text = read_text(&path, &mut problems)?;
-            digest.add(&path, text.as_bytes());
-            fill_in_markers(&path, &text, &mut problems);
-            Some((path, text))
-        })
-        .collect();
-    let parsed = super::parallel::parse_case_files(&texts);
-    // Each file's `generate:` blocks, made into cases once the OpenAPI document is read.
-    let mut generators = Vec::new();
-    for ((path, _), doc) in texts.into_iter().zip(parsed) {
-        match doc {
-            Ok(doc) => {
-                let mut file = CaseFile {
-                    path,
-                    cases: doc.cases,
-                };
-                resolve_fixtures(&mut file, &fixture_root, &mut digest, &mut problems);
-                for mut spec in doc.generate {
-                    let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-                    resolve_request_fixtures(
-                        &mut spec.value.request.value,
-                        &file.path,
-                        &base,
-                        &fixture_root,
-                        &mut digest,
-                        &mut problems,
-                    );
-                    generators.push((case_files.len(), spec));
-                }
-                case_files.push(file);
-            }
-            Err(problem) => problems.push(problem),
-        }
-    }
+    let cases_dir = dir.join("cases");
+    let (mut case_files, generators, found) =
+        read_case_files(&cases_dir, &fixture_root, &mut digest, &mut problems);
     let fragments = load_fragments(
         &dir.join("fragments"),
         &fixture_root,
@@ -132,55 +94,17 @@ pub fn load(dir: &Path) -> Result<Suite, LoadError> {
         .and_then(|m| m.openapi.as_ref())
         .and_then(|name| read_openapi(dir, name, &mut digest, &mut problems));
     let api_broken = api.is_none() && meta.as_ref().is_some_and(|m| m.openapi.is_some());
-    let mut generated = 0;
-    // A block not made leaves its requirements uncovered: that is not said too (its own
-    // problem is).
-    let mut unmade = std::collections::BTreeSet::new();
-    for (file, spec) in generators {
-        let not_made = |unmade: &mut std::collections::BTreeSet<String>| {
-            unmade.extend(spec.value.requirements.iter().map(|r| r.value.clone()));
-        };
-        // The document's own problems are reported; a block made from it is not also one.
-        if api_broken && spec.value.from.operation.is_some() {
-            not_made(&mut unmade);
-            continue;
-        }
-        let path = case_files[file].path.clone();
-        let mut add = |p: &Path, bytes: &[u8]| digest.add(p, bytes);
-        match super::generated::expand(&spec, &path, dir, api.as_deref(), &mut add) {
-            Ok(cases) if generated + cases.len() > MAX_GENERATED => {
-                not_made(&mut unmade);
-                problems.push(Diagnostic::at(
-                    Place::of(&path, &spec.value.id.referenced),
-                    format!(
-                        "`generate` {} would make the suite's generated cases more than {MAX_GENERATED}: leave members out with `skip:`",
-                        spec.value.id.value
-                    ),
-                ));
-            }
-            Ok(cases) => {
-                generated += cases.len();
-                case_files[file].cases.extend(cases);
-            }
-            Err(more) => {
-                not_made(&mut unmade);
-                problems.extend(more);
-            }
-        }
-    }
+    let unmade = make_generated(
+        generators,
+        &mut case_files,
+        dir,
+        api.as_deref(),
+        api_broken,
+        &mut digest,
+        &mut problems,
+    );
 
-    let mut invariants = Vec::new();
-    let invariants_file = dir.join("invariants.yaml");
-    if invariants_file.exists()
-        && let Some(doc) =
-            parse_file::<InvariantsDocument>(&invariants_file, &mut digest, &mut problems)
-    {
-        invariants.extend(
-            doc.invariants
-                .into_iter()
-                .map(|i| (invariants_file.clone(), i)),
-        );
-    }
+    let invariants = read_invariants(&dir.join("invariants.yaml"), &mut digest, &mut problems);
     let (Some(mut meta), Some(reqs)) = (meta, requirements) else {
         return Err(LoadError {
             problems,
@@ -269,6 +193,131 @@ fn read_openapi(
 /// The most cases `generate:` blocks may make in one suite (each block at most
 /// `openapi::generate::MAX_VARIANTS`).
 const MAX_GENERATED: usize = 10_000;
+
+/// `invariants.yaml` (optional), each invariant with the file it is in.
+fn read_invariants(
+    file: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, Spanned<Invariant>)> {
+    if !file.exists() {
+        return Vec::new();
+    }
+    parse_file::<InvariantsDocument>(file, digest, problems)
+        .map(|doc| {
+            let file = file.to_path_buf();
+            doc.invariants
+                .into_iter()
+                .map(|i| (file.clone(), i))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `generate:` blocks, each with the index of the case file it is in.
+type Generators = Vec<(usize, Spanned<GenerateSpec>)>;
+
+/// The case files under `dir`, read (and digested) in order and parsed side by side, their
+/// fixtures resolved; each file's `generate:` blocks, with the file's index, to be made into
+/// cases once the OpenAPI document is read; and how many files were found.
+fn read_case_files(
+    dir: &Path,
+    fixture_root: &Path,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> (Vec<CaseFile>, Generators, usize) {
+    let mut case_files = Vec::new();
+    let case_paths = yaml_files(dir, problems);
+    let found = case_paths.len();
+    // Read (and digested) in order; parsed side by side.
+    let texts: Vec<(PathBuf, String)> = case_paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = read_text(&path, problems)?;
+            digest.add(&path, text.as_bytes());
+            fill_in_markers(&path, &text, problems);
+            Some((path, text))
+        })
+        .collect();
+    let parsed = super::parallel::parse_case_files(&texts);
+    // Each file's `generate:` blocks, made into cases once the OpenAPI document is read.
+    let mut generators = Vec::new();
+    for ((path, _), doc) in texts.into_iter().zip(parsed) {
+        match doc {
+            Ok(doc) => {
+                let mut file = CaseFile {
+                    path,
+                    cases: doc.cases,
+                };
+                resolve_fixtures(&mut file, fixture_root, digest, problems);
+                for mut spec in doc.generate {
+                    let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    resolve_request_fixtures(
+                        &mut spec.value.request.value,
+                        &file.path,
+                        &base,
+                        fixture_root,
+                        digest,
+                        problems,
+                    );
+                    generators.push((case_files.len(), spec));
+                }
+                case_files.push(file);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    (case_files, generators, found)
+}
+
+/// Each `generate:` block made into cases of its file. Returns the requirements of the blocks
+/// that could not be made: their problems are said, so their clauses are not also said to be
+/// uncovered.
+fn make_generated(
+    generators: Generators,
+    case_files: &mut [CaseFile],
+    dir: &Path,
+    api: Option<&crate::openapi::ApiDoc>,
+    api_broken: bool,
+    digest: &mut Digest,
+    problems: &mut Vec<Diagnostic>,
+) -> std::collections::BTreeSet<String> {
+    let mut generated = 0;
+    let mut unmade = std::collections::BTreeSet::new();
+    for (file, spec) in generators {
+        let not_made = |unmade: &mut std::collections::BTreeSet<String>| {
+            unmade.extend(spec.value.requirements.iter().map(|r| r.value.clone()));
+        };
+        // The document's own problems are reported; a block made from it is not also one.
+        if api_broken && spec.value.from.operation.is_some() {
+            not_made(&mut unmade);
+            continue;
+        }
+        let path = case_files[file].path.clone();
+        let mut add = |p: &Path, bytes: &[u8]| digest.add(p, bytes);
+        match super::generated::expand(&spec, &path, dir, api, &mut add) {
+            Ok(cases) if generated + cases.len() > MAX_GENERATED => {
+                not_made(&mut unmade);
+                problems.push(Diagnostic::at(
+                    Place::of(&path, &spec.value.id.referenced),
+                    format!(
+                        "`generate` {} would make the suite's generated cases more than {MAX_GENERATED}: leave members out with `skip:`",
+                        spec.value.id.value
+                    ),
+                ));
+            }
+            Ok(cases) => {
+                generated += cases.len();
+                case_files[file].cases.extend(cases);
+            }
+            Err(more) => {
+                not_made(&mut unmade);
+                problems.extend(more);
+            }
+        }
+    }
+    unmade
+}
 
 /// A case may not grow past this many steps by using fragments (a fragment used twice in a
 /// fragment used twice … grows fast).
