@@ -182,10 +182,7 @@ pub fn build(
         Lang::Th => thai_datetime(at, style.digits),
         Lang::En => english_datetime(at),
     };
-    let pick = |th: &str, en: &Option<String>| match (lang, en) {
-        (Lang::En, Some(en)) => en.clone(),
-        _ => th.to_string(),
-    };
+    let pick = |th: &str, en: &Option<String>| in_lang(lang, th, en);
     let s = &results.suite;
     let service_name = pick(&s.name_th, &s.name_en);
     let title = match lang {
@@ -274,139 +271,10 @@ pub fn build(
         Lang::En => label(key),
     };
 
-    let requirement_rows: Vec<RequirementRow> = gate
-        .requirements
-        .iter()
-        .map(|r| {
-            let info = results.requirements.iter().find(|i| i.id == r.id);
-            let class = match r.result {
-                RequirementResult::Pass => "pass",
-                RequirementResult::Fail => "fail",
-                RequirementResult::Error => "error",
-                RequirementResult::NotRun => "not_run",
-                RequirementResult::NotTested => "not_tested",
-                RequirementResult::Flaky => "flaky",
-            };
-            RequirementRow {
-                id: r.id.clone(),
-                level: label(match r.level {
-                    Level::Must => "level_must",
-                    Level::Should => "level_should",
-                }),
-                text: info
-                    .map(|i| pick(&i.text_th, &i.text_en))
-                    .unwrap_or_default(),
-                result: label(&format!("result_{class}")),
-                class: class.to_string(),
-                cases: super::generated::case_list(&r.cases, results, lang, &num)
-                    .into_iter()
-                    .chain(info.iter().flat_map(|i| i.invariants.iter().cloned()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                not_tested_reason: info.and_then(|i| i.not_tested_reason.clone()),
-                partly_tested: info
-                    .and_then(|i| i.partly_tested.as_ref())
-                    .map(|why| why.get(lang).to_string()),
-                waived: r.waived,
-            }
-        })
-        .collect();
+    let requirement_rows = requirement_rows(results, gate, &label, &num, lang);
+    let invariant_rows = invariant_rows(results, gate, &label, &num, lang);
 
-    let invariant_rows: Vec<InvariantRow> = gate
-        .invariants
-        .iter()
-        .map(|v| {
-            let info = results.invariants.iter().find(|i| i.id == v.id);
-            let class = match v.result {
-                InvariantResult::Pass => "pass",
-                InvariantResult::Fail => "fail",
-                InvariantResult::NotExercised => "not_exercised",
-            };
-            InvariantRow {
-                id: v.id.clone(),
-                title: info
-                    .and_then(|i| match (lang, &i.title_en) {
-                        (Lang::En, Some(en)) => Some(en.clone()),
-                        _ => i.title_th.clone(),
-                    })
-                    .unwrap_or_default(),
-                requirements: v.requirements.join(", "),
-                result: label(&format!("invariant_{class}")),
-                class: class.to_string(),
-                checked: num(v.checked as usize),
-                // A block's generated cases once, with how many: not 13 ids for one field.
-                violated_in: super::generated::case_list(&v.violated_in, results, lang, &num)
-                    .join(", "),
-            }
-        })
-        .collect();
-
-    let count_level = |level: Level| {
-        let all: Vec<_> = gate
-            .requirements
-            .iter()
-            .filter(|r| r.level == level)
-            .collect();
-        let passed = all
-            .iter()
-            .filter(|r| r.result == RequirementResult::Pass)
-            .count();
-        (all.len(), passed)
-    };
-    let c = &gate.cases;
-    let partly = gate.partly_tested.len();
-    let (must, must_passed) = count_level(Level::Must);
-    let (should, should_passed) = count_level(Level::Should);
-    let counts = vec![
-        Row {
-            label: label("cases"),
-            value: format!(
-                "{} {} — {} {}, {} {}, {} {}, {} {}",
-                label("total"),
-                num(c.total),
-                label("cases_passed"),
-                num(c.passed),
-                label("cases_failed"),
-                num(c.failed),
-                label("cases_error"),
-                num(c.error),
-                label("cases_skipped"),
-                num(c.interrupted
-                    + c.total
-                        .saturating_sub(c.passed + c.failed + c.error + c.interrupted + c.flaky)),
-            ) + &match c.flaky {
-                0 => String::new(),
-                n => format!(", {} {}", label("cases_flaky"), num(n)),
-            },
-        },
-        Row {
-            label: format!("{} ({})", label("requirements"), label("level_must")),
-            value: format!(
-                "{} {} — {} {}",
-                label("total"),
-                num(must),
-                label("of_which_passed"),
-                num(must_passed)
-            ),
-        },
-        Row {
-            label: format!("{} ({})", label("requirements"), label("level_should")),
-            value: format!(
-                "{} {} — {} {}",
-                label("total"),
-                num(should),
-                label("of_which_passed"),
-                num(should_passed)
-            ),
-        },
-    ];
-    let mut counts = counts;
-    if partly > 0 {
-        counts.push(Row {
-            label: label("partly_tested_count"),
-            value: num(partly),
-        });
-    }
+    let counts = count_rows(gate, &label, &num);
 
     let failures: Vec<FailedCase> = results
         .cases
@@ -420,38 +288,7 @@ pub fn build(
         .map(|c| failed_case(c, lang))
         .collect();
 
-    let fixes = gate
-        .requirements
-        .iter()
-        .filter(|r| r.result.is_failure())
-        .map(|r| {
-            let row = requirement_rows.iter().find(|x| x.id == r.id);
-            // The invariants tracing to it: their violations are its to fix, in whichever
-            // case they were seen.
-            let prefixes: Vec<String> = results
-                .invariants
-                .iter()
-                .filter(|i| i.requirements.contains(&r.id))
-                .map(|i| format!("invariant {}:", i.id))
-                .collect();
-            let items = failures
-                .iter()
-                .flat_map(|f| {
-                    let traced = f.requirements.split(", ").any(|id| id == r.id);
-                    let prefixes = &prefixes;
-                    f.problems
-                        .iter()
-                        .filter(move |p| traced || prefixes.iter().any(|x| p.check.starts_with(x)))
-                        .map(move |p| format!("{} — {}: {}", f.id, p.check, p.message))
-                })
-                .collect();
-            Fix {
-                id: r.id.clone(),
-                text: row.map(|x| x.text.clone()).unwrap_or_default(),
-                items,
-            }
-        })
-        .collect();
+    let fixes = fixes(results, gate, &requirement_rows, &failures);
 
     let day = |ymd: &Option<String>| {
         let ymd = ymd.as_deref().unwrap_or("");
@@ -554,6 +391,216 @@ fn case_section(results: &RunResults, c: &CaseResult) -> String {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         })
+}
+
+/// The counts at the head of the report: cases by outcome, requirements of each level and how
+/// many passed, and how many were partly tested.
+fn count_rows(
+    gate: &Gate,
+    label: &dyn Fn(&str) -> String,
+    num: &dyn Fn(usize) -> String,
+) -> Vec<Row> {
+    let count_level = |level: Level| {
+        let all: Vec<_> = gate
+            .requirements
+            .iter()
+            .filter(|r| r.level == level)
+            .collect();
+        let passed = all
+            .iter()
+            .filter(|r| r.result == RequirementResult::Pass)
+            .count();
+        (all.len(), passed)
+    };
+    let c = &gate.cases;
+    let partly = gate.partly_tested.len();
+    let (must, must_passed) = count_level(Level::Must);
+    let (should, should_passed) = count_level(Level::Should);
+    let counts = vec![
+        Row {
+            label: label("cases"),
+            value: format!(
+                "{} {} — {} {}, {} {}, {} {}, {} {}",
+                label("total"),
+                num(c.total),
+                label("cases_passed"),
+                num(c.passed),
+                label("cases_failed"),
+                num(c.failed),
+                label("cases_error"),
+                num(c.error),
+                label("cases_skipped"),
+                num(c.interrupted
+                    + c.total
+                        .saturating_sub(c.passed + c.failed + c.error + c.interrupted + c.flaky)),
+            ) + &match c.flaky {
+                0 => String::new(),
+                n => format!(", {} {}", label("cases_flaky"), num(n)),
+            },
+        },
+        Row {
+            label: format!("{} ({})", label("requirements"), label("level_must")),
+            value: format!(
+                "{} {} — {} {}",
+                label("total"),
+                num(must),
+                label("of_which_passed"),
+                num(must_passed)
+            ),
+        },
+        Row {
+            label: format!("{} ({})", label("requirements"), label("level_should")),
+            value: format!(
+                "{} {} — {} {}",
+                label("total"),
+                num(should),
+                label("of_which_passed"),
+                num(should_passed)
+            ),
+        },
+    ];
+    let mut counts = counts;
+    if partly > 0 {
+        counts.push(Row {
+            label: label("partly_tested_count"),
+            value: num(partly),
+        });
+    }
+    counts
+}
+
+/// For each requirement not shown to hold, what the agency must fix: the problems of the failed
+/// cases tracing to it, and the violations of its invariants wherever they were seen.
+fn fixes(
+    results: &RunResults,
+    gate: &Gate,
+    requirement_rows: &[RequirementRow],
+    failures: &[FailedCase],
+) -> Vec<Fix> {
+    gate.requirements
+        .iter()
+        .filter(|r| r.result.is_failure())
+        .map(|r| {
+            let row = requirement_rows.iter().find(|x| x.id == r.id);
+            // The invariants tracing to it: their violations are its to fix, in whichever
+            // case they were seen.
+            let prefixes: Vec<String> = results
+                .invariants
+                .iter()
+                .filter(|i| i.requirements.contains(&r.id))
+                .map(|i| format!("invariant {}:", i.id))
+                .collect();
+            let items = failures
+                .iter()
+                .flat_map(|f| {
+                    let traced = f.requirements.split(", ").any(|id| id == r.id);
+                    let prefixes = &prefixes;
+                    f.problems
+                        .iter()
+                        .filter(move |p| traced || prefixes.iter().any(|x| p.check.starts_with(x)))
+                        .map(move |p| format!("{} — {}: {}", f.id, p.check, p.message))
+                })
+                .collect();
+            Fix {
+                id: r.id.clone(),
+                text: row.map(|x| x.text.clone()).unwrap_or_default(),
+                items,
+            }
+        })
+        .collect()
+}
+
+/// The English text when the reader asked for English and there is one, else the Thai.
+fn in_lang(lang: Lang, th: &str, en: &Option<String>) -> String {
+    match (lang, en) {
+        (Lang::En, Some(en)) => en.clone(),
+        _ => th.to_string(),
+    }
+}
+
+/// A row per requirement, in the gate's order: its level, text, result and the cases and
+/// invariants that trace to it (a block's generated cases once).
+fn requirement_rows(
+    results: &RunResults,
+    gate: &Gate,
+    label: &dyn Fn(&str) -> String,
+    num: &dyn Fn(usize) -> String,
+    lang: Lang,
+) -> Vec<RequirementRow> {
+    let pick = |th: &str, en: &Option<String>| in_lang(lang, th, en);
+    gate.requirements
+        .iter()
+        .map(|r| {
+            let info = results.requirements.iter().find(|i| i.id == r.id);
+            let class = match r.result {
+                RequirementResult::Pass => "pass",
+                RequirementResult::Fail => "fail",
+                RequirementResult::Error => "error",
+                RequirementResult::NotRun => "not_run",
+                RequirementResult::NotTested => "not_tested",
+                RequirementResult::Flaky => "flaky",
+            };
+            RequirementRow {
+                id: r.id.clone(),
+                level: label(match r.level {
+                    Level::Must => "level_must",
+                    Level::Should => "level_should",
+                }),
+                text: info
+                    .map(|i| pick(&i.text_th, &i.text_en))
+                    .unwrap_or_default(),
+                result: label(&format!("result_{class}")),
+                class: class.to_string(),
+                cases: super::generated::case_list(&r.cases, results, lang, num)
+                    .into_iter()
+                    .chain(info.iter().flat_map(|i| i.invariants.iter().cloned()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                not_tested_reason: info.and_then(|i| i.not_tested_reason.clone()),
+                partly_tested: info
+                    .and_then(|i| i.partly_tested.as_ref())
+                    .map(|why| why.get(lang).to_string()),
+                waived: r.waived,
+            }
+        })
+        .collect()
+}
+
+/// A row per invariant: what it judged, and where it was broken.
+fn invariant_rows(
+    results: &RunResults,
+    gate: &Gate,
+    label: &dyn Fn(&str) -> String,
+    num: &dyn Fn(usize) -> String,
+    lang: Lang,
+) -> Vec<InvariantRow> {
+    gate.invariants
+        .iter()
+        .map(|v| {
+            let info = results.invariants.iter().find(|i| i.id == v.id);
+            let class = match v.result {
+                InvariantResult::Pass => "pass",
+                InvariantResult::Fail => "fail",
+                InvariantResult::NotExercised => "not_exercised",
+            };
+            InvariantRow {
+                id: v.id.clone(),
+                title: info
+                    .and_then(|i| match (lang, &i.title_en) {
+                        (Lang::En, Some(en)) => Some(en.clone()),
+                        _ => i.title_th.clone(),
+                    })
+                    .unwrap_or_default(),
+                requirements: v.requirements.join(", "),
+                result: label(&format!("invariant_{class}")),
+                class: class.to_string(),
+                checked: num(v.checked as usize),
+                // A block's generated cases once, with how many: not 13 ids for one field.
+                violated_in: super::generated::case_list(&v.violated_in, results, lang, num)
+                    .join(", "),
+            }
+        })
+        .collect()
 }
 
 /// Each role's cases (citizen, staff, admin, the suite's own, then cases naming none): a total
