@@ -212,36 +212,7 @@ fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<Check
     };
 
     if let Some(schema) = &expect.schema {
-        let key = schema_key(&schema.value, ctx.file, &schema.referenced);
-        let check = format!("schema {key}");
-        let result = match ctx.schemas.get(&key) {
-            Some(validator) => {
-                let found = violations(validator, body, 5);
-                let join = |pick: fn(&Violation) -> &str, by: &str| {
-                    found.iter().map(pick).collect::<Vec<_>>().join(by)
-                };
-                let (th, en) = (join(|v| &v.text.th, "; "), join(|v| &v.text.en, "; "));
-                let message = match found.is_empty() {
-                    true => text!(
-                        "body ตรงตาม JSON Schema",
-                        "the body matches the JSON Schema"
-                    ),
-                    false => Text::new(
-                        format!("body ไม่ตรงตาม JSON Schema: {th}"),
-                        format!("the body does not match the JSON Schema: {en}"),
-                    ),
-                };
-                CheckResult::new(check, pass_if(found.is_empty()), message)
-                    // The places, in either language; what is wrong there is in the message.
-                    .expected("valid", join(|v| &v.at, ", "))
-            }
-            None => CheckResult::new(
-                check,
-                Outcome::Error,
-                text!("ไม่พบ schema {}", "schema {} is not loaded", key),
-            ),
-        };
-        results.push(result.at(place(&schema.referenced)));
+        results.push(schema_check(schema, body, ctx).at(place(&schema.referenced)));
     }
     for (path, predicate) in expect.body.iter() {
         let label = format!("body {}", path.value);
@@ -256,6 +227,44 @@ fn checks(expect: &Expect, response: &Response, ctx: &CheckContext) -> Vec<Check
         results.push(result.at(place(&path.referenced)));
     }
     results
+}
+
+/// `schema`: the body validates against the JSON Schema the step names (up to 5 violations,
+/// each at its JSON pointer).
+fn schema_check(
+    schema: &serde_saphyr::Spanned<crate::suite::SchemaRef>,
+    body: &Value,
+    ctx: &CheckContext,
+) -> CheckResult {
+    let key = schema_key(&schema.value, ctx.file, &schema.referenced);
+    let check = format!("schema {key}");
+    match ctx.schemas.get(&key) {
+        Some(validator) => {
+            let found = violations(validator, body, 5);
+            let join = |pick: fn(&Violation) -> &str, by: &str| {
+                found.iter().map(pick).collect::<Vec<_>>().join(by)
+            };
+            let (th, en) = (join(|v| &v.text.th, "; "), join(|v| &v.text.en, "; "));
+            let message = match found.is_empty() {
+                true => text!(
+                    "body ตรงตาม JSON Schema",
+                    "the body matches the JSON Schema"
+                ),
+                false => Text::new(
+                    format!("body ไม่ตรงตาม JSON Schema: {th}"),
+                    format!("the body does not match the JSON Schema: {en}"),
+                ),
+            };
+            CheckResult::new(check, pass_if(found.is_empty()), message)
+                // The places, in either language; what is wrong there is in the message.
+                .expected("valid", join(|v| &v.at, ", "))
+        }
+        None => CheckResult::new(
+            check,
+            Outcome::Error,
+            text!("ไม่พบ schema {}", "schema {} is not loaded", key),
+        ),
+    }
 }
 
 /// A check on a credential header says whether it held, never the values: expected and actual
